@@ -1,0 +1,133 @@
+"""Care-training and call-quality portal: the app factory."""
+
+from pathlib import Path
+
+from flask import Flask, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal.config import PROJECT_ROOT, load_config
+from portal.core.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    _init_login(app)
+    _register_features(app)
+    _register_pages(app)
+    _register_template_helpers(app)
+
+    from portal.cli import portal_cli
+
+    app.cli.add_command(portal_cli)
+    return app
+
+
+def _select_locale() -> str:
+    languages = ("vi", "en")
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return "vi"
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from portal.accounts.services import load_user
+
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+
+def _register_features(app: Flask) -> None:
+    from portal.accounts import bp as accounts_bp
+    from portal.admin import bp as admin_bp
+    from portal.core.content import ItemKind, register_item_kind
+    from portal.core.signals import content_changed
+    from portal.onboarding import bp as onboarding_bp
+    from portal.onboarding.services import flag_changed_content
+    from portal.playbooks import bp as playbooks_bp
+    from portal.playbooks import services as playbook_services
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(playbooks_bp, url_prefix="/playbooks")
+    app.register_blueprint(onboarding_bp, url_prefix="/onboarding")
+
+    register_item_kind(
+        app,
+        ItemKind(
+            code=playbook_services.ITEM_KIND,
+            label="playbook",
+            describe=playbook_services.onboarding_items,
+            diff_url=playbook_services.diff_url,
+            choices=playbook_services.step_choices,
+        ),
+    )
+    content_changed.connect(flag_changed_content)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import format_date, format_datetime, get_locale
+    from flask_babel import lazy_gettext as _l
+
+    from portal.core.markdown import render_markdown
+    from portal.core.roles import ROLE_LABELS, Role
+
+    status_labels = {
+        "not_assigned": _l("Not assigned"),
+        "not_started": _l("Not started"),
+        "in_progress": _l("In progress"),
+        "done": _l("Done"),
+        "overdue": _l("Overdue"),
+        "reack": _l("Changed: read again"),
+    }
+
+    def role_label(code: str) -> str:
+        return str(ROLE_LABELS[Role(code)]) if code in Role._value2member_map_ else code
+
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["format_date"] = lambda d: format_date(d, "medium") if d else ""
+    app.jinja_env.filters["format_datetime"] = lambda d: format_datetime(d, "short") if d else ""
+    app.jinja_env.globals.update(
+        current_locale=lambda: str(get_locale()),
+        status_label=lambda s: str(status_labels.get(s, s)),
+        role_label=role_label,
+    )
+
+
+def _register_pages(app: Flask) -> None:
+    from portal import pages
+
+    app.register_blueprint(pages.bp)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # WAL lets readers work while a writer writes; the busy timeout makes
+    # concurrent writers wait instead of failing with "database is locked".
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -1,0 +1,254 @@
+"""Roster import from an Excel workbook: validate every row, preview, then commit all or nothing."""
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from portal.accounts.models import Team, User
+from portal.accounts.services import set_password
+from portal.core.extensions import db
+from portal.core.roles import Role
+from portal.core.text import clean, fold
+
+MAX_ROWS = 5000
+
+# Header names accepted, compared after folding (no case, no diacritics).
+HEADERS = {
+    "name": {"name", "full name", "ho ten", "ho va ten", "ten"},
+    "email": {"email", "e-mail", "thu dien tu"},
+    "role": {"role", "vai tro", "chuc vu"},
+    "team": {"team", "nhom", "doi", "to"},
+    "hire_date": {"hire date", "hire_date", "ngay vao lam", "ngay nhan viec", "ngay tuyen dung"},
+}
+REQUIRED_HEADERS = ("name", "email", "role", "team", "hire_date")
+
+ROLE_WORDS = {
+    Role.NEW_HIRE: {"new_hire", "new hire", "nhan vien moi", "tan binh"},
+    Role.AGENT: {"agent", "nhan vien", "tu van vien", "nhan vien cskh"},
+    Role.SUPERVISOR: {"supervisor", "giam sat", "truong nhom", "qa"},
+    Role.HR: {"hr", "nhan su", "human resources"},
+    Role.ADMIN: {"admin", "quan tri", "quan tri vien"},
+}
+_ROLE_BY_WORD = {word: role for role, words in ROLE_WORDS.items() for word in words}
+
+
+class RosterFileError(Exception):
+    """The file as a whole cannot be read (not a workbook, no header, too many rows)."""
+
+
+@dataclass
+class RosterRow:
+    number: int  # the row number a person sees in Excel
+    name: str = ""
+    email: str = ""
+    role: str = ""
+    team: str = ""
+    hire_date: date | None = None
+    errors: list[str] = field(default_factory=list)
+    action: str = "create"  # create | update
+
+
+@dataclass
+class RosterPreview:
+    rows: list[RosterRow]
+    new_teams: list[str]
+
+    @property
+    def errors(self) -> list[RosterRow]:
+        return [row for row in self.rows if row.errors]
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.rows) and not self.errors
+
+
+def _parse_date(value) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = clean(str(value))
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _header_map(header_cells) -> dict[str, int]:
+    found = {}
+    for index, cell in enumerate(header_cells):
+        key = fold(str(cell.value)) if cell.value is not None else ""
+        for column, names in HEADERS.items():
+            if key in names and column not in found:
+                found[column] = index
+    missing = [c for c in REQUIRED_HEADERS if c not in found]
+    if missing:
+        raise RosterFileError(
+            _("The first row must name the columns: name, email, role, team, hire date. Missing: %(cols)s.",
+              cols=", ".join(missing))
+        )
+    return found
+
+
+def read_roster(path: Path) -> RosterPreview:
+    """Read and validate every row; never writes to the database."""
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises several types for a non-workbook
+        raise RosterFileError(_("This file is not a readable Excel workbook (.xlsx).")) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows_iter = sheet.iter_rows()
+        header = next(rows_iter, None)
+        if header is None:
+            raise RosterFileError(_("The workbook is empty."))
+        columns = _header_map(header)
+        rows: list[RosterRow] = []
+        for number, cells in enumerate(rows_iter, start=2):
+            if all(c.value is None or clean(str(c.value)) == "" for c in cells):
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise RosterFileError(_("A roster may hold at most %(n)d people.", n=MAX_ROWS))
+            rows.append(_read_row(number, cells, columns))
+    finally:
+        workbook.close()
+    return _check_against_database(rows)
+
+
+def _cell(cells, columns, name):
+    index = columns[name]
+    return cells[index] if index < len(cells) else None
+
+
+def _read_row(number: int, cells, columns) -> RosterRow:
+    row = RosterRow(number)
+    values = {}
+    for name in REQUIRED_HEADERS:
+        cell = _cell(cells, columns, name)
+        if cell is not None and cell.data_type == "f":
+            row.errors.append(_("%(col)s holds a formula; type the value instead.", col=name))
+            values[name] = None
+        else:
+            values[name] = None if cell is None else cell.value
+    row.name = clean(str(values["name"] or ""))
+    row.email = clean(str(values["email"] or "")).lower()
+    role_text = fold(str(values["role"] or ""))
+    row.team = clean(str(values["team"] or ""))
+    if not row.name:
+        row.errors.append(_("Name is missing."))
+    elif len(row.name) > 120 or any(ch in row.name for ch in "<>") or row.name[0] in "=+-@":
+        row.errors.append(_("The name is too long or holds characters not allowed in a name."))
+    if not row.email:
+        row.errors.append(_("Email is missing."))
+    else:
+        try:
+            row.email = validate_email(row.email, check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            row.errors.append(_("“%(email)s” is not an email address.", email=row.email[:80]))
+    if not role_text:
+        row.errors.append(_("Role is missing."))
+    elif role_text not in _ROLE_BY_WORD:
+        row.errors.append(
+            _("Unknown role “%(role)s” (use new hire, agent, supervisor, HR or admin).",
+              role=str(values["role"])[:40])
+        )
+    else:
+        row.role = _ROLE_BY_WORD[role_text].value
+    if len(row.team) > 120 or any(ch in row.team for ch in "<>"):
+        row.errors.append(_("The team name is too long or holds < or >."))
+    if row.role in (Role.NEW_HIRE, Role.AGENT) and not row.team:
+        row.errors.append(_("Team is missing (new hires and agents belong to a team)."))
+    if values["hire_date"] not in (None, ""):
+        try:
+            row.hire_date = _parse_date(values["hire_date"])
+        except ValueError:
+            row.errors.append(
+                _("“%(value)s” is not a date (use YYYY-MM-DD or DD/MM/YYYY).", value=str(values["hire_date"])[:40])
+            )
+    elif row.role == Role.NEW_HIRE:
+        row.errors.append(_("Hire date is missing (new hires need one for their onboarding due dates)."))
+    return row
+
+
+def _check_against_database(rows: list[RosterRow]) -> RosterPreview:
+    seen: dict[str, int] = {}
+    for row in rows:
+        if not row.email:
+            continue
+        if row.email in seen:
+            row.errors.append(_("Duplicate email: already on row %(row)d.", row=seen[row.email]))
+        else:
+            seen[row.email] = row.number
+    existing = set(
+        db.session.scalars(select(func.lower(User.email)).where(func.lower(User.email).in_(list(seen))))
+    ) if seen else set()
+    for row in rows:
+        if row.email in existing:
+            row.action = "update"
+    team_names = {row.team for row in rows if row.team}
+    known = set(db.session.scalars(select(Team.name).where(Team.name.in_(team_names)))) if team_names else set()
+    return RosterPreview(rows, sorted(team_names - known))
+
+
+@dataclass
+class RosterResult:
+    created: list[tuple[User, str]]  # user and their one-time password
+    updated: list[User]
+    teams_created: list[str]
+
+
+def commit_roster(preview: RosterPreview) -> RosterResult:
+    """Write a valid roster in one transaction; nothing is written if anything fails."""
+    if not preview.valid:
+        raise ValueError("roster has errors")
+    try:
+        teams = {t.name: t for t in db.session.scalars(select(Team))}
+        for name in preview.new_teams:
+            teams[name] = Team(name=name, description="")
+            db.session.add(teams[name])
+        users = {u.email.lower(): u for u in db.session.scalars(
+            select(User).where(func.lower(User.email).in_([r.email for r in preview.rows])))}
+        created, updated = [], []
+        for row in preview.rows:
+            user = users.get(row.email)
+            if user is None:
+                user = User(email=row.email)
+                db.session.add(user)
+                password = secrets.token_urlsafe(9)
+                set_password(user, password)
+                created.append((user, password))
+            else:
+                updated.append(user)
+            user.name = row.name
+            user.role = row.role
+            user.team = teams.get(row.team) if row.team else None
+            user.hire_date = row.hire_date
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return RosterResult(created, updated, preview.new_teams)
+
+
+def store_upload(file_storage, folder: Path) -> str:
+    """Keep an uploaded roster under a generated name; return its token."""
+    folder.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex
+    file_storage.save(folder / f"{token}.xlsx")
+    return token
+
+
+def upload_path(folder: Path, token: str) -> Path | None:
+    if len(token) != 32 or not all(c in "0123456789abcdef" for c in token):
+        return None
+    path = folder / f"{token}.xlsx"
+    return path if path.exists() else None

@@ -1,0 +1,166 @@
+"""Accounts: authentication, throttling, user and team changes, visibility scope."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import Select, false, or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.accounts.models import Team, User, team_leads
+from portal.core.extensions import db
+from portal.core.models import utcnow
+from portal.core.roles import Role
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login loader: the session id is "<user id>:<session version>"."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version) or not user.active:
+        return None
+    return user
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password and end every other session of this user."""
+    user.password_hash = hash_password(password)
+    user.session_version = (user.session_version or 0) + 1
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    locked: bool = False
+
+
+def authenticate(email: str, password: str) -> LoginResult:
+    """Check credentials, counting failures per account.
+
+    Throttling is kept on the account row rather than in Flask-Limiter's memory
+    store so that it holds across gunicorn workers and restarts without Redis.
+    """
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        # Same work as a real check so timing does not reveal which emails exist.
+        check_password_hash(hash_password("x"), password)
+        return LoginResult(None)
+    now = utcnow()
+    if user.locked_until and user.locked_until > now:
+        return LoginResult(None, locked=True)
+    if user.password_hash and check_password_hash(user.password_hash, password):
+        user.failed_logins = 0
+        user.locked_until = None
+        db.session.commit()
+        return LoginResult(user)
+    user.failed_logins = (user.failed_logins or 0) + 1
+    locked = user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]
+    if locked:
+        user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+        user.failed_logins = 0
+    db.session.commit()
+    return LoginResult(None, locked=locked)
+
+
+# --- scope -----------------------------------------------------------------
+
+
+def led_team_ids(user: User) -> list[int]:
+    return list(db.session.scalars(select(team_leads.c.team_id).where(team_leads.c.user_id == user.id)))
+
+
+def visible_users(viewer: User) -> Select:
+    """Users whose records `viewer` may read: self; a supervisor's teams; everyone for HR/admin."""
+    query = select(User)
+    role = viewer.role
+    if role in (Role.HR, Role.ADMIN):
+        return query
+    if role == Role.SUPERVISOR:
+        teams = select(team_leads.c.team_id).where(team_leads.c.user_id == viewer.id)
+        return query.where(or_(User.id == viewer.id, User.team_id.in_(teams)))
+    return query.where(User.id == viewer.id)
+
+
+def can_view_user(viewer: User, subject: User) -> bool:
+    if viewer.role in (Role.HR, Role.ADMIN) or viewer.id == subject.id:
+        return True
+    if viewer.role == Role.SUPERVISOR:
+        return subject.team_id is not None and subject.team_id in led_team_ids(viewer)
+    return False
+
+
+def visible_teams(viewer: User) -> Select:
+    query = select(Team).order_by(Team.name)
+    if viewer.role in (Role.HR, Role.ADMIN):
+        return query
+    if viewer.role == Role.SUPERVISOR:
+        return query.where(Team.id.in_(select(team_leads.c.team_id).where(team_leads.c.user_id == viewer.id)))
+    return query.where(false())
+
+
+# --- changes ----------------------------------------------------------------
+
+
+@dataclass
+class UserData:
+    name: str
+    email: str
+    role: str
+    team_id: int | None
+    hire_date: date | None
+    led_team_ids: list[int]
+
+
+def email_taken(email: str, *, except_id: int | None = None) -> bool:
+    query = select(User.id).where(User.email == email.lower())
+    if except_id is not None:
+        query = query.where(User.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def save_user(user: User | None, data: UserData, password: str | None = None) -> User:
+    """Create (user=None) or update a user; commits."""
+    if user is None:
+        user = User()
+        db.session.add(user)
+    user.name = data.name
+    user.email = data.email.lower()
+    user.role = data.role
+    user.team_id = data.team_id
+    user.hire_date = data.hire_date
+    if data.role == Role.SUPERVISOR:
+        user.led_teams = list(db.session.scalars(select(Team).where(Team.id.in_(data.led_team_ids))))
+    else:
+        user.led_teams = []
+    if password:
+        set_password(user, password)
+    db.session.commit()
+    return user
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivate (keeping every record) or reactivate an account."""
+    user.active = active
+    user.deactivated_at = None if active else utcnow()
+    if not active:
+        user.session_version += 1  # ends any open session at once
+    db.session.commit()
+
+
+def save_team(team: Team | None, name: str, description: str, lead_ids: list[int]) -> Team:
+    if team is None:
+        team = Team()
+        db.session.add(team)
+    team.name = name
+    team.description = description
+    team.leads = list(
+        db.session.scalars(select(User).where(User.id.in_(lead_ids), User.role == Role.SUPERVISOR))
+    )
+    db.session.commit()
+    return team

@@ -1,0 +1,180 @@
+"""Admin: people, teams and the roster import. HR may look, only admin may change."""
+
+from pathlib import Path
+
+from flask import abort, current_app, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.accounts import roster
+from portal.accounts.forms import RosterUploadForm, TeamForm, UserForm
+from portal.accounts.models import Team, User
+from portal.accounts.services import UserData, email_taken, save_team, save_user, set_active
+from portal.admin import bp
+from portal.core.auth import roles_required
+from portal.core.extensions import db
+from portal.core.htmx import redirect_to, render
+from portal.core.roles import Role
+
+ADMIN = (Role.ADMIN,)
+READERS = (Role.ADMIN, Role.HR)
+
+
+def _teams() -> list[Team]:
+    return list(db.session.scalars(select(Team).order_by(Team.name)))
+
+
+def _roster_dir() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / "roster"
+
+
+@bp.get("/users")
+@roles_required(*READERS)
+def users():
+    query = select(User).options(selectinload(User.team)).order_by(User.active.desc(), User.name)
+    q = request.args.get("q", "").strip()
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like)))
+    if request.args.get("role") in {r.value for r in Role}:
+        query = query.where(User.role == request.args["role"])
+    if request.args.get("team", "").isdigit():
+        query = query.where(User.team_id == int(request.args["team"]))
+    people = list(db.session.scalars(query))
+    return render("admin/users.html", "admin/_user_rows.html", people=people, teams=_teams(), roles=list(Role))
+
+
+def _user_form_page(form, user, status=200):
+    return render("admin/user_form.html", "admin/_user_form.html", status=status, form=form, user=user)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(*ADMIN)
+def new_user():
+    form = UserForm(teams=_teams(), require_password=True)
+    if form.validate_on_submit():
+        if email_taken(form.email.data):
+            form.email.errors.append(_("Someone already has this email."))
+        else:
+            user = save_user(None, _user_data(form), form.password.data)
+            flash(_("%(name)s can now log in.", name=user.name), "success")
+            return redirect_to(url_for("admin.users"))
+    return _user_form_page(form, None, 422 if request.method == "POST" else 200)
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@roles_required(*ADMIN)
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserForm(obj=user, teams=_teams())
+    if request.method == "GET":
+        form.led_team_ids.data = [t.id for t in user.led_teams]
+    if form.validate_on_submit():
+        if email_taken(form.email.data, except_id=user.id):
+            form.email.errors.append(_("Someone already has this email."))
+        elif user.id == current_user.id and form.role.data != Role.ADMIN:
+            form.role.errors.append(_("You cannot take away your own admin role."))
+        else:
+            save_user(user, _user_data(form), form.password.data or None)
+            flash(_("Saved."), "success")
+            return redirect_to(url_for("admin.users"))
+    return _user_form_page(form, user, 422 if request.method == "POST" else 200)
+
+
+def _user_data(form: UserForm) -> UserData:
+    return UserData(
+        name=form.name.data,
+        email=form.email.data,
+        role=form.role.data,
+        team_id=form.team_id.data,
+        hire_date=form.hire_date.data,
+        led_team_ids=form.led_team_ids.data or [],
+    )
+
+
+@bp.post("/users/<int:user_id>/active")
+@roles_required(*ADMIN)
+def toggle_active(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        abort(422)
+    set_active(user, request.form.get("active") == "1")
+    return render("admin/users.html", "admin/_user_row.html", person=user, people=[user], teams=_teams(), roles=list(Role))
+
+
+# --- teams ----------------------------------------------------------------------
+
+
+@bp.get("/teams")
+@roles_required(*READERS)
+def teams():
+    rows = db.session.execute(
+        select(Team, func.count(User.id))
+        .outerjoin(User, (User.team_id == Team.id) & User.active)
+        .options(selectinload(Team.leads))
+        .group_by(Team.id)
+        .order_by(Team.name)
+    ).all()
+    return render("admin/teams.html", rows=rows)
+
+
+def _supervisors() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role == Role.SUPERVISOR, User.active).order_by(User.name)))
+
+
+@bp.route("/teams/new", methods=["GET", "POST"])
+@bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
+@roles_required(*ADMIN)
+def edit_team(team_id: int | None = None):
+    team = db.get_or_404(Team, team_id) if team_id else None
+    form = TeamForm(obj=team)
+    form.lead_ids.choices = [(u.id, u.name) for u in _supervisors()]
+    if request.method == "GET" and team:
+        form.lead_ids.data = [u.id for u in team.leads]
+    if form.validate_on_submit():
+        clash = db.session.scalar(select(Team.id).where(Team.name == form.name.data))
+        if clash and (team is None or clash != team.id):
+            form.name.errors.append(_("A team with this name exists."))
+        else:
+            save_team(team, form.name.data, form.description.data or "", form.lead_ids.data or [])
+            flash(_("Saved."), "success")
+            return redirect_to(url_for("admin.teams"))
+    return render("admin/team_form.html", status=422 if request.method == "POST" else 200, form=form, team=team)
+
+
+# --- roster import ------------------------------------------------------------------
+
+
+@bp.route("/roster", methods=["GET", "POST"])
+@roles_required(*ADMIN)
+def roster_upload():
+    form = RosterUploadForm()
+    if form.validate_on_submit():
+        token = roster.store_upload(form.workbook.data, _roster_dir())
+        return redirect_to(url_for("admin.roster_preview", token=token))
+    return render("admin/roster_upload.html", status=422 if request.method == "POST" else 200, form=form)
+
+
+@bp.route("/roster/<token>", methods=["GET", "POST"])
+@roles_required(*ADMIN)
+def roster_preview(token: str):
+    path = roster.upload_path(_roster_dir(), token)
+    if path is None:
+        abort(404)
+    try:
+        preview = roster.read_roster(path)
+    except roster.RosterFileError as error:
+        path.unlink(missing_ok=True)
+        form = RosterUploadForm()
+        form.workbook.errors = [str(error)]
+        return render("admin/roster_upload.html", status=422, form=form)
+    if request.method == "POST":
+        if not preview.valid:
+            return render("admin/roster_preview.html", status=422, preview=preview, token=token)
+        result = roster.commit_roster(preview)
+        path.unlink(missing_ok=True)
+        return render("admin/roster_done.html", result=result)
+    status = 200 if preview.valid else 422
+    return render("admin/roster_preview.html", status=status, preview=preview, token=token)

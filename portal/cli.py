@@ -1,0 +1,49 @@
+"""`flask portal ...` commands."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.core.extensions import db
+
+portal_cli = AppGroup("portal", help="Portal setup and content commands.")
+
+
+@portal_cli.command("setup-demo")
+def setup_demo_command():
+    """Load the built-in content and a demo team on first start; print the demo logins."""
+    from portal.demo import setup_demo
+
+    logins = setup_demo(current_app.instance_path)
+    if not logins:
+        click.echo("The database already has users; no demo team was created.")
+        return
+    click.echo("\nDemo accounts (passwords are generated once, kept in instance/demo_accounts.json):")
+    for login in logins:
+        click.echo(f"  {login['role']:<11} {login['email']:<24} {login['password']}   {login['name']}")
+    click.echo("\nOpen http://127.0.0.1:5000\n")
+
+
+@portal_cli.command("load-content")
+def load_content_command():
+    """Load the content pack; steps whose text changed get a new version."""
+    from portal.playbooks.services import load_content_pack
+
+    counts = load_content_pack()
+    click.echo(f"playbooks created: {counts['playbooks']}, steps created: {counts['created']}, updated: {counts['updated']}")
+
+
+@portal_cli.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option()
+def create_admin_command(email, name, password):
+    """Create an admin account (for a fresh production database)."""
+    from portal.accounts.services import UserData, email_taken, save_user
+    from portal.core.roles import Role
+
+    if email_taken(email):
+        raise click.ClickException("someone already has this email")
+    save_user(None, UserData(name=name, email=email, role=Role.ADMIN, team_id=None, hire_date=None, led_team_ids=[]), password)
+    db.session.remove()
+    click.echo(f"admin {email} created")

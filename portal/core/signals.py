@@ -1,0 +1,9 @@
+"""Signals let one feature react to another without importing it."""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# Sent with kind="playbook_step" (later also scripts, quizzes), ref_id and the
+# new version number whenever published content gets a new version.
+content_changed = _signals.signal("content-changed")

@@ -1,0 +1,35 @@
+"""Text hygiene shared by forms, imports and search.
+
+Vietnamese text arrives in both NFC and NFD forms (macOS keyboards, copied PDF
+text); everything stored is NFC so equality and search behave.
+"""
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+# Characters that have no business in a name or title: controls (but tab and
+# newline), zero-width and bidi overrides used to disguise text.
+_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def clean(value: str | None, *, multiline: bool = False) -> str:
+    """NFC-normalize, drop invisible control characters, tidy whitespace."""
+    if value is None:
+        return ""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", str(value)))
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+    return _SPACES.sub(" ", text).strip()
+
+
+def fold(value: str | None) -> str:
+    """Lower-case, diacritic-free form for search: 'Xử lý Đơn' -> 'xu ly don'.
+
+    `đ` has no combining decomposition in Unicode, so it is mapped by hand.
+    """
+    text = clean(value, multiline=True).lower().replace("đ", "d")
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", stripped).strip()

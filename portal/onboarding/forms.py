@@ -1,0 +1,44 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.core.forms import CleanStringField, CleanTextAreaField, NoMarkup
+
+
+class ModuleForm(FlaskForm):
+    title = CleanStringField(_l("Title"), validators=[InputRequired(), Length(max=200), NoMarkup()])
+    description = CleanTextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    due_days = IntegerField(
+        _l("Due, in days after the hire date"),
+        validators=[InputRequired(), NumberRange(min=0, max=365, message=_l("Between 0 and 365 days."))],
+        default=7,
+    )
+    requires_previous = BooleanField(_l("Locked until the previous module is done"))
+
+
+class ItemForm(FlaskForm):
+    content = SelectField(_l("Content"), validators=[InputRequired()])
+
+
+class AssignForm(FlaskForm):
+    modules = SelectMultipleField(_l("Modules"), coerce=int, validators=[InputRequired(_l("Choose at least one module."))])
+    target = SelectField(
+        _l("Assign to"),
+        choices=[("people", _l("Chosen people")), ("team", _l("A whole team")), ("role", _l("Everyone with a role"))],
+    )
+    people = SelectMultipleField(_l("People"), coerce=int)
+    team = SelectField(_l("Team"), coerce=int, validate_choice=False)
+    role = SelectField(_l("Role"), choices=[("new_hire", _l("New hire")), ("agent", _l("Agent"))])
+    due_in_days = IntegerField(
+        _l("Due, in days after each person's hire date (empty: the module's default)"),
+        validators=[Optional(), NumberRange(min=0, max=365, message=_l("Between 0 and 365 days."))],
+    )
+
+    def validate_people(self, field):
+        if self.target.data == "people" and not field.data:
+            raise ValidationError(_l("Choose at least one person."))
+
+    def validate_team(self, field):
+        if self.target.data == "team" and field.data not in {c[0] for c in field.choices}:
+            raise ValidationError(_l("Choose a team."))

@@ -1,0 +1,76 @@
+"""Onboarding: an ordered path of modules, their items, who must do them, and progress."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.extensions import db
+from portal.core.models import UTCDateTime, utcnow
+
+
+class OnboardingModule(db.Model):
+    __tablename__ = "onboarding_modules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # Locked until the module before it in the path is done.
+    requires_previous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Due this many days after the person's hire date.
+    due_days: Mapped[int] = mapped_column(Integer, default=7)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    items: Mapped[list["ModuleItem"]] = relationship(
+        back_populates="module", order_by="ModuleItem.position", cascade="all, delete-orphan"
+    )
+
+
+class ModuleItem(db.Model):
+    """One thing to do in a module, pointing at content of any registered kind."""
+
+    __tablename__ = "module_items"
+    __table_args__ = (UniqueConstraint("module_id", "kind", "ref_id", name="uq_module_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("onboarding_modules.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(30))
+    ref_id: Mapped[int] = mapped_column(Integer)
+    # For kinds that are graded (quizzes): completion needs a pass.
+    requires_pass: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    module: Mapped[OnboardingModule] = relationship(back_populates="items")
+
+
+class OnboardingAssignment(db.Model):
+    __tablename__ = "onboarding_assignments"
+    __table_args__ = (UniqueConstraint("user_id", "module_id", name="uq_assignment"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("onboarding_modules.id", ondelete="CASCADE"), index=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    module: Mapped[OnboardingModule] = relationship()
+
+
+class ItemProgress(db.Model):
+    __tablename__ = "item_progress"
+    __table_args__ = (UniqueConstraint("user_id", "item_id", name="uq_item_progress"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("module_items.id", ondelete="CASCADE"), index=True)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Content version the person acknowledged; a newer one sets `stale`.
+    completed_version: Mapped[int | None] = mapped_column(Integer)
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def done(self) -> bool:
+        return self.completed_at is not None and not self.stale

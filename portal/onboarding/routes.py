@@ -1,0 +1,213 @@
+"""Onboarding pages: my path, the item bar, managers' views, module editing, assignment."""
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.accounts.models import User
+from portal.accounts.services import can_view_user, visible_teams, visible_users
+from portal.core.auth import roles_required
+from portal.core.content import item_kinds
+from portal.core.extensions import db
+from portal.core.htmx import is_htmx, redirect_to, render
+from portal.core.roles import FRONTLINE, Role
+from portal.onboarding import bp
+from portal.onboarding import services as svc
+from portal.onboarding.forms import AssignForm, ItemForm, ModuleForm
+from portal.onboarding.models import ModuleItem, OnboardingModule
+
+MANAGERS = (Role.SUPERVISOR, Role.HR, Role.ADMIN)
+ASSIGNERS = (Role.SUPERVISOR, Role.ADMIN)
+
+
+@bp.get("/")
+@login_required
+def mine():
+    path = svc.path_for(current_user)
+    return render("onboarding/mine.html", path=path, person=current_user, diff_url=svc.diff_url)
+
+
+@bp.get("/items/<int:item_id>/open")
+@login_required
+def open_item(item_id: int):
+    try:
+        view = svc.open_item(current_user, item_id)
+    except svc.OnboardingError:
+        flash(_("This item is not open for you yet."), "warning")
+        return redirect(url_for("onboarding.mine"))
+    if view.info is None:
+        abort(404)
+    return redirect(f"{view.info.url}?onboarding_item={item_id}")
+
+
+@bp.post("/items/<int:item_id>/complete")
+@login_required
+def complete_item(item_id: int):
+    status = 200
+    try:
+        svc.complete_item(current_user, item_id)
+    except svc.OnboardingError:
+        status = 422
+    _load_bar(item_id)
+    if status == 422:
+        g.onboarding_bar["error"] = _("Open the item and read it before marking it done.")
+    if is_htmx() or status == 422:
+        return render("onboarding/bar_page.html", "onboarding/_bar.html", status=status)
+    flash(_("Marked as done."), "success")
+    return redirect(url_for("onboarding.mine"), code=303)
+
+
+@bp.before_app_request
+def _onboarding_bar():
+    item_id = request.args.get("onboarding_item", type=int)
+    if item_id and current_user.is_authenticated:
+        _load_bar(item_id)
+
+
+def _load_bar(item_id: int) -> None:
+    path = svc.path_for(current_user)
+    for module in path.modules:
+        for view in module.items:
+            if view.item.id == item_id and not module.locked:
+                g.onboarding_bar = {"path": path, "module": module, "view": view, "diff_url": svc.diff_url(view)}
+                return
+
+
+# --- managers' views ------------------------------------------------------------------
+
+
+@bp.get("/people/<int:user_id>")
+@roles_required(*MANAGERS)
+def person(user_id: int):
+    subject = db.get_or_404(User, user_id)
+    if not can_view_user(current_user, subject):
+        abort(403)
+    return render("onboarding/mine.html", path=svc.path_for(subject), person=subject, diff_url=svc.diff_url)
+
+
+@bp.get("/matrix")
+@roles_required(*MANAGERS)
+def matrix():
+    query = visible_users(current_user).where(User.active)
+    team_id = request.args.get("team", type=int)
+    if team_id:
+        query = query.where(User.team_id == team_id)
+    role = request.args.get("role")
+    if role in {r.value for r in FRONTLINE}:
+        query = query.where(User.role == role)
+    status = request.args.get("status") or None
+    if status not in (None, svc.NOT_STARTED, svc.IN_PROGRESS, svc.DONE, svc.OVERDUE, svc.REACK):
+        status = None
+    result = svc.completion_matrix(query, status=status)
+    teams = list(db.session.scalars(visible_teams(current_user)))
+    return render("onboarding/matrix.html", "onboarding/_matrix.html", matrix=result, teams=teams,
+                  filters={"team": team_id, "role": role, "status": status})
+
+
+# --- modules (admin) ----------------------------------------------------------------------
+
+
+@bp.get("/modules")
+@roles_required(Role.ADMIN)
+def modules():
+    module_list = svc.modules()
+    items = [i for m in module_list for i in m.items]
+    return render("onboarding/modules.html", modules=module_list, info=svc.describe_items(items))
+
+
+@bp.route("/modules/new", methods=["GET", "POST"])
+@bp.route("/modules/<int:module_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_module(module_id: int | None = None):
+    module = db.get_or_404(OnboardingModule, module_id) if module_id else None
+    form = ModuleForm(obj=module)
+    if form.validate_on_submit():
+        module = svc.save_module(
+            module, title=form.title.data, description=form.description.data or "",
+            due_days=form.due_days.data, requires_previous=form.requires_previous.data,
+        )
+        flash(_("Saved."), "success")
+        return redirect_to(url_for("onboarding.module_items", module_id=module.id))
+    return render("onboarding/module_form.html", status=422 if request.method == "POST" else 200, form=form, module=module)
+
+
+@bp.post("/modules/<int:module_id>/move")
+@roles_required(Role.ADMIN)
+def move_module(module_id: int):
+    svc.move_module(db.get_or_404(OnboardingModule, module_id), -1 if request.form.get("dir") == "up" else 1)
+    return redirect_to(url_for("onboarding.modules"))
+
+
+def _content_choices() -> list[tuple[str, str]]:
+    return [
+        (f"{code}:{ref_id}", label)
+        for code, kind in item_kinds().items()
+        for ref_id, label in kind.choices()
+    ]
+
+
+@bp.route("/modules/<int:module_id>/items", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def module_items(module_id: int):
+    module = db.get_or_404(OnboardingModule, module_id)
+    form = ItemForm()
+    form.content.choices = _content_choices()
+    status = 200
+    if form.validate_on_submit():
+        kind, _sep, ref = form.content.data.partition(":")
+        try:
+            svc.add_item(module, kind, int(ref))
+        except svc.OnboardingError:
+            form.content.errors.append(_("This content is already in the module."))
+            status = 422
+        else:
+            return redirect_to(url_for("onboarding.module_items", module_id=module.id))
+    elif request.method == "POST":
+        status = 422
+    return render("onboarding/module_items.html", "onboarding/_module_items.html", status=status,
+                  module=module, form=form, info=svc.describe_items(module.items))
+
+
+@bp.post("/items/<int:item_id>/remove")
+@roles_required(Role.ADMIN)
+def remove_item(item_id: int):
+    item = db.get_or_404(ModuleItem, item_id)
+    module_id = item.module_id
+    svc.remove_item(item)
+    return redirect_to(url_for("onboarding.module_items", module_id=module_id))
+
+
+@bp.post("/items/<int:item_id>/move")
+@roles_required(Role.ADMIN)
+def move_item(item_id: int):
+    item = db.get_or_404(ModuleItem, item_id)
+    svc.move_item(item, -1 if request.form.get("dir") == "up" else 1)
+    return redirect_to(url_for("onboarding.module_items", module_id=item.module_id))
+
+
+# --- assignment -----------------------------------------------------------------------
+
+
+@bp.route("/assign", methods=["GET", "POST"])
+@roles_required(*ASSIGNERS)
+def assign():
+    form = AssignForm()
+    module_list = svc.modules()
+    form.modules.choices = [(m.id, m.title) for m in module_list]
+    scope = visible_users(current_user).where(User.active, User.role.in_([r.value for r in FRONTLINE]))
+    people = list(db.session.scalars(scope.order_by(User.name)))
+    form.people.choices = [(p.id, f"{p.name} ({p.email})") for p in people]
+    teams = list(db.session.scalars(visible_teams(current_user)))
+    form.team.choices = [(t.id, t.name) for t in teams]
+    if form.validate_on_submit():
+        chosen = [m for m in module_list if m.id in form.modules.data]
+        if form.target.data == "people":
+            targets = [p for p in people if p.id in form.people.data]
+        elif form.target.data == "team":
+            targets = [p for p in people if p.team_id == form.team.data]
+        else:
+            targets = [p for p in people if p.role == form.role.data]
+        created = svc.assign(targets, chosen, by=current_user, due_in_days=form.due_in_days.data)
+        flash(_("%(n)d assignments created for %(p)d people.", n=created, p=len(targets)), "success")
+        return redirect_to(url_for("onboarding.matrix"))
+    return render("onboarding/assign.html", status=422 if request.method == "POST" else 200, form=form)

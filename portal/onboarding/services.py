@@ -1,0 +1,408 @@
+"""Onboarding logic: paths, assignment, progress, re-acknowledgement, the completion matrix."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import Integer, cast, func, select, update
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import User
+from portal.core.content import ItemInfo, item_kinds
+from portal.core.extensions import db
+from portal.core.models import utcnow
+from portal.core.roles import FRONTLINE
+from portal.onboarding.models import (
+    ItemProgress,
+    ModuleItem,
+    OnboardingAssignment,
+    OnboardingModule,
+)
+
+NOT_ASSIGNED, NOT_STARTED, IN_PROGRESS, DONE, OVERDUE, REACK = (
+    "not_assigned", "not_started", "in_progress", "done", "overdue", "reack",
+)
+
+
+class OnboardingError(Exception):
+    """A step a person may not take yet; the message says why."""
+
+
+# --- modules ------------------------------------------------------------------
+
+
+def modules() -> list[OnboardingModule]:
+    return list(
+        db.session.scalars(
+            select(OnboardingModule).options(selectinload(OnboardingModule.items)).order_by(
+                OnboardingModule.position, OnboardingModule.id
+            )
+        )
+    )
+
+
+def save_module(module: OnboardingModule | None, *, title, description, due_days, requires_previous) -> OnboardingModule:
+    if module is None:
+        last = db.session.scalar(select(func.max(OnboardingModule.position))) or 0
+        module = OnboardingModule(position=last + 1)
+        db.session.add(module)
+    module.title, module.description = title, description
+    module.due_days, module.requires_previous = due_days, requires_previous
+    db.session.commit()
+    return module
+
+
+def move_module(module: OnboardingModule, offset: int) -> None:
+    ordered = modules()
+    index = ordered.index(module)
+    other = index + offset
+    if 0 <= other < len(ordered):
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+        for position, m in enumerate(ordered, start=1):
+            m.position = position
+        db.session.commit()
+
+
+def add_item(module: OnboardingModule, kind: str, ref_id: int) -> ModuleItem:
+    if kind not in item_kinds() or ref_id not in item_kinds()[kind].describe([ref_id]):
+        raise OnboardingError("unknown content")
+    if any(i.kind == kind and i.ref_id == ref_id for i in module.items):
+        raise OnboardingError("already in module")
+    item = ModuleItem(module=module, kind=kind, ref_id=ref_id, position=len(module.items) + 1)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def remove_item(item: ModuleItem) -> None:
+    module = item.module
+    module.items.remove(item)
+    for position, other in enumerate(module.items, start=1):
+        other.position = position
+    db.session.commit()
+
+
+def move_item(item: ModuleItem, offset: int) -> None:
+    items = list(item.module.items)
+    index = items.index(item)
+    other = index + offset
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+        for position, i in enumerate(items, start=1):
+            i.position = position
+        db.session.commit()
+
+
+def describe_items(items: list[ModuleItem]) -> dict[int, ItemInfo]:
+    """Item id -> what it points at; one query per content kind."""
+    by_kind: dict[str, list[ModuleItem]] = defaultdict(list)
+    for item in items:
+        by_kind[item.kind].append(item)
+    result = {}
+    for kind, group in by_kind.items():
+        info = item_kinds()[kind].describe([i.ref_id for i in group])
+        for item in group:
+            if item.ref_id in info:
+                result[item.id] = info[item.ref_id]
+    return result
+
+
+# --- assignment ---------------------------------------------------------------
+
+
+def assign(users: list[User], chosen: list[OnboardingModule], *, by: User, due_in_days: int | None = None) -> int:
+    """Assign modules to people; due dates count from each person's hire date.
+
+    Existing assignments are kept as they are. Returns how many were created.
+    """
+    if not users or not chosen:
+        return 0
+    existing = set(
+        db.session.execute(
+            select(OnboardingAssignment.user_id, OnboardingAssignment.module_id).where(
+                OnboardingAssignment.user_id.in_([u.id for u in users]),
+                OnboardingAssignment.module_id.in_([m.id for m in chosen]),
+            )
+        ).all()
+    )
+    today = date.today()
+    created = 0
+    for user in users:
+        start = user.hire_date or today
+        for module in chosen:
+            if (user.id, module.id) in existing:
+                continue
+            days = module.due_days if due_in_days is None else due_in_days
+            db.session.add(
+                OnboardingAssignment(user_id=user.id, module_id=module.id, due_date=start + timedelta(days=days), assigned_by_id=by.id)
+            )
+            created += 1
+    db.session.commit()
+    return created
+
+
+def unassign(user: User, module: OnboardingModule) -> None:
+    db.session.execute(
+        OnboardingAssignment.__table__.delete().where(
+            OnboardingAssignment.user_id == user.id, OnboardingAssignment.module_id == module.id
+        )
+    )
+    db.session.commit()
+
+
+# --- a person's path ------------------------------------------------------------
+
+
+@dataclass
+class ItemView:
+    item: ModuleItem
+    info: ItemInfo | None
+    progress: ItemProgress | None
+
+    @property
+    def status(self) -> str:
+        p = self.progress
+        if p is None or p.completed_at is None:
+            return IN_PROGRESS if p is not None and p.opened_at else NOT_STARTED
+        return REACK if p.stale else DONE
+
+
+@dataclass
+class ModuleView:
+    module: OnboardingModule
+    assignment: OnboardingAssignment
+    items: list[ItemView]
+    locked: bool = False
+    today: date = field(default_factory=date.today)
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for i in self.items if i.status == DONE)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def done(self) -> bool:
+        return self.total > 0 and self.done_count == self.total
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done_count / self.total) if self.total else 0
+
+    @property
+    def overdue(self) -> bool:
+        return not self.done and self.assignment.due_date < self.today
+
+    @property
+    def days_left(self) -> int:
+        return (self.assignment.due_date - self.today).days
+
+
+@dataclass
+class PathView:
+    user: User
+    modules: list[ModuleView]
+
+    @property
+    def done_count(self) -> int:
+        return sum(m.done_count for m in self.modules)
+
+    @property
+    def total(self) -> int:
+        return sum(m.total for m in self.modules)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done_count / self.total) if self.total else 0
+
+    @property
+    def next_item(self) -> ItemView | None:
+        for module in self.modules:
+            if module.locked:
+                continue
+            for item in module.items:
+                if item.status != DONE:
+                    return item
+        return None
+
+    @property
+    def overdue(self) -> list[ModuleView]:
+        return [m for m in self.modules if m.overdue]
+
+    @property
+    def reack(self) -> list[ItemView]:
+        return [i for m in self.modules for i in m.items if i.status == REACK]
+
+
+def path_for(user: User) -> PathView:
+    """The person's assigned modules in path order, with progress (four queries)."""
+    assignments = list(
+        db.session.scalars(
+            select(OnboardingAssignment)
+            .join(OnboardingModule)
+            .where(OnboardingAssignment.user_id == user.id)
+            .options(selectinload(OnboardingAssignment.module).selectinload(OnboardingModule.items))
+            .order_by(OnboardingModule.position, OnboardingModule.id)
+        )
+    )
+    items = [i for a in assignments for i in a.module.items]
+    progress = {
+        p.item_id: p
+        for p in db.session.scalars(
+            select(ItemProgress).where(ItemProgress.user_id == user.id, ItemProgress.item_id.in_([i.id for i in items]))
+        )
+    } if items else {}
+    info = describe_items(items)
+    views, previous_done = [], True
+    for assignment in assignments:
+        module = assignment.module
+        view = ModuleView(
+            module, assignment, [ItemView(i, info.get(i.id), progress.get(i.id)) for i in module.items]
+        )
+        view.locked = module.requires_previous and not previous_done
+        previous_done = view.done
+        views.append(view)
+    return PathView(user, views)
+
+
+def _item_in_path(user: User, item_id: int) -> tuple[PathView, ItemView]:
+    path = path_for(user)
+    for module in path.modules:
+        for view in module.items:
+            if view.item.id == item_id:
+                if module.locked:
+                    raise OnboardingError("locked")
+                return path, view
+    raise OnboardingError("not assigned")
+
+
+def open_item(user: User, item_id: int) -> ItemView:
+    """Record that the person opened an item (needed before marking it done)."""
+    _, view = _item_in_path(user, item_id)
+    progress = view.progress
+    if progress is None:
+        progress = ItemProgress(user_id=user.id, item_id=item_id)
+        db.session.add(progress)
+        view.progress = progress
+    if progress.opened_at is None:
+        progress.opened_at = utcnow()
+    db.session.commit()
+    return view
+
+
+def complete_item(user: User, item_id: int) -> ItemView:
+    """Mark an opened item done at its current content version (also re-acknowledges)."""
+    _, view = _item_in_path(user, item_id)
+    if view.progress is None or view.progress.opened_at is None:
+        raise OnboardingError("not opened")
+    if view.info is None:
+        raise OnboardingError("content missing")
+    view.progress.completed_at = utcnow()
+    view.progress.completed_version = view.info.version
+    view.progress.stale = False
+    db.session.commit()
+    return view
+
+
+def flag_changed_content(sender, *, kind: str, ref_id: int, version: int, **_) -> None:
+    """Signal receiver: content got a new version, so earlier completions need re-acknowledging."""
+    items = select(ModuleItem.id).where(ModuleItem.kind == kind, ModuleItem.ref_id == ref_id)
+    db.session.execute(
+        update(ItemProgress)
+        .where(
+            ItemProgress.item_id.in_(items),
+            ItemProgress.completed_at.is_not(None),
+            ItemProgress.completed_version < version,
+        )
+        .values(stale=True)
+    )
+    db.session.commit()
+
+
+def diff_url(view: ItemView) -> str | None:
+    if view.progress is None or view.progress.completed_version is None:
+        return None
+    return item_kinds()[view.item.kind].diff_url(view.item.ref_id, view.progress.completed_version)
+
+
+# --- completion matrix ------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    status: str
+    done: int = 0
+    total: int = 0
+    due_date: date | None = None
+
+
+@dataclass
+class Matrix:
+    people: list[User]
+    modules: list[OnboardingModule]
+    cells: dict[tuple[int, int], Cell]
+    overdue_by_person: dict[int, int]
+    overdue_by_module: dict[int, int]
+
+    @property
+    def overdue_total(self) -> int:
+        return sum(self.overdue_by_person.values())
+
+    def cell(self, user_id: int, module_id: int) -> Cell:
+        return self.cells.get((user_id, module_id), Cell(NOT_ASSIGNED))
+
+
+def completion_matrix(people_query, *, status: str | None = None, today: date | None = None) -> Matrix:
+    """People × modules with done/total per cell, computed in SQL.
+
+    A fixed number of queries whatever the number of people: people, modules,
+    item counts, assignments, and one grouped count of done items.
+    """
+    today = today or date.today()
+    people = list(
+        db.session.scalars(
+            people_query.where(User.role.in_([r.value for r in FRONTLINE]))
+            .options(selectinload(User.team))
+            .order_by(User.name, User.id)
+        )
+    )
+    module_list = list(db.session.scalars(select(OnboardingModule).order_by(OnboardingModule.position, OnboardingModule.id)))
+    totals = dict(db.session.execute(select(ModuleItem.module_id, func.count()).group_by(ModuleItem.module_id)).all())
+    ids = select(User.id).where(User.id.in_([p.id for p in people]))
+    assignments = db.session.execute(
+        select(OnboardingAssignment.user_id, OnboardingAssignment.module_id, OnboardingAssignment.due_date).where(
+            OnboardingAssignment.user_id.in_(ids)
+        )
+    ).all()
+    done_rows = db.session.execute(
+        select(ItemProgress.user_id, ModuleItem.module_id, func.count(), func.sum(cast(ItemProgress.stale, Integer)))
+        .join(ModuleItem, ModuleItem.id == ItemProgress.item_id)
+        .where(ItemProgress.user_id.in_(ids), ItemProgress.completed_at.is_not(None))
+        .group_by(ItemProgress.user_id, ModuleItem.module_id)
+    ).all()
+    done = {(u, m): (count, stale or 0) for u, m, count, stale in done_rows}
+    cells, by_person, by_module = {}, defaultdict(int), defaultdict(int)
+    for user_id, module_id, due in assignments:
+        total = totals.get(module_id, 0)
+        completed, stale = done.get((user_id, module_id), (0, 0))
+        fresh = completed - stale
+        if total and fresh >= total:
+            state = DONE
+        elif due < today:
+            state = OVERDUE
+        elif stale:
+            state = REACK
+        elif completed:
+            state = IN_PROGRESS
+        else:
+            state = NOT_STARTED
+        if state == OVERDUE:
+            by_person[user_id] += 1
+            by_module[module_id] += 1
+        cells[(user_id, module_id)] = Cell(state, fresh, total, due)
+    if status:
+        wanted = {uid for (uid, _), cell in cells.items() if cell.status == status}
+        people = [p for p in people if p.id in wanted]
+    return Matrix(people, module_list, cells, dict(by_person), dict(by_module))

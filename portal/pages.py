@@ -1,0 +1,67 @@
+"""Home, language switch, health check and error pages."""
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+
+from portal.core.extensions import db
+from portal.core.roles import OVERSEERS, Role
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+@login_required
+def home():
+    if current_user.role == Role.NEW_HIRE:
+        return redirect(url_for("onboarding.mine"))
+    from portal.onboarding.services import path_for
+
+    path = path_for(current_user)
+    return render_template("home.html", path=path, overseer=current_user.role in OVERSEERS)
+
+
+@bp.post("/language")
+def language():
+    code = request.form.get("locale", "vi")
+    if code in current_app.config["LANGUAGES"]:
+        session["locale"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    target = request.form.get("next") or url_for("pages.home")
+    from portal.accounts.routes import safe_next
+
+    return redirect(safe_next(target) or url_for("pages.home"), code=303)
+
+
+@bp.get("/healthz")
+def health():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+def _error(status: int, template: str = "errors/error.html", **context):
+    return render_template(template, status=status, **context), status
+
+
+@bp.app_errorhandler(403)
+def forbidden(error):
+    return _error(403)
+
+
+@bp.app_errorhandler(404)
+def not_found(error):
+    return _error(404)
+
+
+@bp.app_errorhandler(413)
+def too_large(error):
+    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    return _error(413, limit=limit)
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(error):
+    return _error(400, csrf=True)

@@ -1,0 +1,37 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectMultipleField
+from wtforms.validators import InputRequired, Length, Optional
+
+from portal.core.forms import CleanStringField, CleanTextAreaField, NoMarkup, lines_of
+
+
+class StepForm(FlaskForm):
+    title = CleanStringField(_l("Title"), validators=[InputRequired(), Length(max=200), NoMarkup()])
+    goal = CleanTextAreaField(_l("Goal"), validators=[Optional(), Length(max=2000)])
+    body_md = CleanTextAreaField(
+        _l("What to do (Markdown)"), validators=[InputRequired(), Length(max=50_000)]
+    )
+    checklist = CleanTextAreaField(_l("Checklist, one item per line"), validators=[Optional(), Length(max=5000)])
+    mistakes = CleanTextAreaField(_l("Common mistakes, one per line"), validators=[Optional(), Length(max=5000)])
+    segments = SelectMultipleField(_l("Customer segments"))
+    channels = SelectMultipleField(_l("Channels"))
+    kpis = SelectMultipleField(_l("KPIs it moves"))
+    change_note = CleanStringField(_l("What changed"), validators=[InputRequired(), Length(max=300)])
+    base_version = IntegerField(validators=[InputRequired()])
+
+    def fields_for_save(self) -> dict:
+        return {
+            "title": self.title.data,
+            "goal": self.goal.data or "",
+            "body_md": self.body_md.data,
+            "checklist": lines_of(self.checklist.data),
+            "mistakes": lines_of(self.mistakes.data),
+            "segments": self.segments.data or [],
+            "channels": self.channels.data or [],
+            "kpis": self.kpis.data or [],
+        }
+
+
+class PreviewForm(FlaskForm):
+    body_md = HiddenField()

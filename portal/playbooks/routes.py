@@ -1,0 +1,148 @@
+"""Playbook pages: the flows, steps, search, and versioned editing for admins."""
+
+from flask import abort, flash, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from portal.core.auth import roles_required
+from portal.core.htmx import redirect_to, render
+from portal.core.markdown import render_markdown
+from portal.core.roles import Role
+from portal.playbooks import bp
+from portal.playbooks import services as svc
+from portal.playbooks.forms import StepForm
+
+FIELD_LABELS = {
+    "title": _l("Title"),
+    "goal": _l("Goal"),
+    "body_md": _l("What to do"),
+    "checklist": _l("Checklist"),
+    "mistakes": _l("Common mistakes"),
+    "segments": _l("Customer segments"),
+    "channels": _l("Channels"),
+    "kpis": _l("KPIs"),
+}
+
+
+def _step_or_404(playbook_slug: str, step_slug: str):
+    step = svc.find_step(playbook_slug, step_slug)
+    if step is None:
+        abort(404)
+    return step
+
+
+@bp.get("/")
+@login_required
+def index():
+    return render("playbooks/index.html", playbooks=svc.playbooks())
+
+
+@bp.get("/search")
+@login_required
+def search():
+    query = request.args.get("q", "")[:200]
+    hits = svc.search_steps(query)
+    return render("playbooks/search.html", "playbooks/_search_results.html", query=query, hits=hits)
+
+
+@bp.get("/<playbook_slug>")
+@login_required
+def playbook(playbook_slug: str):
+    book = svc.find_playbook(playbook_slug)
+    if book is None:
+        abort(404)
+    return render("playbooks/playbook.html", playbook=book)
+
+
+@bp.get("/<playbook_slug>/<step_slug>")
+@login_required
+def step(playbook_slug: str, step_slug: str):
+    current = _step_or_404(playbook_slug, step_slug)
+    previous, following = svc.neighbours(current)
+    return render(
+        "playbooks/step.html",
+        step=current,
+        entry=current,
+        previous=previous,
+        following=following,
+        taxonomy=svc.taxonomy(),
+        locale=str(get_locale()),
+    )
+
+
+@bp.get("/<playbook_slug>/<step_slug>/history")
+@login_required
+def history(playbook_slug: str, step_slug: str):
+    current = _step_or_404(playbook_slug, step_slug)
+    return render("playbooks/history.html", step=current, versions=svc.versions_of(current))
+
+
+@bp.get("/<playbook_slug>/<step_slug>/v/<int:number>")
+@login_required
+def version(playbook_slug: str, step_slug: str, number: int):
+    current = _step_or_404(playbook_slug, step_slug)
+    entry = svc.find_version(current, number) or abort(404)
+    return render(
+        "playbooks/step.html", step=current, entry=entry, previous=None, following=None,
+        taxonomy=svc.taxonomy(), locale=str(get_locale()), old_version=entry,
+    )
+
+
+@bp.get("/<playbook_slug>/<step_slug>/diff")
+@login_required
+def diff(playbook_slug: str, step_slug: str):
+    current = _step_or_404(playbook_slug, step_slug)
+    a = request.args.get("a", type=int) or max(current.version - 1, 1)
+    b = request.args.get("b", type=int) or current.version
+    old, new = svc.find_version(current, a), svc.find_version(current, b)
+    if old is None or new is None:
+        abort(404)
+    changes = svc.diff_versions(old, new, {k: str(v) for k, v in FIELD_LABELS.items()})
+    return render("playbooks/diff.html", step=current, old=old, new=new, changes=changes,
+                  versions=svc.versions_of(current))
+
+
+@bp.route("/<playbook_slug>/<step_slug>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit(playbook_slug: str, step_slug: str):
+    current = _step_or_404(playbook_slug, step_slug)
+    form = StepForm()
+    tax = svc.taxonomy()
+    locale = str(get_locale())
+    form.segments.choices = [(code, tax.label("segments", code, locale)) for code in tax.segments]
+    form.channels.choices = [(code, tax.label("channels", code, locale)) for code in tax.channels]
+    form.kpis.choices = [(code, tax.label("kpis", code, locale)) for code in tax.kpis]
+    status, conflict = 200, None
+    if request.method == "GET":
+        form.process(
+            data={
+                "title": current.title, "goal": current.goal, "body_md": current.body_md,
+                "checklist": "\n".join(current.checklist), "mistakes": "\n".join(current.mistakes),
+                "segments": current.segments, "channels": current.channels, "kpis": current.kpis,
+                "base_version": current.version,
+            }
+        )
+    elif form.validate_on_submit():
+        try:
+            changed = svc.save_step(
+                current, form.fields_for_save(), base_version=form.base_version.data,
+                author=current_user, note=form.change_note.data,
+            )
+        except svc.StaleEdit as stale:
+            conflict = stale.current_version
+            status = 409
+        else:
+            flash(_("Saved as version %(n)d.", n=current.version) if changed else _("Nothing changed."), "success")
+            return redirect_to(url_for("playbooks.step", playbook_slug=playbook_slug, step_slug=step_slug))
+    else:
+        status = 422
+    return render("playbooks/edit.html", status=status, form=form, step=current, conflict=conflict)
+
+
+@bp.post("/preview")
+@roles_required(Role.ADMIN)
+def preview():
+    source = request.form.get("body_md", "")[:50_000]
+    return render_template("playbooks/_preview.html", html=render_markdown(source))

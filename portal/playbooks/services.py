@@ -1,0 +1,337 @@
+"""Playbooks: loading the content pack, versioned edits, diffs, search."""
+
+import difflib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import frontmatter
+import yaml
+from flask import current_app, url_for
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.core.content import ItemInfo
+from portal.core.extensions import db
+from portal.core.models import utcnow
+from portal.core.signals import content_changed
+from portal.core.text import clean, fold
+from portal.playbooks.models import Playbook, PlaybookStep, PlaybookStepVersion
+
+ITEM_KIND = "playbook_step"
+VERSIONED_FIELDS = ("title", "goal", "body_md", "checklist", "mistakes", "segments", "channels", "kpis")
+
+
+# --- taxonomy -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    channels: dict[str, dict]
+    kpis: dict[str, dict]
+    segmentations: list[dict]
+    segments: dict[str, dict]
+
+    def label(self, group: str, code: str, locale: str = "vi") -> str:
+        entry = getattr(self, group).get(code)
+        return entry.get(locale) or entry.get("vi") if entry else code
+
+
+@lru_cache(maxsize=4)
+def _read_taxonomy(path: str) -> Taxonomy:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    segments = {}
+    for segmentation in data["segmentations"]:
+        for segment in segmentation["segments"]:
+            segments[segment["code"]] = {**segment, "segmentation": segmentation["code"]}
+    return Taxonomy(
+        channels={c["code"]: c for c in data["channels"]},
+        kpis={k["code"]: k for k in data["kpis"]},
+        segmentations=data["segmentations"],
+        segments=segments,
+    )
+
+
+def taxonomy() -> Taxonomy:
+    """Channels, KPIs and customer segments named by the content pack."""
+    return _read_taxonomy(str(Path(current_app.config["CONTENT_DIR"]) / "taxonomy.yml"))
+
+
+# --- content pack ---------------------------------------------------------------
+
+
+def _search_text(title: str, *parts) -> str:
+    flat = []
+    for part in parts:
+        flat.extend(part if isinstance(part, list) else [part])
+    return fold(title) + "\n" + fold(" ".join(str(p) for p in flat))
+
+
+def _step_fields(meta: dict, body: str) -> dict:
+    def as_list(key):
+        return [clean(str(v)) for v in meta.get(key) or []]
+
+    return {
+        "title": clean(meta["title"]),
+        "goal": clean(meta.get("goal", ""), multiline=True),
+        "body_md": clean(body, multiline=True),
+        "checklist": as_list("checklist"),
+        "mistakes": as_list("mistakes"),
+        "segments": as_list("segments"),
+        "channels": as_list("channels"),
+        "kpis": as_list("kpis"),
+    }
+
+
+def load_content_pack(content_dir: Path | None = None, *, author=None) -> dict[str, int]:
+    """Load playbooks from Markdown files; changed steps get a new version.
+
+    Returns counts of created and updated steps. Safe to run again: a step
+    whose text did not change is left alone.
+    """
+    content_dir = Path(content_dir or current_app.config["CONTENT_DIR"])
+    counts = {"playbooks": 0, "created": 0, "updated": 0}
+    for folder in sorted(p for p in (content_dir / "playbooks").iterdir() if p.is_dir()):
+        meta = frontmatter.load(folder / "playbook.md")
+        playbook = db.session.scalar(select(Playbook).where(Playbook.slug == meta["slug"]))
+        if playbook is None:
+            playbook = Playbook(slug=meta["slug"])
+            db.session.add(playbook)
+            counts["playbooks"] += 1
+        playbook.title = clean(meta["title"])
+        playbook.kind = meta.get("kind", "process")
+        playbook.position = int(meta.get("position", 0))
+        playbook.summary = clean(meta.get("summary", ""))
+        playbook.intro_md = clean(meta.content, multiline=True)
+        for path in sorted(folder.glob("[0-9]*.md")):
+            post = frontmatter.load(path)
+            fields = _step_fields(post.metadata, post.content)
+            step = db.session.scalar(select(PlaybookStep).where(PlaybookStep.slug == post["slug"]))
+            if step is None:
+                step = PlaybookStep(slug=post["slug"], playbook=playbook, version=0)
+                db.session.add(step)
+                counts["created"] += 1
+            elif all(getattr(step, k) == v for k, v in fields.items()):
+                continue
+            else:
+                counts["updated"] += 1
+            step.position = int(post.get("position", 0))
+            _apply_version(step, fields, author=author, note="content pack")
+    db.session.commit()
+    return counts
+
+
+def _apply_version(step: PlaybookStep, fields: dict, *, author, note: str) -> PlaybookStepVersion:
+    for key, value in fields.items():
+        setattr(step, key, value)
+    step.version = (step.version or 0) + 1
+    step.updated_at = utcnow()
+    step.search_text = _search_text(
+        step.title, step.goal, step.body_md, step.checklist, step.mistakes
+    )
+    version = PlaybookStepVersion(
+        step=step, version=step.version, change_note=note, author=author, **fields
+    )
+    db.session.add(version)
+    return version
+
+
+# --- reading ------------------------------------------------------------------
+
+
+def playbooks() -> list[Playbook]:
+    return list(
+        db.session.scalars(
+            select(Playbook).options(selectinload(Playbook.steps)).order_by(Playbook.position)
+        )
+    )
+
+
+def find_playbook(slug: str) -> Playbook | None:
+    return db.session.scalar(
+        select(Playbook).where(Playbook.slug == slug).options(selectinload(Playbook.steps))
+    )
+
+
+def find_step(playbook_slug: str, step_slug: str) -> PlaybookStep | None:
+    return db.session.scalar(
+        select(PlaybookStep)
+        .join(Playbook)
+        .where(Playbook.slug == playbook_slug, PlaybookStep.slug == step_slug)
+    )
+
+
+def find_version(step: PlaybookStep, number: int) -> PlaybookStepVersion | None:
+    return db.session.scalar(
+        select(PlaybookStepVersion).where(
+            PlaybookStepVersion.step_id == step.id, PlaybookStepVersion.version == number
+        )
+    )
+
+
+def versions_of(step: PlaybookStep) -> list[PlaybookStepVersion]:
+    return list(
+        db.session.scalars(
+            select(PlaybookStepVersion)
+            .where(PlaybookStepVersion.step_id == step.id)
+            .options(selectinload(PlaybookStepVersion.author))
+            .order_by(PlaybookStepVersion.version.desc())
+        )
+    )
+
+
+def neighbours(step: PlaybookStep) -> tuple[PlaybookStep | None, PlaybookStep | None]:
+    steps = step.playbook.steps
+    index = steps.index(step)
+    return (steps[index - 1] if index > 0 else None, steps[index + 1] if index + 1 < len(steps) else None)
+
+
+# --- editing ------------------------------------------------------------------
+
+
+class StaleEdit(Exception):
+    """The step changed since the editor opened it."""
+
+    def __init__(self, current_version: int):
+        super().__init__(current_version)
+        self.current_version = current_version
+
+
+def save_step(step: PlaybookStep, fields: dict, *, base_version: int, author, note: str) -> bool:
+    """Save an edit as a new version. Returns False when nothing changed.
+
+    Raises StaleEdit when `base_version` is not the current version: a stale
+    tab must never overwrite newer work.
+    """
+    # Re-read the version under a row lock (PostgreSQL) so two saves cannot
+    # both pass the check.
+    current = db.session.scalar(
+        select(PlaybookStep.version).where(PlaybookStep.id == step.id).with_for_update()
+    )
+    if current != base_version:
+        db.session.rollback()
+        raise StaleEdit(current)
+    if all(getattr(step, k) == v for k, v in fields.items()):
+        db.session.rollback()
+        return False
+    _apply_version(step, fields, author=author, note=note)
+    db.session.commit()
+    content_changed.send(current_app._get_current_object(), kind=ITEM_KIND, ref_id=step.id, version=step.version)
+    return True
+
+
+# --- diffs --------------------------------------------------------------------
+
+
+@dataclass
+class FieldDiff:
+    label: str
+    rows: list[tuple[str, str]]  # (op, text) with op in " ", "-", "+"
+
+
+def _lines(value) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return str(value or "").split("\n")
+
+
+def diff_versions(old: PlaybookStepVersion, new: PlaybookStepVersion, labels: dict[str, str]) -> list[FieldDiff]:
+    """Line diffs of every field that differs between two versions."""
+    result = []
+    for key in VERSIONED_FIELDS:
+        a, b = _lines(getattr(old, key)), _lines(getattr(new, key))
+        if a == b:
+            continue
+        rows = []
+        for line in difflib.ndiff(a, b):
+            if line.startswith("? "):
+                continue
+            rows.append((line[0], line[2:]))
+        result.append(FieldDiff(labels.get(key, key), rows))
+    return result
+
+
+# --- search -------------------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    step: PlaybookStep
+    snippet: Markup
+
+
+def _snippet(step: PlaybookStep, words: list[str]) -> Markup:
+    """A stretch of the body around the first match, with matches marked."""
+    text = clean(step.goal + " " + step.body_md.replace("#", "").replace("|", " "))
+    folded = fold(text)
+    if len(folded) != len(text):  # folding changed lengths (rare); show the start
+        return escape(text[:200])
+    start = min((folded.find(w) for w in words if folded.find(w) >= 0), default=0)
+    begin = max(0, start - 60)
+    piece, fpiece = text[begin : begin + 220], folded[begin : begin + 220]
+    out, i = Markup(""), 0
+    while i < len(piece):
+        match = next((w for w in words if w and fpiece.startswith(w, i)), None)
+        if match:
+            out += Markup("<mark>") + escape(piece[i : i + len(match)]) + Markup("</mark>")
+            i += len(match)
+        else:
+            out += escape(piece[i])
+            i += 1
+    return Markup("…") + out + Markup("…") if begin else out + Markup("…")
+
+
+def search_steps(query: str, limit: int = 20) -> list[SearchHit]:
+    """Diacritic-insensitive search over titles and text; title matches first."""
+    words = [w for w in fold(query).split() if len(w) >= 2][:6]
+    if not words:
+        return []
+    conditions = [PlaybookStep.search_text.contains(w, autoescape=True) for w in words]
+    stmt = (
+        select(PlaybookStep)
+        .where(*conditions)
+        .options(selectinload(PlaybookStep.playbook))
+        .order_by(PlaybookStep.playbook_id, PlaybookStep.position)
+        .limit(limit)
+    )
+    steps = list(db.session.scalars(stmt))
+    # Title matches first: search_text begins with the folded title line.
+    steps.sort(key=lambda s: 0 if all(w in s.search_text.split("\n", 1)[0] for w in words) else 1)
+    return [SearchHit(step, _snippet(step, words)) for step in steps]
+
+
+# --- onboarding items -----------------------------------------------------------
+
+
+def onboarding_items(ref_ids: list[int]) -> dict[int, ItemInfo]:
+    """What onboarding needs to show playbook steps as module items (one query)."""
+    if not ref_ids:
+        return {}
+    steps = db.session.scalars(
+        select(PlaybookStep).where(PlaybookStep.id.in_(ref_ids)).options(selectinload(PlaybookStep.playbook))
+    )
+    return {
+        s.id: ItemInfo(
+            s.title,
+            s.playbook.title,
+            url_for("playbooks.step", playbook_slug=s.playbook.slug, step_slug=s.slug),
+            s.version,
+        )
+        for s in steps
+    }
+
+
+def diff_url(ref_id: int, from_version: int) -> str | None:
+    step = db.session.get(PlaybookStep, ref_id)
+    if step is None:
+        return None
+    return url_for("playbooks.diff", playbook_slug=step.playbook.slug, step_slug=step.slug, a=from_version, b=step.version)
+
+
+def step_choices() -> list[tuple[int, str]]:
+    return [
+        (s.id, f"{p.title} › {s.position}. {s.title}")
+        for p in playbooks()
+        for s in p.steps
+    ]

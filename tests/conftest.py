@@ -1,0 +1,190 @@
+"""Shared fixtures: the app on SQLite (default) or PostgreSQL, clients, people.
+
+Set PORTAL_TEST_DATABASE_URL to run the suite on PostgreSQL, e.g.
+postgresql+psycopg://postgres@127.0.0.1:5432/test
+"""
+
+import os
+import re
+from datetime import date, timedelta
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from portal import create_app
+from portal.accounts.models import Team, User
+from portal.accounts.services import set_password
+from portal.core.extensions import db as _db
+from portal.core.roles import Role
+
+PASSWORD = "correct horse battery"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+def _reset_database(url: str) -> None:
+    """Start from an empty database so the migrations are what builds the schema."""
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine
+
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    root = tmp_path_factory.mktemp("portal")
+    url = os.environ.get("PORTAL_TEST_DATABASE_URL") or f"sqlite:///{root / 'test.db'}"
+    _reset_database(url)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "UPLOAD_DIR": str(root / "uploads"),
+            # Fast hashing in tests only; production uses scrypt.
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "SECRET_KEY": "test-only",
+        }
+    )
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """Every test starts with empty tables."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def content(db):
+    """The built-in content pack, loaded."""
+    from portal.playbooks.services import load_content_pack
+
+    load_content_pack()
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    page = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+class Factory:
+    def __init__(self, db):
+        self.db = db
+        self.count = 0
+
+    def team(self, name: str | None = None) -> Team:
+        self.count += 1
+        team = Team(name=name or f"Nhóm {self.count}", description="")
+        self.db.session.add(team)
+        self.db.session.commit()
+        return team
+
+    def user(self, role: Role = Role.AGENT, *, team: Team | None = None, leads: list[Team] | None = None,
+             name: str | None = None, email: str | None = None, hire_date: date | None = None,
+             password: str = PASSWORD) -> User:
+        self.count += 1
+        user = User(
+            email=email or f"user{self.count}@example.vn",
+            name=name or f"Người {self.count}",
+            role=role,
+            team=team,
+            hire_date=hire_date or date.today() - timedelta(days=2),
+        )
+        user.led_teams = leads or []
+        set_password(user, password)
+        self.db.session.add(user)
+        self.db.session.commit()
+        return user
+
+
+@pytest.fixture
+def make(db):
+    return Factory(db)
+
+
+class Session:
+    """A logged-in test client that knows its CSRF token."""
+
+    def __init__(self, client, user):
+        self.client, self.user = client, user
+        self.token = csrf_token(client)
+        response = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": self.token})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        self.token = csrf_token(client, "/")
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def post(self, url, data=None, htmx=False, **kw):
+        data = dict(data or {})
+        headers = dict(kw.pop("headers", {}))
+        if htmx:
+            headers["HX-Request"] = "true"
+            headers["X-CSRFToken"] = self.token
+        else:
+            data.setdefault("csrf_token", self.token)
+        return self.client.post(url, data=data, headers=headers, **kw)
+
+
+@pytest.fixture
+def login_as(app, make):
+    """login_as(role) or login_as(user): a logged-in client session."""
+
+    def login(who, **kw):
+        user = who if isinstance(who, User) else make.user(Role(who), **kw)
+        return Session(app.test_client(), user)
+
+    return login
+
+
+@pytest.fixture
+def count_queries(app):
+    """Context manager counting SQL statements run inside it."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counter():
+        statements = []
+
+        def record(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        engine = _db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counter
