@@ -90,7 +90,7 @@ def content(db):
 
 
 def csrf_token(client, url: str = "/login") -> str:
-    page = client.get(url).get_data(as_text=True)
+    page = client.get(url, follow_redirects=True).get_data(as_text=True)
     match = CSRF_RE.search(page)
     assert match, f"no CSRF token on {url}"
     return match.group(1) or match.group(2)

@@ -43,16 +43,18 @@ def open_item(item_id: int):
 @bp.post("/items/<int:item_id>/complete")
 @login_required
 def complete_item(item_id: int):
-    status = 200
+    error = None
     try:
         svc.complete_item(current_user, item_id)
     except svc.OnboardingError:
-        status = 422
+        error = _("Open the item and read it before marking it done.")
     _load_bar(item_id)
-    if status == 422:
-        g.onboarding_bar["error"] = _("Open the item and read it before marking it done.")
-    if is_htmx() or status == 422:
-        return render("onboarding/bar_page.html", "onboarding/_bar.html", status=status)
+    if "onboarding_bar" not in g:  # not in this person's open path
+        abort(404)
+    if error:
+        g.onboarding_bar["error"] = error
+    if is_htmx() or error:
+        return render("onboarding/bar_page.html", "onboarding/_bar.html", status=422 if error else 200)
     flash(_("Marked as done."), "success")
     return redirect(url_for("onboarding.mine"), code=303)
 

@@ -1,0 +1,172 @@
+"""Every URL × every role → the status that role must get. Authorization is on the server."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from portal.core.roles import Role
+from portal.onboarding import services as onboarding
+from portal.onboarding.models import ModuleItem, OnboardingModule
+from portal.playbooks import services as playbooks
+
+ROLES = ["anonymous", *[r.value for r in Role]]
+ALL = {r.value for r in Role}
+OK, FORBIDDEN = 200, 403
+
+
+def allowed(*roles, ok=OK, others=FORBIDDEN):
+    """Expected status per role: `ok` for `roles`, `others` for the rest, login redirect for anonymous."""
+    return {"anonymous": 302, **{r: (ok if r in roles else others) for r in ALL}}
+
+
+# endpoint -> (method, expected status per role)
+EXPECTED = {
+    "pages.home": ("GET", {**allowed(*ALL), "new_hire": 302}),
+    "pages.health": ("GET", {r: 200 for r in ROLES}),
+    "pages.language": ("POST", {r: 303 for r in ROLES}),
+    "static": ("GET", {r: 200 for r in ROLES}),
+    "accounts.login": ("GET", {"anonymous": 200, **{r: 302 for r in ALL}}),
+    "accounts.logout": ("POST", {r: 303 for r in ROLES}),
+    "accounts.change_password": ("GET", allowed(*ALL)),
+    "admin.users": ("GET", allowed("admin", "hr")),
+    "admin.new_user": ("GET", allowed("admin")),
+    "admin.edit_user": ("GET", allowed("admin")),
+    "admin.toggle_active": ("POST", allowed("admin")),
+    "admin.teams": ("GET", allowed("admin", "hr")),
+    "admin.edit_team": ("GET", allowed("admin")),
+    "admin.roster_upload": ("GET", allowed("admin")),
+    "admin.roster_preview": ("GET", allowed("admin", ok=404)),
+    "playbooks.index": ("GET", allowed(*ALL)),
+    "playbooks.search": ("GET", allowed(*ALL)),
+    "playbooks.playbook": ("GET", allowed(*ALL)),
+    "playbooks.step": ("GET", allowed(*ALL)),
+    "playbooks.history": ("GET", allowed(*ALL)),
+    "playbooks.version": ("GET", allowed(*ALL)),
+    "playbooks.diff": ("GET", allowed(*ALL)),
+    "playbooks.edit": ("GET", allowed("admin")),
+    "playbooks.preview": ("POST", allowed("admin")),
+    "onboarding.mine": ("GET", allowed(*ALL)),
+    "onboarding.open_item": ("GET", allowed(*ALL, ok=302)),
+    "onboarding.complete_item": ("POST", {**allowed(*ALL, ok=404), "new_hire": 303}),
+    "onboarding.person": ("GET", allowed("supervisor", "hr", "admin")),
+    "onboarding.matrix": ("GET", allowed("supervisor", "hr", "admin")),
+    "onboarding.modules": ("GET", allowed("admin")),
+    "onboarding.edit_module": ("GET", allowed("admin")),
+    "onboarding.move_module": ("POST", allowed("admin", ok=303)),
+    "onboarding.module_items": ("GET", allowed("admin")),
+    "onboarding.remove_item": ("POST", allowed("admin", ok=303)),
+    "onboarding.move_item": ("POST", allowed("admin", ok=303)),
+    "onboarding.assign": ("GET", allowed("supervisor", "admin")),
+}
+
+
+@pytest.fixture
+def world(app, db, make, content):
+    """A team with its supervisor, agent and new hire, a module with an item, assignments."""
+    team, other_team = make.team("Nhóm A"), make.team("Nhóm B")
+    people = {
+        "admin": make.user(Role.ADMIN),
+        "hr": make.user(Role.HR),
+        "supervisor": make.user(Role.SUPERVISOR, leads=[team]),
+        "agent": make.user(Role.AGENT, team=team),
+        "new_hire": make.user(Role.NEW_HIRE, team=team, hire_date=date.today() - timedelta(days=1)),
+    }
+    outsider = make.user(Role.AGENT, team=other_team)
+    step = playbooks.find_step("truoc-ban-hang", playbooks.playbooks()[0].steps[0].slug)
+    module = OnboardingModule(title="Tuần 1", due_days=7, position=1)
+    module.items.append(ModuleItem(kind=playbooks.ITEM_KIND, ref_id=step.id, position=1))
+    module.items.append(ModuleItem(kind=playbooks.ITEM_KIND, ref_id=step.playbook.steps[1].id, position=2))
+    db.session.add(module)
+    db.session.commit()
+    onboarding.assign([people["new_hire"]], [module], by=people["admin"])
+    with app.test_request_context():
+        onboarding.open_item(people["new_hire"], module.items[0].id)
+    return {"people": people, "team": team, "outsider": outsider, "step": step, "module": module}
+
+
+def _url(endpoint, world):
+    step, module, people = world["step"], world["module"], world["people"]
+    values = {
+        "static": "/static/css/portal.css",
+        "admin.edit_user": f"/admin/users/{people['agent'].id}/edit",
+        "admin.toggle_active": f"/admin/users/{world['outsider'].id}/active",
+        "admin.edit_team": f"/admin/teams/{world['team'].id}/edit",
+        "admin.roster_preview": "/admin/roster/" + "0" * 32,
+        "playbooks.playbook": f"/playbooks/{step.playbook.slug}",
+        "playbooks.step": f"/playbooks/{step.playbook.slug}/{step.slug}",
+        "playbooks.history": f"/playbooks/{step.playbook.slug}/{step.slug}/history",
+        "playbooks.version": f"/playbooks/{step.playbook.slug}/{step.slug}/v/1",
+        "playbooks.diff": f"/playbooks/{step.playbook.slug}/{step.slug}/diff?a=1&b=1",
+        "playbooks.edit": f"/playbooks/{step.playbook.slug}/{step.slug}/edit",
+        "playbooks.search": "/playbooks/search?q=khach+hang",
+        "onboarding.open_item": f"/onboarding/items/{module.items[0].id}/open",
+        "onboarding.complete_item": f"/onboarding/items/{module.items[0].id}/complete",
+        "onboarding.person": f"/onboarding/people/{people['new_hire'].id}",
+        "onboarding.edit_module": f"/onboarding/modules/{module.id}/edit",
+        "onboarding.move_module": f"/onboarding/modules/{module.id}/move",
+        "onboarding.module_items": f"/onboarding/modules/{module.id}/items",
+        "onboarding.remove_item": f"/onboarding/items/{module.items[1].id}/remove",
+        "onboarding.move_item": f"/onboarding/items/{module.items[0].id}/move",
+    }
+    return values.get(endpoint)
+
+
+def test_every_route_is_in_the_sweep(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(EXPECTED), "add new routes to EXPECTED with the status each role gets"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_sweep(app, world, login_as, role):
+    if role == "anonymous":
+        from tests.conftest import csrf_token
+
+        client = app.test_client()
+        token = csrf_token(client)
+
+        def request(method, url):
+            data = {"csrf_token": token} if method == "POST" else None
+            return client.open(url, method=method, data=data)
+    else:
+        session = login_as(world["people"][role])
+
+        def request(method, url):
+            return session.post(url) if method == "POST" else session.get(url)
+
+    with app.test_request_context():
+        from flask import url_for
+
+        urls = {e: _url(e, world) or url_for(e) for e in EXPECTED}
+    failures = []
+    # Logging out ends the session, so it goes last.
+    for endpoint, (method, expected) in sorted(EXPECTED.items(), key=lambda e: e[0] == "accounts.logout"):
+        status = request(method, urls[endpoint]).status_code
+        if status != expected[role]:
+            failures.append(f"{method} {urls[endpoint]}: got {status}, expected {expected[role]}")
+    assert not failures, "\n".join(failures)
+
+
+def test_supervisor_sees_only_their_teams(world, login_as):
+    supervisor = login_as(world["people"]["supervisor"])
+    assert supervisor.get(f"/onboarding/people/{world['people']['agent'].id}").status_code == 200
+    assert supervisor.get(f"/onboarding/people/{world['outsider'].id}").status_code == 403
+    matrix = supervisor.get("/onboarding/matrix").get_data(as_text=True)
+    assert world["people"]["new_hire"].name in matrix
+    assert world["outsider"].name not in matrix
+
+
+def test_agents_cannot_reach_someone_elses_records(world, login_as):
+    agent = login_as(world["people"]["agent"])
+    assert agent.get(f"/onboarding/people/{world['people']['new_hire'].id}").status_code == 403
+    # Opening someone else's item id does not record anything for the agent.
+    response = agent.get(f"/onboarding/items/{world['module'].items[0].id}/open")
+    assert response.status_code == 302 and "/onboarding/" in response.headers["Location"]
+
+
+def test_hr_reads_but_cannot_change(world, login_as):
+    hr = login_as(world["people"]["hr"])
+    assert hr.get("/admin/users").status_code == 200
+    page = hr.get("/admin/users").get_data(as_text=True)
+    assert "/edit" not in page
+    assert hr.post(f"/admin/users/{world['outsider'].id}/active", {"active": "0"}).status_code == 403
+    assert world["outsider"].active
