@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from flask import Flask, session
-from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -38,12 +37,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _select_locale() -> str:
-    languages = ("vi", "en")
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
-        return current_user.locale
-    if session.get("locale") in languages:
-        return session["locale"]
-    return "vi"
+    # The session holds the choice (copied from the user's profile at login);
+    # touching current_user here would load the user while Flask-Login may
+    # itself be translating a message.
+    return session.get("locale") if session.get("locale") in ("vi", "en") else "vi"
 
 
 def _init_login(app: Flask) -> None:

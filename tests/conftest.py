@@ -9,6 +9,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from flask import g, request_started
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -34,6 +35,11 @@ def _reset_database(url: str) -> None:
         engine.dispose()
 
 
+def _fresh_globals(sender, **extra):
+    for name in list(vars(g)):
+        g.pop(name)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     root = tmp_path_factory.mktemp("portal")
@@ -51,6 +57,10 @@ def app(tmp_path_factory):
     )
     with app.app_context():
         upgrade()
+    # Tests keep an app context open (see `db`), and Flask reuses it for test
+    # requests; without this, `g` (logged-in user, CSRF token) would leak
+    # from one request, and one client, to the next.
+    request_started.connect(_fresh_globals, app)
     yield app
     with app.app_context():
         _db.engine.dispose()

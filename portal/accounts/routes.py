@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash
@@ -34,6 +34,8 @@ def login():
         result = authenticate(form.email.data, form.password.data)
         if result.user is not None:
             login_user(result.user)
+            if result.user.locale:
+                session["locale"] = result.user.locale
             return redirect(safe_next(request.args.get("next")) or url_for("pages.home"), code=303)
         if result.locked:
             form.form_errors.append(_("Too many failed attempts. Try again in a few minutes."))
