@@ -22,11 +22,11 @@ def allowed(*roles, ok=OK, others=FORBIDDEN):
 # endpoint -> (method, expected status per role)
 EXPECTED = {
     "pages.home": ("GET", {**allowed(*ALL), "new_hire": 302}),
-    "pages.health": ("GET", {r: 200 for r in ROLES}),
-    "pages.language": ("POST", {r: 303 for r in ROLES}),
-    "static": ("GET", {r: 200 for r in ROLES}),
-    "accounts.login": ("GET", {"anonymous": 200, **{r: 302 for r in ALL}}),
-    "accounts.logout": ("POST", {r: 303 for r in ROLES}),
+    "pages.health": ("GET", dict.fromkeys(ROLES, 200)),
+    "pages.language": ("POST", dict.fromkeys(ROLES, 303)),
+    "static": ("GET", dict.fromkeys(ROLES, 200)),
+    "accounts.login": ("GET", {"anonymous": 200, **dict.fromkeys(ALL, 302)}),
+    "accounts.logout": ("POST", dict.fromkeys(ROLES, 303)),
     "accounts.change_password": ("GET", allowed(*ALL)),
     "admin.users": ("GET", allowed("admin", "hr")),
     "admin.new_user": ("GET", allowed("admin")),
