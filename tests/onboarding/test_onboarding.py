@@ -1,0 +1,194 @@
+"""Onboarding: my path, opening before done, locking, re-acknowledgement, the matrix."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from portal.core.models import utcnow
+from portal.core.roles import Role
+from portal.onboarding import services as svc
+from portal.onboarding.models import ItemProgress, ModuleItem, OnboardingAssignment, OnboardingModule
+from portal.playbooks import services as playbooks
+
+
+@pytest.fixture
+def path(app, db, content):
+    """Two modules on the pre-sale playbook; the second needs the first."""
+    steps = playbooks.find_playbook("truoc-ban-hang").steps
+    first = OnboardingModule(title="Học phần 1", due_days=5, position=1)
+    second = OnboardingModule(title="Học phần 2", due_days=10, position=2, requires_previous=True)
+    for module, chosen in ((first, steps[:2]), (second, steps[2:4])):
+        for index, step in enumerate(chosen, start=1):
+            module.items.append(ModuleItem(kind=playbooks.ITEM_KIND, ref_id=step.id, position=index))
+        db.session.add(module)
+    db.session.commit()
+    return [first, second]
+
+
+@pytest.fixture
+def hire(make, path, db):
+    team = make.team("Nhóm Tư vấn")
+    user = make.user(Role.NEW_HIRE, team=team, hire_date=date.today() - timedelta(days=1))
+    admin = make.user(Role.ADMIN)
+    svc.assign([user], path, by=admin)
+    return user
+
+
+def test_due_dates_count_from_the_hire_date(hire, path, db):
+    dues = {a.module_id: a.due_date for a in db.session.query(OnboardingAssignment)}
+    assert dues[path[0].id] == hire.hire_date + timedelta(days=5)
+    assert dues[path[1].id] == hire.hire_date + timedelta(days=10)
+
+
+def test_new_hire_sees_progress_next_item_and_locked_module(hire, path, login_as):
+    session = login_as(hire)
+    page = session.get("/onboarding/").get_data(as_text=True)
+    assert "0/2" in page and "Học phần 2" in page and "module locked" in page
+    first_item = path[0].items[0]
+    assert f"/onboarding/items/{first_item.id}/open" in page
+
+
+def test_marking_done_requires_opening_first(hire, path, login_as, db):
+    session = login_as(hire)
+    item = path[0].items[0]
+    refused = session.post(f"/onboarding/items/{item.id}/complete", htmx=True)
+    assert refused.status_code == 422
+    assert db.session.query(ItemProgress).filter(ItemProgress.completed_at.is_not(None)).count() == 0
+    opened = session.get(f"/onboarding/items/{item.id}/open")
+    assert opened.status_code == 302 and f"onboarding_item={item.id}" in opened.headers["Location"]
+    # The content page shows the onboarding bar with the button.
+    page = session.get(opened.headers["Location"]).get_data(as_text=True)
+    assert 'id="onboarding-bar"' in page and f"/onboarding/items/{item.id}/complete" in page
+    done = session.post(f"/onboarding/items/{item.id}/complete", htmx=True)
+    assert done.status_code == 200
+    body = done.get_data(as_text=True)
+    assert "<html" not in body and "badge-done" in body and "1 / 4" not in body
+    assert "1/2" in session.get("/onboarding/").get_data(as_text=True)
+
+
+def test_a_module_stays_locked_until_the_previous_is_done(hire, path, login_as):
+    session = login_as(hire)
+    locked_item = path[1].items[0]
+    response = session.get(f"/onboarding/items/{locked_item.id}/open")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/onboarding/")
+    for item in path[0].items:
+        session.get(f"/onboarding/items/{item.id}/open")
+        assert session.post(f"/onboarding/items/{item.id}/complete").status_code == 303
+    response = session.get(f"/onboarding/items/{locked_item.id}/open")
+    assert "onboarding_item" in response.headers["Location"]
+
+
+def test_changed_content_is_flagged_for_reacknowledgement(app, hire, path, login_as, db):
+    session = login_as(hire)
+    item = path[0].items[0]
+    session.get(f"/onboarding/items/{item.id}/open")
+    session.post(f"/onboarding/items/{item.id}/complete")
+    step = db.session.get(playbooks.PlaybookStep, item.ref_id)
+    admin = login_as("admin")
+    admin.post(f"/playbooks/{step.playbook.slug}/{step.slug}/edit", {
+        "title": step.title, "goal": step.goal, "body_md": step.body_md + "\n\nQuy định mới: gọi lại trong 24 giờ.",
+        "checklist": "\n".join(step.checklist), "mistakes": "\n".join(step.mistakes),
+        "segments": step.segments, "channels": step.channels, "kpis": step.kpis,
+        "change_note": "Thêm quy định gọi lại", "base_version": str(step.version),
+    })
+    page = session.get("/onboarding/").get_data(as_text=True)
+    assert "item-reack" in page and "0/2" in page
+    # The hire can see what changed...
+    diff_link = f"/playbooks/{step.playbook.slug}/{step.slug}/diff?a=1&amp;b=2"
+    assert diff_link in page
+    diff = session.get(diff_link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Quy định mới: gọi lại trong 24 giờ." in diff
+    # ...and acknowledge it again.
+    session.get(f"/onboarding/items/{item.id}/open")
+    session.post(f"/onboarding/items/{item.id}/complete")
+    progress = db.session.query(ItemProgress).filter_by(item_id=item.id).one()
+    assert progress.completed_version == 2 and not progress.stale
+
+
+def test_overdue_modules_warn_the_hire_and_show_in_the_matrix(hire, path, login_as, db):
+    assignment = db.session.query(OnboardingAssignment).filter_by(module_id=path[0].id).one()
+    assignment.due_date = date.today() - timedelta(days=1)
+    db.session.commit()
+    page = login_as(hire).get("/onboarding/").get_data(as_text=True)
+    assert "flash-error" in page and "Học phần 1" in page
+    matrix = login_as("hr").get("/onboarding/matrix").get_data(as_text=True)
+    assert "cell-overdue" in matrix and "overdue-count" in matrix
+
+
+def test_matrix_filters_and_htmx_fragment(hire, path, make, login_as):
+    other_team = make.team("Nhóm khác")
+    other = make.user(Role.AGENT, team=other_team, name="Người Nhóm Khác")
+    hr = login_as("hr")
+    full = hr.get("/onboarding/matrix").get_data(as_text=True)
+    assert hire.name in full and other.name in full
+    fragment = hr.get(f"/onboarding/matrix?team={other_team.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and other.name in fragment and hire.name not in fragment
+    only_new = hr.get("/onboarding/matrix?role=new_hire").get_data(as_text=True)
+    assert hire.name in only_new and other.name not in only_new
+    not_started = hr.get("/onboarding/matrix?status=not_started").get_data(as_text=True)
+    assert hire.name in not_started and other.name not in not_started
+
+
+def test_assign_by_team_skips_existing_and_supervisor_scope(path, make, login_as, db):
+    team, other = make.team("A"), make.team("B")
+    supervisor = make.user(Role.SUPERVISOR, leads=[team])
+    members = [make.user(Role.NEW_HIRE, team=team) for _ in range(3)]
+    outsider = make.user(Role.NEW_HIRE, team=other)
+    session = login_as(supervisor)
+    data = {"modules": [str(path[0].id)], "target": "team", "team": str(team.id), "role": "new_hire"}
+    assert session.post("/onboarding/assign", data).status_code == 303
+    assert session.post("/onboarding/assign", data).status_code == 303  # again: no duplicates
+    assigned = {a.user_id for a in db.session.query(OnboardingAssignment)}
+    assert assigned == {m.id for m in members}
+    # A supervisor cannot assign a team they do not lead.
+    data["team"] = str(other.id)
+    assert session.post("/onboarding/assign", data).status_code == 422
+    assert outsider.id not in {a.user_id for a in db.session.query(OnboardingAssignment)}
+
+
+def test_assign_form_validation(path, login_as):
+    admin = login_as("admin")
+    assert admin.post("/onboarding/assign", {"target": "people"}).status_code == 422
+    assert admin.post("/onboarding/assign", {"modules": [str(path[0].id)], "target": "people"}).status_code == 422
+
+
+def test_admin_builds_a_module(content, login_as, db):
+    admin = login_as("admin")
+    assert admin.post("/onboarding/modules/new", {"title": "", "due_days": "400"}).status_code == 422
+    response = admin.post("/onboarding/modules/new", {"title": "Tuần đầu", "due_days": "7", "requires_previous": "y"})
+    assert response.status_code == 303
+    module = db.session.query(OnboardingModule).filter_by(title="Tuần đầu").one()
+    step = playbooks.playbooks()[1].steps[0]
+    url = f"/onboarding/modules/{module.id}/items"
+    assert admin.post(url, {"content": f"playbook_step:{step.id}"}).status_code == 303
+    again = admin.post(url, {"content": f"playbook_step:{step.id}"}, htmx=True)
+    assert again.status_code == 422 and "<html" not in again.get_data(as_text=True)
+    assert admin.post(url, {"content": "playbook_step:999999"}).status_code == 422
+    assert admin.post(url, {"content": "quiz:1"}).status_code == 422
+    db.session.refresh(module)
+    assert [i.ref_id for i in module.items] == [step.id]
+
+
+def test_completion_matrix_query_count_does_not_grow(app, path, make, db, count_queries, login_as):
+    hr = login_as("hr")
+    team = make.team("Đông người")
+    admin = make.user(Role.ADMIN)
+
+    def add_people(n):
+        people = [make.user(Role.NEW_HIRE, team=team) for _ in range(n)]
+        svc.assign(people, path, by=admin)
+        for person in people[::2]:
+            db.session.add(ItemProgress(user_id=person.id, item_id=path[0].items[0].id, opened_at=utcnow(),
+                                        completed_at=utcnow(), completed_version=1))
+        db.session.commit()
+
+    add_people(5)
+    with count_queries() as few:
+        assert hr.get("/onboarding/matrix").status_code == 200
+    add_people(195)
+    with count_queries() as many:
+        page = hr.get("/onboarding/matrix")
+    assert page.status_code == 200
+    assert page.get_data(as_text=True).count("cell cell-") == 200 * 2
+    assert len(many) == len(few), many
+    assert len(many) <= 12
