@@ -1,5 +1,5 @@
 # Two commands a newcomer needs: `make run` and `make test`.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := portal:create_app
@@ -45,7 +45,7 @@ format: install-test
 
 ## Re-extract UI strings and merge them into the catalogues.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -o portal/translations/messages.pot --no-location --sort-output portal
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot --no-location --sort-output portal
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
 
 clean:

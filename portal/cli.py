@@ -18,9 +18,13 @@ def setup_demo_command():
     if not logins:
         click.echo("The database already has users; no demo team was created.")
         return
-    click.echo("\nDemo accounts (passwords are generated once, kept in instance/demo_accounts.json):")
+    click.echo(
+        "\nDemo accounts (passwords are generated once, kept in instance/demo_accounts.json):"
+    )
     for login in logins:
-        click.echo(f"  {login['role']:<11} {login['email']:<24} {login['password']}   {login['name']}")
+        click.echo(
+            f"  {login['role']:<11} {login['email']:<24} {login['password']}   {login['name']}"
+        )
     click.echo("\nOpen http://127.0.0.1:5000\n")
 
 
@@ -30,7 +34,9 @@ def load_content_command():
     from portal.playbooks.services import load_content_pack
 
     counts = load_content_pack()
-    click.echo(f"playbooks created: {counts['playbooks']}, steps created: {counts['created']}, updated: {counts['updated']}")
+    click.echo(
+        f"playbooks created: {counts['playbooks']}, steps created: {counts['created']}, updated: {counts['updated']}"
+    )
 
 
 @portal_cli.command("create-admin")
@@ -44,6 +50,12 @@ def create_admin_command(email, name, password):
 
     if email_taken(email):
         raise click.ClickException("someone already has this email")
-    save_user(None, UserData(name=name, email=email, role=Role.ADMIN, team_id=None, hire_date=None, led_team_ids=[]), password)
+    save_user(
+        None,
+        UserData(
+            name=name, email=email, role=Role.ADMIN, team_id=None, hire_date=None, led_team_ids=[]
+        ),
+        password,
+    )
     db.session.remove()
     click.echo(f"admin {email} created")

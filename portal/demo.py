@@ -29,12 +29,27 @@ DEMO_PEOPLE = [
 
 # Module title, description, due days, requires previous, playbook slug (its steps become items).
 DEMO_PATH = [
-    ("Tuần 1: Nền tảng chăm sóc khách hàng",
-     "Hiểu chăm sóc khách hàng là gì, kỹ năng, thái độ và các chỉ số đo lường.", 5, False, "kien-thuc-nen-tang"),
-    ("Tuần 2: Quy trình chăm sóc trước bán hàng",
-     "Năm bước từ danh sách khách hàng đến khi chốt và bàn giao.", 12, True, "truoc-ban-hang"),
-    ("Tuần 3: Quy trình chăm sóc sau bán hàng",
-     "Bốn bước giữ liên lạc, tri ân và xử lý khiếu nại.", 19, True, "sau-ban-hang"),
+    (
+        "Tuần 1: Nền tảng chăm sóc khách hàng",
+        "Hiểu chăm sóc khách hàng là gì, kỹ năng, thái độ và các chỉ số đo lường.",
+        5,
+        False,
+        "kien-thuc-nen-tang",
+    ),
+    (
+        "Tuần 2: Quy trình chăm sóc trước bán hàng",
+        "Năm bước từ danh sách khách hàng đến khi chốt và bàn giao.",
+        12,
+        True,
+        "truoc-ban-hang",
+    ),
+    (
+        "Tuần 3: Quy trình chăm sóc sau bán hàng",
+        "Bốn bước giữ liên lạc, tri ân và xử lý khiếu nại.",
+        19,
+        True,
+        "sau-ban-hang",
+    ),
 ]
 
 
@@ -54,7 +69,9 @@ def setup_demo(instance_path: str) -> list[dict]:
         if team_name and team_name not in teams:
             teams[team_name] = Team(name=team_name, description="")
             db.session.add(teams[team_name])
-        user = User(email=email, name=name, role=role, hire_date=date.today() - timedelta(days=days))
+        user = User(
+            email=email, name=name, role=role, hire_date=date.today() - timedelta(days=days)
+        )
         if role == Role.SUPERVISOR:
             user.led_teams = [teams[team_name]]
         else:
@@ -67,10 +84,18 @@ def setup_demo(instance_path: str) -> list[dict]:
     db.session.flush()
     modules = []
     for position, (title, description, due, requires, slug) in enumerate(DEMO_PATH, start=1):
-        module = OnboardingModule(title=title, description=description, due_days=due, requires_previous=requires, position=position)
+        module = OnboardingModule(
+            title=title,
+            description=description,
+            due_days=due,
+            requires_previous=requires,
+            position=position,
+        )
         book = playbooks.find_playbook(slug)
         for index, step in enumerate(book.steps if book else [], start=1):
-            module.items.append(ModuleItem(kind=playbooks.ITEM_KIND, ref_id=step.id, position=index))
+            module.items.append(
+                ModuleItem(kind=playbooks.ITEM_KIND, ref_id=step.id, position=index)
+            )
         db.session.add(module)
         modules.append(module)
     db.session.commit()

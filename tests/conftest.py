@@ -118,9 +118,17 @@ class Factory:
         self.db.session.commit()
         return team
 
-    def user(self, role: Role = Role.AGENT, *, team: Team | None = None, leads: list[Team] | None = None,
-             name: str | None = None, email: str | None = None, hire_date: date | None = None,
-             password: str = PASSWORD) -> User:
+    def user(
+        self,
+        role: Role = Role.AGENT,
+        *,
+        team: Team | None = None,
+        leads: list[Team] | None = None,
+        name: str | None = None,
+        email: str | None = None,
+        hire_date: date | None = None,
+        password: str = PASSWORD,
+    ) -> User:
         self.count += 1
         user = User(
             email=email or f"user{self.count}@example.vn",
@@ -147,7 +155,9 @@ class Session:
     def __init__(self, client, user):
         self.client, self.user = client, user
         self.token = csrf_token(client)
-        response = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": self.token})
+        response = client.post(
+            "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": self.token}
+        )
         assert response.status_code == 303, response.get_data(as_text=True)[:500]
         self.token = csrf_token(client, "/")
 

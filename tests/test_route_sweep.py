@@ -75,7 +75,9 @@ def world(app, db, make, content):
     step = playbooks.find_step("truoc-ban-hang", playbooks.playbooks()[0].steps[0].slug)
     module = OnboardingModule(title="Tuần 1", due_days=7, position=1)
     module.items.append(ModuleItem(kind=playbooks.ITEM_KIND, ref_id=step.id, position=1))
-    module.items.append(ModuleItem(kind=playbooks.ITEM_KIND, ref_id=step.playbook.steps[1].id, position=2))
+    module.items.append(
+        ModuleItem(kind=playbooks.ITEM_KIND, ref_id=step.playbook.steps[1].id, position=2)
+    )
     db.session.add(module)
     db.session.commit()
     onboarding.assign([people["new_hire"]], [module], by=people["admin"])
@@ -139,7 +141,9 @@ def test_route_sweep(app, world, login_as, role):
         urls = {e: _url(e, world) or url_for(e) for e in EXPECTED}
     failures = []
     # Logging out ends the session, so it goes last.
-    for endpoint, (method, expected) in sorted(EXPECTED.items(), key=lambda e: e[0] == "accounts.logout"):
+    for endpoint, (method, expected) in sorted(
+        EXPECTED.items(), key=lambda e: e[0] == "accounts.logout"
+    ):
         status = request(method, urls[endpoint]).status_code
         if status != expected[role]:
             failures.append(f"{method} {urls[endpoint]}: got {status}, expected {expected[role]}")
@@ -168,5 +172,7 @@ def test_hr_reads_but_cannot_change(world, login_as):
     assert hr.get("/admin/users").status_code == 200
     page = hr.get("/admin/users").get_data(as_text=True)
     assert "/edit" not in page
-    assert hr.post(f"/admin/users/{world['outsider'].id}/active", {"active": "0"}).status_code == 403
+    assert (
+        hr.post(f"/admin/users/{world['outsider'].id}/active", {"active": "0"}).status_code == 403
+    )
     assert world["outsider"].active

@@ -43,4 +43,7 @@ def test_setup_demo_loads_content_and_team_once(app, runner, tmp_path, monkeypat
     again = runner.invoke(args=["portal", "setup-demo"])
     assert again.exit_code == 0 and logins[0]["password"] in again.output
     assert db.session.query(User).count() == users
-    assert db.session.query(PlaybookStep).join(Playbook).filter(Playbook.kind == "process").count() == 9
+    assert (
+        db.session.query(PlaybookStep).join(Playbook).filter(Playbook.kind == "process").count()
+        == 9
+    )

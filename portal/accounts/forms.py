@@ -17,11 +17,17 @@ class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[InputRequired()])
     new_password = PasswordField(
         _l("New password"),
-        validators=[InputRequired(), Length(min=10, max=200, message=_l("Use 10 to 200 characters."))],
+        validators=[
+            InputRequired(),
+            Length(min=10, max=200, message=_l("Use 10 to 200 characters.")),
+        ],
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[InputRequired(), EqualTo("new_password", message=_l("The two passwords differ."))],
+        validators=[
+            InputRequired(),
+            EqualTo("new_password", message=_l("The two passwords differ.")),
+        ],
     )
 
 
@@ -30,10 +36,16 @@ def _coerce_optional_int(value):
 
 
 class UserForm(FlaskForm):
-    name = CleanStringField(_l("Full name"), validators=[InputRequired(), Length(max=120), NoMarkup()])
+    name = CleanStringField(
+        _l("Full name"), validators=[InputRequired(), Length(max=120), NoMarkup()]
+    )
     email = CleanStringField(
         _l("Email"),
-        validators=[InputRequired(), Length(max=254), Email(message=_l("This is not an email address."))],
+        validators=[
+            InputRequired(),
+            Length(max=254),
+            Email(message=_l("This is not an email address.")),
+        ],
     )
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
     team_id = SelectField(_l("Team"), coerce=_coerce_optional_int, validate_choice=True)
@@ -59,7 +71,9 @@ class UserForm(FlaskForm):
 
 
 class TeamForm(FlaskForm):
-    name = CleanStringField(_l("Team name"), validators=[InputRequired(), Length(max=120), NoMarkup()])
+    name = CleanStringField(
+        _l("Team name"), validators=[InputRequired(), Length(max=120), NoMarkup()]
+    )
     description = CleanStringField(_l("Description"), validators=[Optional(), Length(max=500)])
     lead_ids = SelectMultipleField(_l("Supervisors"), coerce=int)
 

@@ -93,8 +93,10 @@ def _header_map(header_cells) -> dict[str, int]:
     missing = [c for c in REQUIRED_HEADERS if c not in found]
     if missing:
         raise RosterFileError(
-            _("The first row must name the columns: name, email, role, team, hire date. Missing: %(cols)s.",
-              cols=", ".join(missing))
+            _(
+                "The first row must name the columns: name, email, role, team, hire date. Missing: %(cols)s.",
+                cols=", ".join(missing),
+            )
         )
     return found
 
@@ -158,8 +160,10 @@ def _read_row(number: int, cells, columns) -> RosterRow:
         row.errors.append(_("Role is missing."))
     elif role_text not in _ROLE_BY_WORD:
         row.errors.append(
-            _("Unknown role “%(role)s” (use new hire, agent, supervisor, HR or admin).",
-              role=str(values["role"])[:40])
+            _(
+                "Unknown role “%(role)s” (use new hire, agent, supervisor, HR or admin).",
+                role=str(values["role"])[:40],
+            )
         )
     else:
         row.role = _ROLE_BY_WORD[role_text].value
@@ -172,10 +176,15 @@ def _read_row(number: int, cells, columns) -> RosterRow:
             row.hire_date = _parse_date(values["hire_date"])
         except ValueError:
             row.errors.append(
-                _("“%(value)s” is not a date (use YYYY-MM-DD or DD/MM/YYYY).", value=str(values["hire_date"])[:40])
+                _(
+                    "“%(value)s” is not a date (use YYYY-MM-DD or DD/MM/YYYY).",
+                    value=str(values["hire_date"])[:40],
+                )
             )
     elif row.role == Role.NEW_HIRE:
-        row.errors.append(_("Hire date is missing (new hires need one for their onboarding due dates)."))
+        row.errors.append(
+            _("Hire date is missing (new hires need one for their onboarding due dates).")
+        )
     return row
 
 
@@ -188,14 +197,24 @@ def _check_against_database(rows: list[RosterRow]) -> RosterPreview:
             row.errors.append(_("Duplicate email: already on row %(row)d.", row=seen[row.email]))
         else:
             seen[row.email] = row.number
-    existing = set(
-        db.session.scalars(select(func.lower(User.email)).where(func.lower(User.email).in_(list(seen))))
-    ) if seen else set()
+    existing = (
+        set(
+            db.session.scalars(
+                select(func.lower(User.email)).where(func.lower(User.email).in_(list(seen)))
+            )
+        )
+        if seen
+        else set()
+    )
     for row in rows:
         if row.email in existing:
             row.action = "update"
     team_names = {row.team for row in rows if row.team}
-    known = set(db.session.scalars(select(Team.name).where(Team.name.in_(team_names)))) if team_names else set()
+    known = (
+        set(db.session.scalars(select(Team.name).where(Team.name.in_(team_names))))
+        if team_names
+        else set()
+    )
     return RosterPreview(rows, sorted(team_names - known))
 
 
@@ -215,8 +234,12 @@ def commit_roster(preview: RosterPreview) -> RosterResult:
         for name in preview.new_teams:
             teams[name] = Team(name=name, description="")
             db.session.add(teams[name])
-        users = {u.email.lower(): u for u in db.session.scalars(
-            select(User).where(func.lower(User.email).in_([r.email for r in preview.rows])))}
+        users = {
+            u.email.lower(): u
+            for u in db.session.scalars(
+                select(User).where(func.lower(User.email).in_([r.email for r in preview.rows]))
+            )
+        }
         created, updated = [], []
         for row in preview.rows:
             user = users.get(row.email)

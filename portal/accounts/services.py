@@ -72,7 +72,9 @@ def authenticate(email: str, password: str) -> LoginResult:
 
 
 def led_team_ids(user: User) -> list[int]:
-    return list(db.session.scalars(select(team_leads.c.team_id).where(team_leads.c.user_id == user.id)))
+    return list(
+        db.session.scalars(select(team_leads.c.team_id).where(team_leads.c.user_id == user.id))
+    )
 
 
 def visible_users(viewer: User) -> Select:
@@ -100,7 +102,9 @@ def visible_teams(viewer: User) -> Select:
     if viewer.role in (Role.HR, Role.ADMIN):
         return query
     if viewer.role == Role.SUPERVISOR:
-        return query.where(Team.id.in_(select(team_leads.c.team_id).where(team_leads.c.user_id == viewer.id)))
+        return query.where(
+            Team.id.in_(select(team_leads.c.team_id).where(team_leads.c.user_id == viewer.id))
+        )
     return query.where(false())
 
 
@@ -135,7 +139,9 @@ def save_user(user: User | None, data: UserData, password: str | None = None) ->
     user.team_id = data.team_id
     user.hire_date = data.hire_date
     if data.role == Role.SUPERVISOR:
-        user.led_teams = list(db.session.scalars(select(Team).where(Team.id.in_(data.led_team_ids))))
+        user.led_teams = list(
+            db.session.scalars(select(Team).where(Team.id.in_(data.led_team_ids)))
+        )
     else:
         user.led_teams = []
     if password:

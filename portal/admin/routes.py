@@ -37,17 +37,23 @@ def users():
     q = request.args.get("q", "").strip()
     if q:
         like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like)))
+        query = query.where(
+            or_(func.lower(User.name).like(like), func.lower(User.email).like(like))
+        )
     if request.args.get("role") in {r.value for r in Role}:
         query = query.where(User.role == request.args["role"])
     if request.args.get("team", "").isdigit():
         query = query.where(User.team_id == int(request.args["team"]))
     people = list(db.session.scalars(query))
-    return render("admin/users.html", "admin/_user_rows.html", people=people, teams=_teams(), roles=list(Role))
+    return render(
+        "admin/users.html", "admin/_user_rows.html", people=people, teams=_teams(), roles=list(Role)
+    )
 
 
 def _user_form_page(form, user, status=200):
-    return render("admin/user_form.html", "admin/_user_form.html", status=status, form=form, user=user)
+    return render(
+        "admin/user_form.html", "admin/_user_form.html", status=status, form=form, user=user
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -101,7 +107,14 @@ def toggle_active(user_id: int):
     if user.id == current_user.id:
         abort(422)
     set_active(user, request.form.get("active") == "1")
-    return render("admin/users.html", "admin/_user_row.html", person=user, people=[user], teams=_teams(), roles=list(Role))
+    return render(
+        "admin/users.html",
+        "admin/_user_row.html",
+        person=user,
+        people=[user],
+        teams=_teams(),
+        roles=list(Role),
+    )
 
 
 # --- teams ----------------------------------------------------------------------
@@ -121,7 +134,11 @@ def teams():
 
 
 def _supervisors() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.role == Role.SUPERVISOR, User.active).order_by(User.name)))
+    return list(
+        db.session.scalars(
+            select(User).where(User.role == Role.SUPERVISOR, User.active).order_by(User.name)
+        )
+    )
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])
@@ -141,7 +158,12 @@ def edit_team(team_id: int | None = None):
             save_team(team, form.name.data, form.description.data or "", form.lead_ids.data or [])
             flash(_("Saved."), "success")
             return redirect_to(url_for("admin.teams"))
-    return render("admin/team_form.html", status=422 if request.method == "POST" else 200, form=form, team=team)
+    return render(
+        "admin/team_form.html",
+        status=422 if request.method == "POST" else 200,
+        form=form,
+        team=team,
+    )
 
 
 # --- roster import ------------------------------------------------------------------
@@ -154,7 +176,9 @@ def roster_upload():
     if form.validate_on_submit():
         token = roster.store_upload(form.workbook.data, _roster_dir())
         return redirect_to(url_for("admin.roster_preview", token=token))
-    return render("admin/roster_upload.html", status=422 if request.method == "POST" else 200, form=form)
+    return render(
+        "admin/roster_upload.html", status=422 if request.method == "POST" else 200, form=form
+    )
 
 
 @bp.route("/roster/<token>", methods=["GET", "POST"])

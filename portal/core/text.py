@@ -10,7 +10,9 @@ import unicodedata
 _SPACES = re.compile(r"\s+")
 # Characters that have no business in a name or title: controls (but tab and
 # newline), zero-width and bidi overrides used to disguise text.
-_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 
 
 def clean(value: str | None, *, multiline: bool = False) -> str:

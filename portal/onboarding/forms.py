@@ -11,7 +11,10 @@ class ModuleForm(FlaskForm):
     description = CleanTextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     due_days = IntegerField(
         _l("Due, in days after the hire date"),
-        validators=[InputRequired(), NumberRange(min=0, max=365, message=_l("Between 0 and 365 days."))],
+        validators=[
+            InputRequired(),
+            NumberRange(min=0, max=365, message=_l("Between 0 and 365 days.")),
+        ],
         default=7,
     )
     requires_previous = BooleanField(_l("Locked until the previous module is done"))
@@ -22,10 +25,16 @@ class ItemForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    modules = SelectMultipleField(_l("Modules"), coerce=int, validators=[InputRequired(_l("Choose at least one module."))])
+    modules = SelectMultipleField(
+        _l("Modules"), coerce=int, validators=[InputRequired(_l("Choose at least one module."))]
+    )
     target = SelectField(
         _l("Assign to"),
-        choices=[("people", _l("Chosen people")), ("team", _l("A whole team")), ("role", _l("Everyone with a role"))],
+        choices=[
+            ("people", _l("Chosen people")),
+            ("team", _l("A whole team")),
+            ("role", _l("Everyone with a role")),
+        ],
     )
     people = SelectMultipleField(_l("People"), coerce=int)
     team = SelectField(_l("Team"), coerce=int, validate_choice=False)

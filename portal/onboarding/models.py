@@ -34,7 +34,9 @@ class ModuleItem(db.Model):
     __table_args__ = (UniqueConstraint("module_id", "kind", "ref_id", name="uq_module_item"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("onboarding_modules.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(
+        ForeignKey("onboarding_modules.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[str] = mapped_column(String(30))
     ref_id: Mapped[int] = mapped_column(Integer)
@@ -50,7 +52,9 @@ class OnboardingAssignment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("onboarding_modules.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(
+        ForeignKey("onboarding_modules.id", ondelete="CASCADE"), index=True
+    )
     due_date: Mapped[date] = mapped_column(Date)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -64,7 +68,9 @@ class ItemProgress(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("module_items.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("module_items.id", ondelete="CASCADE"), index=True
+    )
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Content version the person acknowledged; a newer one sets `stale`.

@@ -54,7 +54,9 @@ def complete_item(item_id: int):
     if error:
         g.onboarding_bar["error"] = error
     if is_htmx() or error:
-        return render("onboarding/bar_page.html", "onboarding/_bar.html", status=422 if error else 200)
+        return render(
+            "onboarding/bar_page.html", "onboarding/_bar.html", status=422 if error else 200
+        )
     flash(_("Marked as done."), "success")
     return redirect(url_for("onboarding.mine"), code=303)
 
@@ -71,7 +73,12 @@ def _load_bar(item_id: int) -> None:
     for module in path.modules:
         for view in module.items:
             if view.item.id == item_id and not module.locked:
-                g.onboarding_bar = {"path": path, "module": module, "view": view, "diff_url": svc.diff_url(view)}
+                g.onboarding_bar = {
+                    "path": path,
+                    "module": module,
+                    "view": view,
+                    "diff_url": svc.diff_url(view),
+                }
                 return
 
 
@@ -84,7 +91,9 @@ def person(user_id: int):
     subject = db.get_or_404(User, user_id)
     if not can_view_user(current_user, subject):
         abort(403)
-    return render("onboarding/mine.html", path=svc.path_for(subject), person=subject, diff_url=svc.diff_url)
+    return render(
+        "onboarding/mine.html", path=svc.path_for(subject), person=subject, diff_url=svc.diff_url
+    )
 
 
 @bp.get("/matrix")
@@ -102,8 +111,13 @@ def matrix():
         status = None
     result = svc.completion_matrix(query, status=status)
     teams = list(db.session.scalars(visible_teams(current_user)))
-    return render("onboarding/matrix.html", "onboarding/_matrix.html", matrix=result, teams=teams,
-                  filters={"team": team_id, "role": role, "status": status})
+    return render(
+        "onboarding/matrix.html",
+        "onboarding/_matrix.html",
+        matrix=result,
+        teams=teams,
+        filters={"team": team_id, "role": role, "status": status},
+    )
 
 
 # --- modules (admin) ----------------------------------------------------------------------
@@ -125,18 +139,28 @@ def edit_module(module_id: int | None = None):
     form = ModuleForm(obj=module)
     if form.validate_on_submit():
         module = svc.save_module(
-            module, title=form.title.data, description=form.description.data or "",
-            due_days=form.due_days.data, requires_previous=form.requires_previous.data,
+            module,
+            title=form.title.data,
+            description=form.description.data or "",
+            due_days=form.due_days.data,
+            requires_previous=form.requires_previous.data,
         )
         flash(_("Saved."), "success")
         return redirect_to(url_for("onboarding.module_items", module_id=module.id))
-    return render("onboarding/module_form.html", status=422 if request.method == "POST" else 200, form=form, module=module)
+    return render(
+        "onboarding/module_form.html",
+        status=422 if request.method == "POST" else 200,
+        form=form,
+        module=module,
+    )
 
 
 @bp.post("/modules/<int:module_id>/move")
 @roles_required(Role.ADMIN)
 def move_module(module_id: int):
-    svc.move_module(db.get_or_404(OnboardingModule, module_id), -1 if request.form.get("dir") == "up" else 1)
+    svc.move_module(
+        db.get_or_404(OnboardingModule, module_id), -1 if request.form.get("dir") == "up" else 1
+    )
     return redirect_to(url_for("onboarding.modules"))
 
 
@@ -166,8 +190,14 @@ def module_items(module_id: int):
             return redirect_to(url_for("onboarding.module_items", module_id=module.id))
     elif request.method == "POST":
         status = 422
-    return render("onboarding/module_items.html", "onboarding/_module_items.html", status=status,
-                  module=module, form=form, info=svc.describe_items(module.items))
+    return render(
+        "onboarding/module_items.html",
+        "onboarding/_module_items.html",
+        status=status,
+        module=module,
+        form=form,
+        info=svc.describe_items(module.items),
+    )
 
 
 @bp.post("/items/<int:item_id>/remove")
@@ -196,7 +226,9 @@ def assign():
     form = AssignForm()
     module_list = svc.modules()
     form.modules.choices = [(m.id, m.title) for m in module_list]
-    scope = visible_users(current_user).where(User.active, User.role.in_([r.value for r in FRONTLINE]))
+    scope = visible_users(current_user).where(
+        User.active, User.role.in_([r.value for r in FRONTLINE])
+    )
     people = list(db.session.scalars(scope.order_by(User.name)))
     form.people.choices = [(p.id, f"{p.name} ({p.email})") for p in people]
     teams = list(db.session.scalars(visible_teams(current_user)))
@@ -210,6 +242,10 @@ def assign():
         else:
             targets = [p for p in people if p.role == form.role.data]
         created = svc.assign(targets, chosen, by=current_user, due_in_days=form.due_in_days.data)
-        flash(_("%(n)d assignments created for %(p)d people.", n=created, p=len(targets)), "success")
+        flash(
+            _("%(n)d assignments created for %(p)d people.", n=created, p=len(targets)), "success"
+        )
         return redirect_to(url_for("onboarding.matrix"))
-    return render("onboarding/assign.html", status=422 if request.method == "POST" else 200, form=form)
+    return render(
+        "onboarding/assign.html", status=422 if request.method == "POST" else 200, form=form
+    )

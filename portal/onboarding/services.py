@@ -20,7 +20,12 @@ from portal.onboarding.models import (
 )
 
 NOT_ASSIGNED, NOT_STARTED, IN_PROGRESS, DONE, OVERDUE, REACK = (
-    "not_assigned", "not_started", "in_progress", "done", "overdue", "reack",
+    "not_assigned",
+    "not_started",
+    "in_progress",
+    "done",
+    "overdue",
+    "reack",
 )
 
 
@@ -34,14 +39,16 @@ class OnboardingError(Exception):
 def modules() -> list[OnboardingModule]:
     return list(
         db.session.scalars(
-            select(OnboardingModule).options(selectinload(OnboardingModule.items)).order_by(
-                OnboardingModule.position, OnboardingModule.id
-            )
+            select(OnboardingModule)
+            .options(selectinload(OnboardingModule.items))
+            .order_by(OnboardingModule.position, OnboardingModule.id)
         )
     )
 
 
-def save_module(module: OnboardingModule | None, *, title, description, due_days, requires_previous) -> OnboardingModule:
+def save_module(
+    module: OnboardingModule | None, *, title, description, due_days, requires_previous
+) -> OnboardingModule:
     if module is None:
         last = db.session.scalar(select(func.max(OnboardingModule.position))) or 0
         module = OnboardingModule(position=last + 1)
@@ -110,7 +117,9 @@ def describe_items(items: list[ModuleItem]) -> dict[int, ItemInfo]:
 # --- assignment ---------------------------------------------------------------
 
 
-def assign(users: list[User], chosen: list[OnboardingModule], *, by: User, due_in_days: int | None = None) -> int:
+def assign(
+    users: list[User], chosen: list[OnboardingModule], *, by: User, due_in_days: int | None = None
+) -> int:
     """Assign modules to people; due dates count from each person's hire date.
 
     Existing assignments are kept as they are. Returns how many were created.
@@ -134,7 +143,12 @@ def assign(users: list[User], chosen: list[OnboardingModule], *, by: User, due_i
                 continue
             days = module.due_days if due_in_days is None else due_in_days
             db.session.add(
-                OnboardingAssignment(user_id=user.id, module_id=module.id, due_date=start + timedelta(days=days), assigned_by_id=by.id)
+                OnboardingAssignment(
+                    user_id=user.id,
+                    module_id=module.id,
+                    due_date=start + timedelta(days=days),
+                    assigned_by_id=by.id,
+                )
             )
             created += 1
     db.session.commit()
@@ -248,18 +262,26 @@ def path_for(user: User) -> PathView:
         )
     )
     items = [i for a in assignments for i in a.module.items]
-    progress = {
-        p.item_id: p
-        for p in db.session.scalars(
-            select(ItemProgress).where(ItemProgress.user_id == user.id, ItemProgress.item_id.in_([i.id for i in items]))
-        )
-    } if items else {}
+    progress = (
+        {
+            p.item_id: p
+            for p in db.session.scalars(
+                select(ItemProgress).where(
+                    ItemProgress.user_id == user.id, ItemProgress.item_id.in_([i.id for i in items])
+                )
+            )
+        }
+        if items
+        else {}
+    )
     info = describe_items(items)
     views, previous_done = [], True
     for assignment in assignments:
         module = assignment.module
         view = ModuleView(
-            module, assignment, [ItemView(i, info.get(i.id), progress.get(i.id)) for i in module.items]
+            module,
+            assignment,
+            [ItemView(i, info.get(i.id), progress.get(i.id)) for i in module.items],
         )
         view.locked = module.requires_previous and not previous_done
         previous_done = view.done
@@ -354,7 +376,9 @@ class Matrix:
         return self.cells.get((user_id, module_id), Cell(NOT_ASSIGNED))
 
 
-def completion_matrix(people_query, *, status: str | None = None, today: date | None = None) -> Matrix:
+def completion_matrix(
+    people_query, *, status: str | None = None, today: date | None = None
+) -> Matrix:
     """People × modules with done/total per cell, computed in SQL.
 
     A fixed number of queries whatever the number of people: people, modules,
@@ -368,16 +392,31 @@ def completion_matrix(people_query, *, status: str | None = None, today: date | 
             .order_by(User.name, User.id)
         )
     )
-    module_list = list(db.session.scalars(select(OnboardingModule).order_by(OnboardingModule.position, OnboardingModule.id)))
-    totals = dict(db.session.execute(select(ModuleItem.module_id, func.count()).group_by(ModuleItem.module_id)).all())
+    module_list = list(
+        db.session.scalars(
+            select(OnboardingModule).order_by(OnboardingModule.position, OnboardingModule.id)
+        )
+    )
+    totals = dict(
+        db.session.execute(
+            select(ModuleItem.module_id, func.count()).group_by(ModuleItem.module_id)
+        ).all()
+    )
     ids = select(User.id).where(User.id.in_([p.id for p in people]))
     assignments = db.session.execute(
-        select(OnboardingAssignment.user_id, OnboardingAssignment.module_id, OnboardingAssignment.due_date).where(
-            OnboardingAssignment.user_id.in_(ids)
-        )
+        select(
+            OnboardingAssignment.user_id,
+            OnboardingAssignment.module_id,
+            OnboardingAssignment.due_date,
+        ).where(OnboardingAssignment.user_id.in_(ids))
     ).all()
     done_rows = db.session.execute(
-        select(ItemProgress.user_id, ModuleItem.module_id, func.count(), func.sum(cast(ItemProgress.stale, Integer)))
+        select(
+            ItemProgress.user_id,
+            ModuleItem.module_id,
+            func.count(),
+            func.sum(cast(ItemProgress.stale, Integer)),
+        )
         .join(ModuleItem, ModuleItem.id == ItemProgress.item_id)
         .where(ItemProgress.user_id.in_(ids), ItemProgress.completed_at.is_not(None))
         .group_by(ItemProgress.user_id, ModuleItem.module_id)

@@ -12,12 +12,18 @@ class StepForm(FlaskForm):
     body_md = CleanTextAreaField(
         _l("What to do (Markdown)"), validators=[InputRequired(), Length(max=50_000)]
     )
-    checklist = CleanTextAreaField(_l("Checklist, one item per line"), validators=[Optional(), Length(max=5000)])
-    mistakes = CleanTextAreaField(_l("Common mistakes, one per line"), validators=[Optional(), Length(max=5000)])
+    checklist = CleanTextAreaField(
+        _l("Checklist, one item per line"), validators=[Optional(), Length(max=5000)]
+    )
+    mistakes = CleanTextAreaField(
+        _l("Common mistakes, one per line"), validators=[Optional(), Length(max=5000)]
+    )
     segments = SelectMultipleField(_l("Customer segments"))
     channels = SelectMultipleField(_l("Channels"))
     kpis = SelectMultipleField(_l("KPIs it moves"))
-    change_note = CleanStringField(_l("What changed"), validators=[InputRequired(), Length(max=300)])
+    change_note = CleanStringField(
+        _l("What changed"), validators=[InputRequired(), Length(max=300)]
+    )
     base_version = IntegerField(validators=[InputRequired()])
 
     def fields_for_save(self) -> dict:

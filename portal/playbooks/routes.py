@@ -85,8 +85,14 @@ def version(playbook_slug: str, step_slug: str, number: int):
     current = _step_or_404(playbook_slug, step_slug)
     entry = svc.find_version(current, number) or abort(404)
     return render(
-        "playbooks/step.html", step=current, entry=entry, previous=None, following=None,
-        taxonomy=svc.taxonomy(), locale=str(get_locale()), old_version=entry,
+        "playbooks/step.html",
+        step=current,
+        entry=entry,
+        previous=None,
+        following=None,
+        taxonomy=svc.taxonomy(),
+        locale=str(get_locale()),
+        old_version=entry,
     )
 
 
@@ -100,8 +106,14 @@ def diff(playbook_slug: str, step_slug: str):
     if old is None or new is None:
         abort(404)
     changes = svc.diff_versions(old, new, {k: str(v) for k, v in FIELD_LABELS.items()})
-    return render("playbooks/diff.html", step=current, old=old, new=new, changes=changes,
-                  versions=svc.versions_of(current))
+    return render(
+        "playbooks/diff.html",
+        step=current,
+        old=old,
+        new=new,
+        changes=changes,
+        versions=svc.versions_of(current),
+    )
 
 
 @bp.route("/<playbook_slug>/<step_slug>/edit", methods=["GET", "POST"])
@@ -118,24 +130,39 @@ def edit(playbook_slug: str, step_slug: str):
     if request.method == "GET":
         form.process(
             data={
-                "title": current.title, "goal": current.goal, "body_md": current.body_md,
-                "checklist": "\n".join(current.checklist), "mistakes": "\n".join(current.mistakes),
-                "segments": current.segments, "channels": current.channels, "kpis": current.kpis,
+                "title": current.title,
+                "goal": current.goal,
+                "body_md": current.body_md,
+                "checklist": "\n".join(current.checklist),
+                "mistakes": "\n".join(current.mistakes),
+                "segments": current.segments,
+                "channels": current.channels,
+                "kpis": current.kpis,
                 "base_version": current.version,
             }
         )
     elif form.validate_on_submit():
         try:
             changed = svc.save_step(
-                current, form.fields_for_save(), base_version=form.base_version.data,
-                author=current_user, note=form.change_note.data,
+                current,
+                form.fields_for_save(),
+                base_version=form.base_version.data,
+                author=current_user,
+                note=form.change_note.data,
             )
         except svc.StaleEdit as stale:
             conflict = stale.current_version
             status = 409
         else:
-            flash(_("Saved as version %(n)d.", n=current.version) if changed else _("Nothing changed."), "success")
-            return redirect_to(url_for("playbooks.step", playbook_slug=playbook_slug, step_slug=step_slug))
+            flash(
+                _("Saved as version %(n)d.", n=current.version)
+                if changed
+                else _("Nothing changed."),
+                "success",
+            )
+            return redirect_to(
+                url_for("playbooks.step", playbook_slug=playbook_slug, step_slug=step_slug)
+            )
     else:
         status = 422
     return render("playbooks/edit.html", status=status, form=form, step=current, conflict=conflict)

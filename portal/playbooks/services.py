@@ -20,7 +20,16 @@ from portal.core.text import clean, fold
 from portal.playbooks.models import Playbook, PlaybookStep, PlaybookStepVersion
 
 ITEM_KIND = "playbook_step"
-VERSIONED_FIELDS = ("title", "goal", "body_md", "checklist", "mistakes", "segments", "channels", "kpis")
+VERSIONED_FIELDS = (
+    "title",
+    "goal",
+    "body_md",
+    "checklist",
+    "mistakes",
+    "segments",
+    "channels",
+    "kpis",
+)
 
 
 # --- taxonomy -----------------------------------------------------------------
@@ -184,7 +193,10 @@ def versions_of(step: PlaybookStep) -> list[PlaybookStepVersion]:
 def neighbours(step: PlaybookStep) -> tuple[PlaybookStep | None, PlaybookStep | None]:
     steps = step.playbook.steps
     index = steps.index(step)
-    return (steps[index - 1] if index > 0 else None, steps[index + 1] if index + 1 < len(steps) else None)
+    return (
+        steps[index - 1] if index > 0 else None,
+        steps[index + 1] if index + 1 < len(steps) else None,
+    )
 
 
 # --- editing ------------------------------------------------------------------
@@ -217,7 +229,9 @@ def save_step(step: PlaybookStep, fields: dict, *, base_version: int, author, no
         return False
     _apply_version(step, fields, author=author, note=note)
     db.session.commit()
-    content_changed.send(current_app._get_current_object(), kind=ITEM_KIND, ref_id=step.id, version=step.version)
+    content_changed.send(
+        current_app._get_current_object(), kind=ITEM_KIND, ref_id=step.id, version=step.version
+    )
     return True
 
 
@@ -236,7 +250,9 @@ def _lines(value) -> list[str]:
     return str(value or "").split("\n")
 
 
-def diff_versions(old: PlaybookStepVersion, new: PlaybookStepVersion, labels: dict[str, str]) -> list[FieldDiff]:
+def diff_versions(
+    old: PlaybookStepVersion, new: PlaybookStepVersion, labels: dict[str, str]
+) -> list[FieldDiff]:
     """Line diffs of every field that differs between two versions."""
     result = []
     for key in VERSIONED_FIELDS:
@@ -309,7 +325,9 @@ def onboarding_items(ref_ids: list[int]) -> dict[int, ItemInfo]:
     if not ref_ids:
         return {}
     steps = db.session.scalars(
-        select(PlaybookStep).where(PlaybookStep.id.in_(ref_ids)).options(selectinload(PlaybookStep.playbook))
+        select(PlaybookStep)
+        .where(PlaybookStep.id.in_(ref_ids))
+        .options(selectinload(PlaybookStep.playbook))
     )
     return {
         s.id: ItemInfo(
@@ -326,12 +344,14 @@ def diff_url(ref_id: int, from_version: int) -> str | None:
     step = db.session.get(PlaybookStep, ref_id)
     if step is None:
         return None
-    return url_for("playbooks.diff", playbook_slug=step.playbook.slug, step_slug=step.slug, a=from_version, b=step.version)
+    return url_for(
+        "playbooks.diff",
+        playbook_slug=step.playbook.slug,
+        step_slug=step.slug,
+        a=from_version,
+        b=step.version,
+    )
 
 
 def step_choices() -> list[tuple[int, str]]:
-    return [
-        (s.id, f"{p.title} › {s.position}. {s.title}")
-        for p in playbooks()
-        for s in p.steps
-    ]
+    return [(s.id, f"{p.title} › {s.position}. {s.title}") for p in playbooks() for s in p.steps]

@@ -7,8 +7,14 @@ from portal.core.roles import Role
 
 
 def _new_user(admin, **overrides):
-    data = {"name": "Trần Thị Bích", "email": "bich@example.vn", "role": "agent", "team_id": "None",
-            "hire_date": "2026-11-02", "password": "a long enough password"}
+    data = {
+        "name": "Trần Thị Bích",
+        "email": "bich@example.vn",
+        "role": "agent",
+        "team_id": "None",
+        "hire_date": "2026-11-02",
+        "password": "a long enough password",
+    }
     data.update(overrides)
     return admin.post("/admin/users/new", data)
 
@@ -48,7 +54,9 @@ def test_markup_in_a_name_is_refused_and_text_elsewhere_is_inert(login_as, db, m
     response = _new_user(admin, name="<script>alert(1)</script>")
     assert response.status_code == 422
     # A team description with markup is stored as text and shown escaped.
-    admin.post("/admin/teams/new", {"name": "Nhóm X", "description": "<img src=x onerror=alert(1)>"})
+    admin.post(
+        "/admin/teams/new", {"name": "Nhóm X", "description": "<img src=x onerror=alert(1)>"}
+    )
     page = admin.get("/admin/teams").get_data(as_text=True)
     assert "<img src=x" not in page and "&lt;img src=x" in page
 
@@ -86,7 +94,10 @@ def test_deactivation_keeps_history_and_blocks_login(app, login_as, make, db):
 def test_admin_cannot_remove_their_own_admin_role(login_as, db):
     admin = login_as("admin")
     me = admin.user
-    response = admin.post(f"/admin/users/{me.id}/edit", {"name": me.name, "email": me.email, "role": "agent", "team_id": "None"})
+    response = admin.post(
+        f"/admin/users/{me.id}/edit",
+        {"name": me.name, "email": me.email, "role": "agent", "team_id": "None"},
+    )
     assert response.status_code == 422
     db.session.refresh(me)
     assert me.role == Role.ADMIN
@@ -95,7 +106,9 @@ def test_admin_cannot_remove_their_own_admin_role(login_as, db):
 def test_supervisor_leads_teams(login_as, db, make):
     a, b = make.team("A"), make.team("B")
     admin = login_as("admin")
-    response = _new_user(admin, role="supervisor", email="sup@example.vn", led_team_ids=[str(a.id), str(b.id)])
+    response = _new_user(
+        admin, role="supervisor", email="sup@example.vn", led_team_ids=[str(a.id), str(b.id)]
+    )
     assert response.status_code == 303
     sup = db.session.query(User).filter_by(email="sup@example.vn").one()
     assert {t.name for t in sup.led_teams} == {"A", "B"}

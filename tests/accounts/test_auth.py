@@ -68,7 +68,11 @@ def test_password_change_ends_other_sessions(app, make, login_as):
     laptop, phone = login_as(user), login_as(user)
     response = laptop.post(
         "/account/password",
-        {"current_password": PASSWORD, "new_password": "a much newer passphrase", "confirm": "a much newer passphrase"},
+        {
+            "current_password": PASSWORD,
+            "new_password": "a much newer passphrase",
+            "confirm": "a much newer passphrase",
+        },
     )
     assert response.status_code == 303
     assert laptop.get("/account/password").status_code == 200  # this session stays
@@ -77,7 +81,10 @@ def test_password_change_ends_other_sessions(app, make, login_as):
 
 def test_password_change_validates(login_as):
     session = login_as("agent")
-    response = session.post("/account/password", {"current_password": "wrong", "new_password": "short", "confirm": "other"})
+    response = session.post(
+        "/account/password",
+        {"current_password": "wrong", "new_password": "short", "confirm": "other"},
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'aria-invalid="true"' in page

@@ -23,18 +23,25 @@ def workbook(*rows, header=HEADER) -> bytes:
 
 
 def upload(admin, content: bytes, name="roster.xlsx"):
-    return admin.post("/admin/roster", {"workbook": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+    return admin.post(
+        "/admin/roster",
+        {"workbook": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_valid_roster_previews_then_commits(login_as, db, make):
     make.team("Nhóm Hậu mãi")
     existing = make.user(Role.AGENT, email="cu@example.vn", name="Tên Cũ")
     admin = login_as("admin")
-    response = upload(admin, workbook(
-        ("Lê Văn Tâm", "tam@example.vn", "nhân viên mới", "Nhóm Tư vấn", datetime(2026, 11, 2)),
-        ("Phan Thị Mai", "MAI@example.vn", "agent", "Nhóm Hậu mãi", "15/10/2026"),
-        ("Tên Mới", "cu@example.vn", "Agent", "Nhóm Hậu mãi", "2025-01-05"),
-    ))
+    response = upload(
+        admin,
+        workbook(
+            ("Lê Văn Tâm", "tam@example.vn", "nhân viên mới", "Nhóm Tư vấn", datetime(2026, 11, 2)),
+            ("Phan Thị Mai", "MAI@example.vn", "agent", "Nhóm Hậu mãi", "15/10/2026"),
+            ("Tên Mới", "cu@example.vn", "Agent", "Nhóm Hậu mãi", "2025-01-05"),
+        ),
+    )
     assert response.status_code == 303
     preview_url = response.headers["Location"]
     page = admin.get(preview_url)
@@ -46,8 +53,14 @@ def test_valid_roster_previews_then_commits(login_as, db, make):
     done = admin.post(preview_url)
     assert done.status_code == 200
     tam = db.session.query(User).filter_by(email="tam@example.vn").one()
-    assert tam.role == Role.NEW_HIRE and tam.hire_date == date(2026, 11, 2) and tam.team.name == "Nhóm Tư vấn"
-    assert db.session.query(User).filter_by(email="mai@example.vn").one().hire_date == date(2026, 10, 15)
+    assert (
+        tam.role == Role.NEW_HIRE
+        and tam.hire_date == date(2026, 11, 2)
+        and tam.team.name == "Nhóm Tư vấn"
+    )
+    assert db.session.query(User).filter_by(email="mai@example.vn").one().hire_date == date(
+        2026, 10, 15
+    )
     db.session.refresh(existing)
     assert existing.name == "Tên Mới"
     # New accounts get a one-time password, shown once.
@@ -57,15 +70,18 @@ def test_valid_roster_previews_then_commits(login_as, db, make):
 def test_every_bad_row_is_reported_and_nothing_is_written(login_as, db):
     admin = login_as("admin")
     before = db.session.query(User).count()
-    response = upload(admin, workbook(
-        ("Đúng", "ok@example.vn", "agent", "A", "2026-01-01"),
-        ("", "noname@example.vn", "agent", "A", "2026-01-01"),
-        ("Sai vai trò", "role@example.vn", "overlord", "A", "2026-01-01"),
-        ("Trùng", "ok@example.vn", "agent", "A", "2026-01-01"),
-        ("Ngày sai", "date@example.vn", "agent", "A", "31/02/2026"),
-        ("Công thức", "=HYPERLINK(\"http://x\")", "agent", "A", "2026-01-01"),
-        ("Không nhóm", "team@example.vn", "agent", None, "2026-01-01"),
-    ))
+    response = upload(
+        admin,
+        workbook(
+            ("Đúng", "ok@example.vn", "agent", "A", "2026-01-01"),
+            ("", "noname@example.vn", "agent", "A", "2026-01-01"),
+            ("Sai vai trò", "role@example.vn", "overlord", "A", "2026-01-01"),
+            ("Trùng", "ok@example.vn", "agent", "A", "2026-01-01"),
+            ("Ngày sai", "date@example.vn", "agent", "A", "31/02/2026"),
+            ("Công thức", '=HYPERLINK("http://x")', "agent", "A", "2026-01-01"),
+            ("Không nhóm", "team@example.vn", "agent", None, "2026-01-01"),
+        ),
+    )
     page = admin.get(response.headers["Location"])
     assert page.status_code == 422
     text = page.get_data(as_text=True)
@@ -90,7 +106,9 @@ def test_formula_cells_and_markup_are_refused(login_as, db):
     page = admin.get(upload(admin, buffer.getvalue()).headers["Location"])
     assert page.status_code == 422
     assert "<b>Bold</b>" not in page.get_data(as_text=True)
-    assert db.session.query(User).filter(User.email.in_(["f@example.vn", "b@example.vn"])).count() == 0
+    assert (
+        db.session.query(User).filter(User.email.in_(["f@example.vn", "b@example.vn"])).count() == 0
+    )
 
 
 def test_wrong_file_types_are_refused_clearly(login_as):

@@ -20,7 +20,12 @@ def test_new_hire_marks_a_step_done_and_progress_moves(live_server, page, conten
         module.items.append(ModuleItem(kind=playbooks.ITEM_KIND, ref_id=step.id, position=index))
     db.session.add(module)
     db.session.commit()
-    hire = make.user(Role.NEW_HIRE, team=make.team(), name="Võ Ngọc Anh", hire_date=date.today() - timedelta(days=1))
+    hire = make.user(
+        Role.NEW_HIRE,
+        team=make.team(),
+        name="Võ Ngọc Anh",
+        hire_date=date.today() - timedelta(days=1),
+    )
     onboarding.assign([hire], [module], by=make.user(Role.ADMIN))
 
     page.goto(f"{live_server}/login")

@@ -7,7 +7,12 @@ import pytest
 from portal.core.models import utcnow
 from portal.core.roles import Role
 from portal.onboarding import services as svc
-from portal.onboarding.models import ItemProgress, ModuleItem, OnboardingAssignment, OnboardingModule
+from portal.onboarding.models import (
+    ItemProgress,
+    ModuleItem,
+    OnboardingAssignment,
+    OnboardingModule,
+)
 from portal.playbooks import services as playbooks
 
 
@@ -19,7 +24,9 @@ def path(app, db, content):
     second = OnboardingModule(title="Học phần 2", due_days=10, position=2, requires_previous=True)
     for module, chosen in ((first, steps[:2]), (second, steps[2:4])):
         for index, step in enumerate(chosen, start=1):
-            module.items.append(ModuleItem(kind=playbooks.ITEM_KIND, ref_id=step.id, position=index))
+            module.items.append(
+                ModuleItem(kind=playbooks.ITEM_KIND, ref_id=step.id, position=index)
+            )
         db.session.add(module)
     db.session.commit()
     return [first, second]
@@ -53,7 +60,9 @@ def test_marking_done_requires_opening_first(hire, path, login_as, db):
     item = path[0].items[0]
     refused = session.post(f"/onboarding/items/{item.id}/complete", htmx=True)
     assert refused.status_code == 422
-    assert db.session.query(ItemProgress).filter(ItemProgress.completed_at.is_not(None)).count() == 0
+    assert (
+        db.session.query(ItemProgress).filter(ItemProgress.completed_at.is_not(None)).count() == 0
+    )
     opened = session.get(f"/onboarding/items/{item.id}/open")
     assert opened.status_code == 302 and f"onboarding_item={item.id}" in opened.headers["Location"]
     # The content page shows the onboarding bar with the button.
@@ -85,12 +94,21 @@ def test_changed_content_is_flagged_for_reacknowledgement(app, hire, path, login
     session.post(f"/onboarding/items/{item.id}/complete")
     step = db.session.get(playbooks.PlaybookStep, item.ref_id)
     admin = login_as("admin")
-    admin.post(f"/playbooks/{step.playbook.slug}/{step.slug}/edit", {
-        "title": step.title, "goal": step.goal, "body_md": step.body_md + "\n\nQuy định mới: gọi lại trong 24 giờ.",
-        "checklist": "\n".join(step.checklist), "mistakes": "\n".join(step.mistakes),
-        "segments": step.segments, "channels": step.channels, "kpis": step.kpis,
-        "change_note": "Thêm quy định gọi lại", "base_version": str(step.version),
-    })
+    admin.post(
+        f"/playbooks/{step.playbook.slug}/{step.slug}/edit",
+        {
+            "title": step.title,
+            "goal": step.goal,
+            "body_md": step.body_md + "\n\nQuy định mới: gọi lại trong 24 giờ.",
+            "checklist": "\n".join(step.checklist),
+            "mistakes": "\n".join(step.mistakes),
+            "segments": step.segments,
+            "channels": step.channels,
+            "kpis": step.kpis,
+            "change_note": "Thêm quy định gọi lại",
+            "base_version": str(step.version),
+        },
+    )
     page = session.get("/onboarding/").get_data(as_text=True)
     assert "item-reack" in page and "0/2" in page
     # The hire can see what changed...
@@ -121,7 +139,9 @@ def test_matrix_filters_and_htmx_fragment(hire, path, make, login_as):
     hr = login_as("hr")
     full = hr.get("/onboarding/matrix").get_data(as_text=True)
     assert hire.name in full and other.name in full
-    fragment = hr.get(f"/onboarding/matrix?team={other_team.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    fragment = hr.get(
+        f"/onboarding/matrix?team={other_team.id}", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
     assert "<html" not in fragment and other.name in fragment and hire.name not in fragment
     only_new = hr.get("/onboarding/matrix?role=new_hire").get_data(as_text=True)
     assert hire.name in only_new and other.name not in only_new
@@ -135,7 +155,12 @@ def test_assign_by_team_skips_existing_and_supervisor_scope(path, make, login_as
     members = [make.user(Role.NEW_HIRE, team=team) for _ in range(3)]
     outsider = make.user(Role.NEW_HIRE, team=other)
     session = login_as(supervisor)
-    data = {"modules": [str(path[0].id)], "target": "team", "team": str(team.id), "role": "new_hire"}
+    data = {
+        "modules": [str(path[0].id)],
+        "target": "team",
+        "team": str(team.id),
+        "role": "new_hire",
+    }
     assert session.post("/onboarding/assign", data).status_code == 303
     assert session.post("/onboarding/assign", data).status_code == 303  # again: no duplicates
     assigned = {a.user_id for a in db.session.query(OnboardingAssignment)}
@@ -149,13 +174,22 @@ def test_assign_by_team_skips_existing_and_supervisor_scope(path, make, login_as
 def test_assign_form_validation(path, login_as):
     admin = login_as("admin")
     assert admin.post("/onboarding/assign", {"target": "people"}).status_code == 422
-    assert admin.post("/onboarding/assign", {"modules": [str(path[0].id)], "target": "people"}).status_code == 422
+    assert (
+        admin.post(
+            "/onboarding/assign", {"modules": [str(path[0].id)], "target": "people"}
+        ).status_code
+        == 422
+    )
 
 
 def test_admin_builds_a_module(content, login_as, db):
     admin = login_as("admin")
-    assert admin.post("/onboarding/modules/new", {"title": "", "due_days": "400"}).status_code == 422
-    response = admin.post("/onboarding/modules/new", {"title": "Tuần đầu", "due_days": "7", "requires_previous": "y"})
+    assert (
+        admin.post("/onboarding/modules/new", {"title": "", "due_days": "400"}).status_code == 422
+    )
+    response = admin.post(
+        "/onboarding/modules/new", {"title": "Tuần đầu", "due_days": "7", "requires_previous": "y"}
+    )
     assert response.status_code == 303
     module = db.session.query(OnboardingModule).filter_by(title="Tuần đầu").one()
     step = playbooks.playbooks()[1].steps[0]
@@ -178,8 +212,15 @@ def test_completion_matrix_query_count_does_not_grow(app, path, make, db, count_
         people = [make.user(Role.NEW_HIRE, team=team) for _ in range(n)]
         svc.assign(people, path, by=admin)
         for person in people[::2]:
-            db.session.add(ItemProgress(user_id=person.id, item_id=path[0].items[0].id, opened_at=utcnow(),
-                                        completed_at=utcnow(), completed_version=1))
+            db.session.add(
+                ItemProgress(
+                    user_id=person.id,
+                    item_id=path[0].items[0].id,
+                    opened_at=utcnow(),
+                    completed_at=utcnow(),
+                    completed_version=1,
+                )
+            )
         db.session.commit()
 
     add_people(5)

@@ -10,7 +10,10 @@ def test_content_pack_has_both_processes_and_the_handbook(content, db):
     books = {b.slug: b for b in svc.playbooks()}
     assert [s.position for s in books["truoc-ban-hang"].steps] == [1, 2, 3, 4, 5]
     assert [s.position for s in books["sau-ban-hang"].steps] == [1, 2, 3, 4]
-    assert books["kien-thuc-nen-tang"].kind == "handbook" and len(books["kien-thuc-nen-tang"].steps) >= 5
+    assert (
+        books["kien-thuc-nen-tang"].kind == "handbook"
+        and len(books["kien-thuc-nen-tang"].steps) >= 5
+    )
     tax = svc.taxonomy()
     for book in books.values():
         for step in book.steps:
@@ -28,7 +31,11 @@ def test_loading_the_pack_again_changes_nothing(content, db):
 
 
 def test_segmentation_step_shows_tables(content, login_as):
-    page = login_as("new_hire").get("/playbooks/truoc-ban-hang/phan-nhom-khach-hang").get_data(as_text=True)
+    page = (
+        login_as("new_hire")
+        .get("/playbooks/truoc-ban-hang/phan-nhom-khach-hang")
+        .get_data(as_text=True)
+    )
     assert page.count("<table>") >= 5
     assert "70%" in page
 
@@ -54,7 +61,9 @@ def test_search_ignores_diacritics_and_d(content, login_as):
     hits = svc.search_steps("doi thu")
     assert any("đối thủ" in (h.step.title + h.step.goal + h.step.body_md).lower() for h in hits)
     # The htmx branch returns the results fragment only.
-    fragment = session.get("/playbooks/search?q=khieu+nai", headers={"HX-Request": "true"}).get_data(as_text=True)
+    fragment = session.get(
+        "/playbooks/search?q=khieu+nai", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
     assert "<html" not in fragment and "search-results" in fragment
 
 
@@ -70,10 +79,16 @@ def test_search_treats_like_wildcards_as_text(content):
 
 def _edit(admin, step, **overrides):
     data = {
-        "title": step.title, "goal": step.goal, "body_md": step.body_md,
-        "checklist": "\n".join(step.checklist), "mistakes": "\n".join(step.mistakes),
-        "segments": step.segments, "channels": step.channels, "kpis": step.kpis,
-        "change_note": "Sửa lỗi chính tả", "base_version": str(step.version),
+        "title": step.title,
+        "goal": step.goal,
+        "body_md": step.body_md,
+        "checklist": "\n".join(step.checklist),
+        "mistakes": "\n".join(step.mistakes),
+        "segments": step.segments,
+        "channels": step.channels,
+        "kpis": step.kpis,
+        "change_note": "Sửa lỗi chính tả",
+        "base_version": str(step.version),
     }
     data.update(overrides)
     return admin.post(f"/playbooks/{step.playbook.slug}/{step.slug}/edit", data)
@@ -90,11 +105,15 @@ def test_edit_saves_a_new_version_and_keeps_the_old(content, login_as, db):
     versions = svc.versions_of(step)
     assert [v.version for v in versions] == [2, 1]
     assert versions[1].body_md == old_body and versions[0].author_id == admin.user.id
-    diff = admin.get(f"/playbooks/{step.playbook.slug}/{step.slug}/diff?a=1&b=2").get_data(as_text=True)
+    diff = admin.get(f"/playbooks/{step.playbook.slug}/{step.slug}/diff?a=1&b=2").get_data(
+        as_text=True
+    )
     assert "Một dòng mới về hotline 24/7." in diff and "diff-add" in diff
     old_page = admin.get(f"/playbooks/{step.playbook.slug}/{step.slug}/v/1").get_data(as_text=True)
     assert "Một dòng mới" not in old_page
-    history = admin.get(f"/playbooks/{step.playbook.slug}/{step.slug}/history").get_data(as_text=True)
+    history = admin.get(f"/playbooks/{step.playbook.slug}/{step.slug}/history").get_data(
+        as_text=True
+    )
     assert "Sửa lỗi chính tả" in history and admin.user.name in history
 
 
@@ -124,13 +143,21 @@ def test_edit_validation_and_sanitizing(content, login_as, db):
     assert _edit(admin, step, body_md=hostile).status_code == 303
     page = admin.get(f"/playbooks/truoc-ban-hang/{step.slug}").get_data(as_text=True)
     # Shown as text, never as live markup.
-    assert "<script>alert(1)" not in page and 'href="javascript' not in page and "<img src=x" not in page
+    assert (
+        "<script>alert(1)" not in page
+        and 'href="javascript' not in page
+        and "<img src=x" not in page
+    )
     assert "&lt;script&gt;alert(1)" in page
 
 
 def test_preview_renders_sanitized_markdown_for_htmx(login_as):
     admin = login_as("admin")
-    response = admin.post("/playbooks/preview", {"body_md": "### Tiêu đề\n\n<script>x()</script>| a | b |\n|---|---|\n| 1 | 2 |"}, htmx=True)
+    response = admin.post(
+        "/playbooks/preview",
+        {"body_md": "### Tiêu đề\n\n<script>x()</script>| a | b |\n|---|---|\n| 1 | 2 |"},
+        htmx=True,
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<h3>Tiêu đề</h3>" in body and "<script>" not in body
@@ -147,7 +174,9 @@ def test_playbook_page_full_and_boosted(content, login_as):
     full = session.get("/playbooks/sau-ban-hang")
     assert full.status_code == 200 and "<html" in full.get_data(as_text=True)
     # Boosted navigation (hx-boost) still gets the whole page.
-    boosted = session.get("/playbooks/sau-ban-hang", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    boosted = session.get(
+        "/playbooks/sau-ban-hang", headers={"HX-Request": "true", "HX-Boosted": "true"}
+    )
     assert "<html" in boosted.get_data(as_text=True)
 
 
