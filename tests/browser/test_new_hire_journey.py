@@ -34,7 +34,7 @@ def test_new_hire_marks_a_step_done_and_progress_moves(live_server, page, conten
     page.get_by_role("button", name="Đăng nhập").click()
 
     page.wait_for_url("**/onboarding/")
-    assert page.locator("#module-%d header p" % module.id).inner_text().strip().endswith("0/2")
+    assert page.locator(f"#module-{module.id} header p").inner_text().strip().endswith("0/2")
     page.get_by_role("link", name=steps[0].title).first.click()
 
     page.wait_for_url("**onboarding_item=*")
@@ -47,5 +47,5 @@ def test_new_hire_marks_a_step_done_and_progress_moves(live_server, page, conten
 
     page.get_by_role("link", name="Lộ trình hội nhập của tôi").first.click()
     page.wait_for_url("**/onboarding/")
-    assert page.locator("#module-%d header p" % module.id).inner_text().strip().endswith("1/2")
+    assert page.locator(f"#module-{module.id} header p").inner_text().strip().endswith("1/2")
     assert page.locator("main > progress").first.get_attribute("value") == "1"
