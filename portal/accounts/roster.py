@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from portal.accounts.models import Team, User
 from portal.accounts.services import set_password
 from portal.core.extensions import db
 from portal.core.roles import Role
+from portal.core.signals import person_joined
 from portal.core.text import clean, fold
 
 MAX_ROWS = 5000
@@ -240,9 +242,10 @@ def commit_roster(preview: RosterPreview) -> RosterResult:
                 select(User).where(func.lower(User.email).in_([r.email for r in preview.rows]))
             )
         }
-        created, updated = [], []
+        created, updated, joined = [], [], []
         for row in preview.rows:
             user = users.get(row.email)
+            previous_role = user.role if user else None
             if user is None:
                 user = User(email=row.email)
                 db.session.add(user)
@@ -255,10 +258,14 @@ def commit_roster(preview: RosterPreview) -> RosterResult:
             user.role = row.role
             user.team = teams.get(row.team) if row.team else None
             user.hire_date = row.hire_date
+            if row.role == Role.NEW_HIRE and previous_role != Role.NEW_HIRE:
+                joined.append(user)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    for user in joined:
+        person_joined.send(current_app._get_current_object(), user=user)
     return RosterResult(created, updated, preview.new_teams)
 
 

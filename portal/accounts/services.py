@@ -11,6 +11,7 @@ from portal.accounts.models import Team, User, team_leads
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.core.roles import Role
+from portal.core.signals import person_joined
 
 
 def load_user(session_id: str) -> User | None:
@@ -130,6 +131,7 @@ def email_taken(email: str, *, except_id: int | None = None) -> bool:
 
 def save_user(user: User | None, data: UserData, password: str | None = None) -> User:
     """Create (user=None) or update a user; commits."""
+    joined = data.role == Role.NEW_HIRE and (user is None or user.role != Role.NEW_HIRE)
     if user is None:
         user = User()
         db.session.add(user)
@@ -147,6 +149,8 @@ def save_user(user: User | None, data: UserData, password: str | None = None) ->
     if password:
         set_password(user, password)
     db.session.commit()
+    if joined:
+        person_joined.send(current_app._get_current_object(), user=user)
     return user
 
 

@@ -7,3 +7,7 @@ _signals = Namespace()
 # Sent with kind="playbook_step" (later also scripts, quizzes), ref_id and the
 # new version number whenever published content gets a new version.
 content_changed = _signals.signal("content-changed")
+
+# Sent with user=<User> when an account is created or becomes a new hire, so
+# onboarding can hand out the modules marked for every new hire.
+person_joined = _signals.signal("person-joined")

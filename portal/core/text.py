@@ -35,3 +35,17 @@ def fold(value: str | None) -> str:
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", stripped).strip()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """Text that a spreadsheet must show as text, never run as a formula.
+
+    A leading apostrophe is how Excel and LibreOffice mark a cell as literal
+    text (OWASP's advice for CSV injection); numbers pass through untouched.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

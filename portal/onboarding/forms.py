@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.core.forms import CleanStringField, CleanTextAreaField, NoMarkup
@@ -18,6 +18,11 @@ class ModuleForm(FlaskForm):
         default=7,
     )
     requires_previous = BooleanField(_l("Locked until the previous module is done"))
+    auto_assign = BooleanField(_l("Assign automatically to every new hire who joins"))
+
+
+class DueDateForm(FlaskForm):
+    due_date = DateField(_l("Due date"), validators=[InputRequired(_l("Choose a date."))])
 
 
 class ItemForm(FlaskForm):

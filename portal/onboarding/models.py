@@ -20,6 +20,8 @@ class OnboardingModule(db.Model):
     requires_previous: Mapped[bool] = mapped_column(Boolean, default=False)
     # Due this many days after the person's hire date.
     due_days: Mapped[int] = mapped_column(Integer, default=7)
+    # Given to every new hire when their account is created.
+    auto_assign: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     items: Mapped[list["ModuleItem"]] = relationship(

@@ -1,8 +1,11 @@
 """Onboarding pages: my path, the item bar, managers' views, module editing, assignment."""
 
-from flask import abort, flash, g, redirect, request, url_for
+from datetime import date
+
+from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.accounts.services import can_view_user, visible_teams, visible_users
@@ -13,8 +16,8 @@ from portal.core.htmx import is_htmx, redirect_to, render
 from portal.core.roles import FRONTLINE, Role
 from portal.onboarding import bp
 from portal.onboarding import services as svc
-from portal.onboarding.forms import AssignForm, ItemForm, ModuleForm
-from portal.onboarding.models import ModuleItem, OnboardingModule
+from portal.onboarding.forms import AssignForm, DueDateForm, ItemForm, ModuleForm
+from portal.onboarding.models import ModuleItem, OnboardingAssignment, OnboardingModule
 
 MANAGERS = (Role.SUPERVISOR, Role.HR, Role.ADMIN)
 ASSIGNERS = (Role.SUPERVISOR, Role.ADMIN)
@@ -96,9 +99,7 @@ def person(user_id: int):
     )
 
 
-@bp.get("/matrix")
-@roles_required(*MANAGERS)
-def matrix():
+def _matrix_from_filters():
     query = visible_users(current_user).where(User.active)
     team_id = request.args.get("team", type=int)
     if team_id:
@@ -109,15 +110,77 @@ def matrix():
     status = request.args.get("status") or None
     if status not in (None, svc.NOT_STARTED, svc.IN_PROGRESS, svc.DONE, svc.OVERDUE, svc.REACK):
         status = None
-    result = svc.completion_matrix(query, status=status)
+    filters = {"team": team_id, "role": role, "status": status}
+    return svc.completion_matrix(query, status=status), filters
+
+
+@bp.get("/matrix")
+@roles_required(*MANAGERS)
+def matrix():
+    result, filters = _matrix_from_filters()
     teams = list(db.session.scalars(visible_teams(current_user)))
     return render(
         "onboarding/matrix.html",
         "onboarding/_matrix.html",
         matrix=result,
         teams=teams,
-        filters={"team": team_id, "role": role, "status": status},
+        filters=filters,
     )
+
+
+@bp.get("/matrix.csv")
+@roles_required(*MANAGERS)
+def matrix_csv():
+    result, _filters = _matrix_from_filters()
+    body = svc.matrix_csv(result, status_labels=current_app.jinja_env.globals["status_label"])
+    filename = f"onboarding-{date.today().isoformat()}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _assignment_in_scope(user_id: int, module_id: int):
+    subject = db.get_or_404(User, user_id)
+    if not can_view_user(current_user, subject):
+        abort(403)
+    assignment = db.session.scalar(
+        select(OnboardingAssignment).where(
+            OnboardingAssignment.user_id == user_id, OnboardingAssignment.module_id == module_id
+        )
+    )
+    if assignment is None:
+        abort(404)
+    return subject, assignment
+
+
+@bp.post("/people/<int:user_id>/modules/<int:module_id>/due")
+@roles_required(*ASSIGNERS)
+def change_due(user_id: int, module_id: int):
+    subject, assignment = _assignment_in_scope(user_id, module_id)
+    form = DueDateForm()
+    if form.validate_on_submit():
+        svc.change_due_date(assignment, form.due_date.data)
+        flash(_("Due date changed."), "success")
+        return redirect_to(url_for("onboarding.person", user_id=user_id))
+    flash(_("Choose a valid date."), "error")
+    return render(
+        "onboarding/mine.html",
+        status=422,
+        path=svc.path_for(subject),
+        person=subject,
+        diff_url=svc.diff_url,
+    )
+
+
+@bp.post("/people/<int:user_id>/modules/<int:module_id>/remove")
+@roles_required(*ASSIGNERS)
+def remove_assignment(user_id: int, module_id: int):
+    subject, assignment = _assignment_in_scope(user_id, module_id)
+    svc.unassign(subject, assignment.module)
+    flash(_("Module removed from this person's path. Their progress on it is kept."), "success")
+    return redirect_to(url_for("onboarding.person", user_id=user_id))
 
 
 # --- modules (admin) ----------------------------------------------------------------------
@@ -144,6 +207,7 @@ def edit_module(module_id: int | None = None):
             description=form.description.data or "",
             due_days=form.due_days.data,
             requires_previous=form.requires_previous.data,
+            auto_assign=form.auto_assign.data,
         )
         flash(_("Saved."), "success")
         return redirect_to(url_for("onboarding.module_items", module_id=module.id))

@@ -1,5 +1,7 @@
 """Onboarding logic: paths, assignment, progress, re-acknowledgement, the completion matrix."""
 
+import csv
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -12,6 +14,7 @@ from portal.core.content import ItemInfo, item_kinds
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.core.roles import FRONTLINE
+from portal.core.text import spreadsheet_safe
 from portal.onboarding.models import (
     ItemProgress,
     ModuleItem,
@@ -47,7 +50,13 @@ def modules() -> list[OnboardingModule]:
 
 
 def save_module(
-    module: OnboardingModule | None, *, title, description, due_days, requires_previous
+    module: OnboardingModule | None,
+    *,
+    title,
+    description,
+    due_days,
+    requires_previous,
+    auto_assign=False,
 ) -> OnboardingModule:
     if module is None:
         last = db.session.scalar(select(func.max(OnboardingModule.position))) or 0
@@ -55,6 +64,7 @@ def save_module(
         db.session.add(module)
     module.title, module.description = title, description
     module.due_days, module.requires_previous = due_days, requires_previous
+    module.auto_assign = auto_assign
     db.session.commit()
     return module
 
@@ -147,12 +157,25 @@ def assign(
                     user_id=user.id,
                     module_id=module.id,
                     due_date=start + timedelta(days=days),
-                    assigned_by_id=by.id,
+                    assigned_by_id=by.id if by else None,
                 )
             )
             created += 1
     db.session.commit()
     return created
+
+
+def assign_to_new_hire(sender, *, user: User, **_) -> None:
+    """Signal receiver: a new hire joined; give them every module marked for new hires."""
+    automatic = list(
+        db.session.scalars(select(OnboardingModule).where(OnboardingModule.auto_assign))
+    )
+    assign([user], automatic, by=None)
+
+
+def change_due_date(assignment: OnboardingAssignment, due: date) -> None:
+    assignment.due_date = due
+    db.session.commit()
 
 
 def unassign(user: User, module: OnboardingModule) -> None:
@@ -445,3 +468,37 @@ def completion_matrix(
         wanted = {uid for (uid, _), cell in cells.items() if cell.status == status}
         people = [p for p in people if p.id in wanted]
     return Matrix(people, module_list, cells, dict(by_person), dict(by_module))
+
+
+def matrix_csv(matrix: Matrix, *, status_labels) -> str:
+    """The completion matrix as CSV (UTF-8 with BOM so Excel shows Vietnamese right)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    header = [
+        "name",
+        "email",
+        "team",
+        "role",
+        *[m.title for m in matrix.modules],
+        "overdue modules",
+    ]
+    writer.writerow([spreadsheet_safe(value) for value in header])
+    for person in matrix.people:
+        cells = []
+        for module in matrix.modules:
+            cell = matrix.cell(person.id, module.id)
+            cells.append(
+                ""
+                if cell.status == NOT_ASSIGNED
+                else f"{cell.done}/{cell.total} {status_labels(cell.status)}"
+            )
+        row = [
+            person.name,
+            person.email,
+            person.team.name if person.team else "",
+            person.role,
+            *cells,
+            matrix.overdue_by_person.get(person.id, 0),
+        ]
+        writer.writerow([spreadsheet_safe(value) for value in row])
+    return "\ufeff" + buffer.getvalue()

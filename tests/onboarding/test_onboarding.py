@@ -233,3 +233,71 @@ def test_completion_matrix_query_count_does_not_grow(app, path, make, db, count_
     assert page.get_data(as_text=True).count("cell cell-") == 200 * 2
     assert len(many) == len(few), many
     assert len(many) <= 12
+
+
+def test_modules_marked_for_new_hires_are_given_on_joining(path, make, login_as, db):
+    path[0].auto_assign = True
+    db.session.commit()
+    team = make.team("Nhóm mới")
+    admin = login_as("admin")
+    response = admin.post(
+        "/admin/users/new",
+        {
+            "name": "Người Mới Vào",
+            "email": "moi.vao@example.vn",
+            "role": "new_hire",
+            "team_id": str(team.id),
+            "hire_date": date.today().isoformat(),
+            "password": "mật khẩu đủ dài",
+        },
+    )
+    assert response.status_code == 303
+    joined = db.session.query(OnboardingAssignment).join(OnboardingAssignment.module).all()
+    assert [(a.module_id, a.due_date) for a in joined] == [
+        (path[0].id, date.today() + timedelta(days=5))
+    ]
+    # An agent created the same way gets nothing.
+    admin.post(
+        "/admin/users/new",
+        {
+            "name": "Nhân Viên",
+            "email": "nv@example.vn",
+            "role": "agent",
+            "team_id": str(team.id),
+            "password": "mật khẩu đủ dài",
+        },
+    )
+    assert db.session.query(OnboardingAssignment).count() == 1
+
+
+def test_supervisor_moves_a_due_date_and_removes_a_module(hire, path, make, login_as, db):
+    supervisor = login_as(make.user(Role.SUPERVISOR, leads=[hire.team]))
+    url = f"/onboarding/people/{hire.id}/modules/{path[0].id}"
+    assert supervisor.post(url + "/due", {"due_date": "not a date"}).status_code == 422
+    assert supervisor.post(url + "/due", {"due_date": "2027-01-15"}).status_code == 303
+    assignment = (
+        db.session.query(OnboardingAssignment)
+        .filter_by(user_id=hire.id, module_id=path[0].id)
+        .one()
+    )
+    assert assignment.due_date == date(2027, 1, 15)
+    assert supervisor.post(url + "/remove").status_code == 303
+    assert db.session.query(OnboardingAssignment).filter_by(user_id=hire.id).count() == 1
+    # Another team's supervisor cannot touch this person.
+    stranger = login_as(make.user(Role.SUPERVISOR, leads=[make.team("Khác")]))
+    assert (
+        stranger.post(
+            f"/onboarding/people/{hire.id}/modules/{path[1].id}/due", {"due_date": "2027-01-01"}
+        ).status_code
+        == 403
+    )
+
+
+def test_matrix_csv_is_safe_for_spreadsheets(hire, path, make, login_as, db):
+    make.user(Role.AGENT, team=hire.team, name='=HYPERLINK("http://x","y")')
+    response = login_as("hr").get("/onboarding/matrix.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    assert hire.name in text and "0/2" in text
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text

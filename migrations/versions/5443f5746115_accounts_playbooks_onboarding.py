@@ -1,8 +1,8 @@
 """accounts, playbooks, onboarding
 
-Revision ID: 631b7eaf6252
+Revision ID: 5443f5746115
 Revises: 
-Create Date: 2026-11-23 16:05:41.267346
+Create Date: 2026-11-23 16:13:31.861257
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '631b7eaf6252'
+revision = '5443f5746115'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('requires_previous', sa.Boolean(), nullable=False),
     sa.Column('due_days', sa.Integer(), nullable=False),
+    sa.Column('auto_assign', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_onboarding_modules'))
     )
