@@ -29,13 +29,15 @@ def setup_demo_command():
 
 
 @portal_cli.command("load-content")
-def load_content_command():
+@click.option("--force", is_flag=True, help="Also replace steps that admins edited in the portal.")
+def load_content_command(force):
     """Load the content pack; steps whose text changed get a new version."""
     from portal.playbooks.services import load_content_pack
 
-    counts = load_content_pack()
+    counts = load_content_pack(force=force)
     click.echo(
-        f"playbooks created: {counts['playbooks']}, steps created: {counts['created']}, updated: {counts['updated']}"
+        f"playbooks created: {counts['playbooks']}, steps created: {counts['created']}, "
+        f"updated: {counts['updated']}, kept because edited in the portal: {counts['kept']}"
     )
 
 

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -12,10 +13,22 @@ def _secret_key(instance_path: Path) -> str:
     if os.environ.get("PORTAL_SECRET_KEY"):
         return os.environ["PORTAL_SECRET_KEY"]
     key_file = instance_path / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    try:
+        # Created readable by the owner only, and only once even when several
+        # gunicorn workers start at the same moment (O_EXCL): the losers read
+        # the winner's key.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    for _attempt in range(50):
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)  # the creating worker has not written it yet
+    raise RuntimeError(f"{key_file} is empty; delete it to generate a new key")
 
 
 def load_config(instance_path: Path) -> dict:

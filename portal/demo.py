@@ -2,7 +2,7 @@
 
 import json
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from portal.accounts.models import Team, User
 from portal.accounts.services import set_password
 from portal.core.extensions import db
+from portal.core.models import local_today
 from portal.core.roles import Role
 from portal.onboarding import services as onboarding
 from portal.onboarding.models import ModuleItem, OnboardingModule
@@ -70,7 +71,7 @@ def setup_demo(instance_path: str) -> list[dict]:
             teams[team_name] = Team(name=team_name, description="")
             db.session.add(teams[team_name])
         user = User(
-            email=email, name=name, role=role, hire_date=date.today() - timedelta(days=days)
+            email=email, name=name, role=role, hire_date=local_today() - timedelta(days=days)
         )
         if role == Role.SUPERVISOR:
             user.led_teams = [teams[team_name]]

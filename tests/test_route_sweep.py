@@ -155,6 +155,37 @@ def test_route_sweep(app, world, login_as, role):
     assert not failures, "\n".join(failures)
 
 
+# The POST side of routes that also answer GET: an empty submission must be
+# refused as 403 for roles without access, and reach validation (422) otherwise.
+POSTED_FORMS = {
+    "accounts.change_password": allowed(*ALL, ok=422),
+    "admin.new_user": allowed("admin", ok=422),
+    "admin.edit_user": allowed("admin", ok=422),
+    "admin.edit_team": allowed("admin", ok=422),
+    "admin.roster_upload": allowed("admin", ok=422),
+    "admin.roster_preview": allowed("admin", ok=404),
+    "playbooks.edit": allowed("admin", ok=422),
+    "onboarding.edit_module": allowed("admin", ok=422),
+    "onboarding.module_items": allowed("admin", ok=422),
+    "onboarding.assign": allowed("supervisor", "admin", ok=422),
+}
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_form_posts_are_authorized_too(app, world, login_as, role):
+    session = login_as(world["people"][role])
+    with app.test_request_context():
+        from flask import url_for
+
+        urls = {e: _url(e, world) or url_for(e) for e in POSTED_FORMS}
+    failures = []
+    for endpoint, expected in POSTED_FORMS.items():
+        status = session.post(urls[endpoint]).status_code
+        if status != expected[role]:
+            failures.append(f"POST {urls[endpoint]}: got {status}, expected {expected[role]}")
+    assert not failures, "\n".join(failures)
+
+
 def test_supervisor_sees_only_their_teams(world, login_as):
     supervisor = login_as(world["people"]["supervisor"])
     assert supervisor.get(f"/onboarding/people/{world['people']['agent'].id}").status_code == 200

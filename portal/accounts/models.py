@@ -3,12 +3,13 @@
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
 from portal.core.models import UTCDateTime, utcnow
 from portal.core.roles import Role
+from portal.core.text import fold
 
 team_leads = Table(
     "team_leads",
@@ -56,6 +57,9 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Name and email folded (no case, no diacritics) for search: SQLite's
+    # lower() knows only ASCII, so "đặng" would never find "Đặng".
+    search_key: Mapped[str] = mapped_column(String(400), default="", index=True)
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
     led_teams: Mapped[list[Team]] = relationship(
@@ -75,3 +79,9 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _fill_search_key(mapper, connection, user: User) -> None:
+    user.search_key = fold(f"{user.name} {user.email}")

@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Team, User
 from portal.accounts.services import set_password
@@ -55,6 +56,7 @@ class RosterRow:
     hire_date: date | None = None
     errors: list[str] = field(default_factory=list)
     action: str = "create"  # create | update
+    changes: list[str] = field(default_factory=list)  # what an update changes
 
 
 @dataclass
@@ -171,8 +173,6 @@ def _read_row(number: int, cells, columns) -> RosterRow:
         row.role = _ROLE_BY_WORD[role_text].value
     if len(row.team) > 120 or any(ch in row.team for ch in "<>"):
         row.errors.append(_("The team name is too long or holds < or >."))
-    if row.role in (Role.NEW_HIRE, Role.AGENT) and not row.team:
-        row.errors.append(_("Team is missing (new hires and agents belong to a team)."))
     if values["hire_date"] not in (None, ""):
         try:
             row.hire_date = _parse_date(values["hire_date"])
@@ -183,10 +183,6 @@ def _read_row(number: int, cells, columns) -> RosterRow:
                     value=str(values["hire_date"])[:40],
                 )
             )
-    elif row.role == Role.NEW_HIRE:
-        row.errors.append(
-            _("Hire date is missing (new hires need one for their onboarding due dates).")
-        )
     return row
 
 
@@ -200,17 +196,19 @@ def _check_against_database(rows: list[RosterRow]) -> RosterPreview:
         else:
             seen[row.email] = row.number
     existing = (
-        set(
-            db.session.scalars(
-                select(func.lower(User.email)).where(func.lower(User.email).in_(list(seen)))
+        {
+            u.email.lower(): u
+            for u in db.session.scalars(
+                select(User)
+                .where(func.lower(User.email).in_(list(seen)))
+                .options(selectinload(User.team))
             )
-        )
+        }
         if seen
-        else set()
+        else {}
     )
     for row in rows:
-        if row.email in existing:
-            row.action = "update"
+        _check_row_against(row, existing.get(row.email))
     team_names = {row.team for row in rows if row.team}
     known = (
         set(db.session.scalars(select(Team.name).where(Team.name.in_(team_names))))
@@ -218,6 +216,41 @@ def _check_against_database(rows: list[RosterRow]) -> RosterPreview:
         else set()
     )
     return RosterPreview(rows, sorted(team_names - known))
+
+
+def _check_row_against(row: RosterRow, user: User | None) -> None:
+    """Rules that depend on the account the row would create or update.
+
+    On an update an empty cell keeps what the account has: a roster export
+    missing a column must not wipe hire dates or teams.
+    """
+    team = row.team or (user.team.name if user and user.team else "")
+    hire_date = row.hire_date or (user.hire_date if user else None)
+    if row.role in (Role.NEW_HIRE, Role.AGENT) and not team:
+        row.errors.append(_("Team is missing (new hires and agents belong to a team)."))
+    if row.role == Role.NEW_HIRE and hire_date is None:
+        row.errors.append(
+            _("Hire date is missing (new hires need one for their onboarding due dates).")
+        )
+    if user is None:
+        return
+    row.action = "update"
+    if user.role == Role.ADMIN and row.role and row.role != Role.ADMIN:
+        row.errors.append(
+            _("This is an admin account: change its role on its edit page, not by import.")
+        )
+    if row.role and row.role != user.role:
+        row.changes.append(
+            _("role: %(old)s → %(new)s", old=Role(user.role).label, new=Role(row.role).label)
+        )
+    if row.team and row.team != (user.team.name if user.team else ""):
+        row.changes.append(
+            _("team: %(old)s → %(new)s", old=user.team.name if user.team else "—", new=row.team)
+        )
+    if row.name and row.name != user.name:
+        row.changes.append(_("name: %(old)s → %(new)s", old=user.name, new=row.name))
+    if row.hire_date and row.hire_date != user.hire_date:
+        row.changes.append(_("hire date changed"))
 
 
 @dataclass
@@ -256,8 +289,12 @@ def commit_roster(preview: RosterPreview) -> RosterResult:
                 updated.append(user)
             user.name = row.name
             user.role = row.role
-            user.team = teams.get(row.team) if row.team else None
-            user.hire_date = row.hire_date
+            if row.team:  # an empty cell keeps the current team
+                user.team = teams[row.team]
+            if row.hire_date:
+                user.hire_date = row.hire_date
+            if user.role != Role.SUPERVISOR:
+                user.led_teams = []
             if row.role == Role.NEW_HIRE and previous_role != Role.NEW_HIRE:
                 joined.append(user)
         db.session.commit()

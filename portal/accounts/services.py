@@ -1,10 +1,11 @@
 """Accounts: authentication, throttling, user and team changes, visibility scope."""
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, false, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import Team, User, team_leads
@@ -41,6 +42,17 @@ class LoginResult:
     locked: bool = False
 
 
+_dummy_hash: str | None = None
+
+
+def _spend_a_password_check(password: str) -> None:
+    """As much work as a real check, so timing does not tell which emails exist."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = hash_password(secrets.token_hex(8))
+    check_password_hash(_dummy_hash, password)
+
+
 def authenticate(email: str, password: str) -> LoginResult:
     """Check credentials, counting failures per account.
 
@@ -49,8 +61,7 @@ def authenticate(email: str, password: str) -> LoginResult:
     """
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.active:
-        # Same work as a real check so timing does not reveal which emails exist.
-        check_password_hash(hash_password("x"), password)
+        _spend_a_password_check(password)
         return LoginResult(None)
     now = utcnow()
     if user.locked_until and user.locked_until > now:
@@ -60,12 +71,20 @@ def authenticate(email: str, password: str) -> LoginResult:
         user.locked_until = None
         db.session.commit()
         return LoginResult(user)
-    user.failed_logins = (user.failed_logins or 0) + 1
-    locked = user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]
+    # Count in SQL, not in Python: parallel guesses each add one (the UPDATE
+    # takes a row lock), so a burst cannot slip past the limit.
+    db.session.execute(
+        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+    )
+    failures = db.session.scalar(select(User.failed_logins).where(User.id == user.id))
+    locked = failures >= current_app.config["LOGIN_MAX_FAILURES"]
     if locked:
-        user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-        user.failed_logins = 0
+        lock_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+        db.session.execute(
+            update(User).where(User.id == user.id).values(failed_logins=0, locked_until=lock_until)
+        )
     db.session.commit()
+    db.session.expire(user)
     return LoginResult(None, locked=locked)
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts import roster
@@ -17,6 +17,7 @@ from portal.core.auth import roles_required
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.roles import Role
+from portal.core.text import fold
 
 ADMIN = (Role.ADMIN,)
 READERS = (Role.ADMIN, Role.HR)
@@ -34,12 +35,8 @@ def _roster_dir() -> Path:
 @roles_required(*READERS)
 def users():
     query = select(User).options(selectinload(User.team)).order_by(User.active.desc(), User.name)
-    q = request.args.get("q", "").strip()
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(
-            or_(func.lower(User.name).like(like), func.lower(User.email).like(like))
-        )
+    for word in fold(request.args.get("q", "")[:100]).split()[:5]:
+        query = query.where(User.search_key.contains(word, autoescape=True))
     if request.args.get("role") in {r.value for r in Role}:
         query = query.where(User.role == request.args["role"])
     if request.args.get("team", "").isdigit():

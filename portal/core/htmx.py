@@ -5,15 +5,20 @@ from htmx_flask import make_response as htmx_response
 
 
 def is_htmx() -> bool:
-    # Boosted navigation (hx-boost) wants the whole page; only targeted htmx
-    # requests get a fragment.
-    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
+    # Boosted navigation (hx-boost) and htmx restoring history after Back want
+    # the whole page; only targeted htmx requests get a fragment.
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def render(page: str, fragment: str | None = None, *, status: int = 200, **context) -> Response:
     """Render `fragment` for htmx requests and `page` otherwise."""
     template = fragment if fragment and is_htmx() else page
-    return make_response(render_template(template, **context), status)
+    response = make_response(render_template(template, **context), status)
+    if fragment:
+        # The same URL answers with a page or a fragment: caches must keep both.
+        response.vary.add("HX-Request")
+    return response
 
 
 def redirect_to(url: str) -> Response:

@@ -1,13 +1,25 @@
 """Column helpers shared by every feature's models."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today in the portal's time zone (Vietnam), not the server's.
+
+    Due dates are calendar days for people in Vietnam; a UTC host would
+    otherwise be a day behind between midnight and 7 am.
+    """
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
+    return datetime.now(zone).date()
 
 
 class UTCDateTime(TypeDecorator):

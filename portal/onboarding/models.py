@@ -24,8 +24,12 @@ class OnboardingModule(db.Model):
     auto_assign: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # Only the items in use; removed ones stay in the table with their
+    # progress (history is kept) and come back if the item is added again.
     items: Mapped[list["ModuleItem"]] = relationship(
-        back_populates="module", order_by="ModuleItem.position", cascade="all, delete-orphan"
+        back_populates="module",
+        primaryjoin="and_(OnboardingModule.id == ModuleItem.module_id, ModuleItem.removed_at.is_(None))",
+        order_by="ModuleItem.position",
     )
 
 
@@ -44,6 +48,7 @@ class ModuleItem(db.Model):
     ref_id: Mapped[int] = mapped_column(Integer)
     # For kinds that are graded (quizzes): completion needs a pass.
     requires_pass: Mapped[bool] = mapped_column(Boolean, default=False)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     module: Mapped[OnboardingModule] = relationship(back_populates="items")
 
@@ -77,6 +82,8 @@ class ItemProgress(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Content version the person acknowledged; a newer one sets `stale`.
     completed_version: Mapped[int | None] = mapped_column(Integer)
+    # Set when the content changed after completion; opened_at is cleared at
+    # the same time, so re-acknowledging means opening the new version.
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property

@@ -1,7 +1,5 @@
 """Onboarding pages: my path, the item bar, managers' views, module editing, assignment."""
 
-from datetime import date
-
 from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,6 +11,7 @@ from portal.core.auth import roles_required
 from portal.core.content import item_kinds
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, redirect_to, render
+from portal.core.models import local_today
 from portal.core.roles import FRONTLINE, Role
 from portal.onboarding import bp
 from portal.onboarding import services as svc
@@ -133,7 +132,7 @@ def matrix():
 def matrix_csv():
     result, _filters = _matrix_from_filters()
     body = svc.matrix_csv(result, status_labels=current_app.jinja_env.globals["status_label"])
-    filename = f"onboarding-{date.today().isoformat()}.csv"
+    filename = f"onboarding-{local_today().isoformat()}.csv"
     return Response(
         body,
         mimetype="text/csv",

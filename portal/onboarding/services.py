@@ -6,13 +6,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Integer, cast, func, select, update
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.core.content import ItemInfo, item_kinds
 from portal.core.extensions import db
-from portal.core.models import utcnow
+from portal.core.models import local_today, utcnow
 from portal.core.roles import FRONTLINE
 from portal.core.text import spreadsheet_safe
 from portal.onboarding.models import (
@@ -81,22 +82,35 @@ def move_module(module: OnboardingModule, offset: int) -> None:
 
 
 def add_item(module: OnboardingModule, kind: str, ref_id: int) -> ModuleItem:
+    """Add content to a module; an item removed earlier comes back with its progress."""
     if kind not in item_kinds() or ref_id not in item_kinds()[kind].describe([ref_id]):
         raise OnboardingError("unknown content")
     if any(i.kind == kind and i.ref_id == ref_id for i in module.items):
         raise OnboardingError("already in module")
-    item = ModuleItem(module=module, kind=kind, ref_id=ref_id, position=len(module.items) + 1)
-    db.session.add(item)
+    item = db.session.scalar(
+        select(ModuleItem).where(
+            ModuleItem.module_id == module.id, ModuleItem.kind == kind, ModuleItem.ref_id == ref_id
+        )
+    )
+    if item is None:
+        item = ModuleItem(module_id=module.id, kind=kind, ref_id=ref_id)
+        db.session.add(item)
+    item.removed_at = None
+    item.position = len(module.items) + 1
     db.session.commit()
+    db.session.expire(module, ["items"])
     return item
 
 
 def remove_item(item: ModuleItem) -> None:
+    """Take an item out of its module; progress on it is kept, not deleted."""
     module = item.module
-    module.items.remove(item)
-    for position, other in enumerate(module.items, start=1):
+    item.removed_at = utcnow()
+    remaining = [other for other in module.items if other.id != item.id]
+    for position, other in enumerate(remaining, start=1):
         other.position = position
     db.session.commit()
+    db.session.expire(module, ["items"])
 
 
 def move_item(item: ModuleItem, offset: int) -> None:
@@ -128,7 +142,11 @@ def describe_items(items: list[ModuleItem]) -> dict[int, ItemInfo]:
 
 
 def assign(
-    users: list[User], chosen: list[OnboardingModule], *, by: User, due_in_days: int | None = None
+    users: list[User],
+    chosen: list[OnboardingModule],
+    *,
+    by: User | None,
+    due_in_days: int | None = None,
 ) -> int:
     """Assign modules to people; due dates count from each person's hire date.
 
@@ -136,6 +154,19 @@ def assign(
     """
     if not users or not chosen:
         return 0
+    # Two managers assigning the same team at once: the loser's insert hits
+    # the unique constraint; read again and add only what is still missing.
+    for attempt in range(2):
+        try:
+            return _assign_missing(users, chosen, by, due_in_days)
+        except IntegrityError:
+            db.session.rollback()
+            if attempt:
+                raise
+    return 0
+
+
+def _assign_missing(users, chosen, by, due_in_days) -> int:
     existing = set(
         db.session.execute(
             select(OnboardingAssignment.user_id, OnboardingAssignment.module_id).where(
@@ -144,7 +175,7 @@ def assign(
             )
         ).all()
     )
-    today = date.today()
+    today = local_today()
     created = 0
     for user in users:
         start = user.hire_date or today
@@ -190,6 +221,29 @@ def unassign(user: User, module: OnboardingModule) -> None:
 # --- a person's path ------------------------------------------------------------
 
 
+def module_status(
+    *, total: int, fresh: int, completed: int, stale: int, touched: int, due: date, today: date
+) -> str:
+    """One module's status for one person; the matrix and "my onboarding" both use it.
+
+    `completed` counts items ever completed, `stale` those of them whose
+    content changed since, `fresh` the rest; `touched` counts items opened.
+    An empty module is done. A module finished once and changed later asks
+    to be read again rather than turning overdue.
+    """
+    if fresh >= total:
+        return DONE
+    if completed >= total:
+        return REACK
+    if due < today:
+        return OVERDUE
+    if stale:
+        return REACK
+    if touched or completed:
+        return IN_PROGRESS
+    return NOT_STARTED
+
+
 @dataclass
 class ItemView:
     item: ModuleItem
@@ -210,7 +264,7 @@ class ModuleView:
     assignment: OnboardingAssignment
     items: list[ItemView]
     locked: bool = False
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=local_today)
 
     @property
     def done_count(self) -> int:
@@ -221,16 +275,35 @@ class ModuleView:
         return len(self.items)
 
     @property
+    def status(self) -> str:
+        progress = [i.progress for i in self.items if i.progress is not None]
+        completed = sum(1 for p in progress if p.completed_at is not None)
+        return module_status(
+            total=self.total,
+            fresh=self.done_count,
+            completed=completed,
+            stale=completed - self.done_count,
+            touched=len(progress),
+            due=self.assignment.due_date,
+            today=self.today,
+        )
+
+    @property
     def done(self) -> bool:
-        return self.total > 0 and self.done_count == self.total
+        return self.status == DONE
+
+    @property
+    def finished_once(self) -> bool:
+        """Every item completed at least once: what unlocks the next module."""
+        return all(i.progress is not None and i.progress.completed_at for i in self.items)
 
     @property
     def percent(self) -> int:
-        return round(100 * self.done_count / self.total) if self.total else 0
+        return round(100 * self.done_count / self.total) if self.total else 100
 
     @property
     def overdue(self) -> bool:
-        return not self.done and self.assignment.due_date < self.today
+        return self.status == OVERDUE
 
     @property
     def days_left(self) -> int:
@@ -307,7 +380,7 @@ def path_for(user: User) -> PathView:
             [ItemView(i, info.get(i.id), progress.get(i.id)) for i in module.items],
         )
         view.locked = module.requires_previous and not previous_done
-        previous_done = view.done
+        previous_done = view.finished_once
         views.append(view)
     return PathView(user, views)
 
@@ -326,14 +399,20 @@ def _item_in_path(user: User, item_id: int) -> tuple[PathView, ItemView]:
 def open_item(user: User, item_id: int) -> ItemView:
     """Record that the person opened an item (needed before marking it done)."""
     _, view = _item_in_path(user, item_id)
-    progress = view.progress
-    if progress is None:
-        progress = ItemProgress(user_id=user.id, item_id=item_id)
-        db.session.add(progress)
-        view.progress = progress
-    if progress.opened_at is None:
-        progress.opened_at = utcnow()
-    db.session.commit()
+    if view.progress is None:
+        try:
+            db.session.add(ItemProgress(user_id=user.id, item_id=item_id, opened_at=utcnow()))
+            db.session.commit()
+        except IntegrityError:  # a double click opened it at the same moment
+            db.session.rollback()
+        view.progress = db.session.scalar(
+            select(ItemProgress).where(
+                ItemProgress.user_id == user.id, ItemProgress.item_id == item_id
+            )
+        )
+    elif view.progress.opened_at is None:
+        view.progress.opened_at = utcnow()
+        db.session.commit()
     return view
 
 
@@ -352,7 +431,11 @@ def complete_item(user: User, item_id: int) -> ItemView:
 
 
 def flag_changed_content(sender, *, kind: str, ref_id: int, version: int, **_) -> None:
-    """Signal receiver: content got a new version, so earlier completions need re-acknowledging."""
+    """Signal receiver: content got a new version, so earlier completions need re-acknowledging.
+
+    Clearing opened_at means the person has to open the new version before
+    confirming it.
+    """
     items = select(ModuleItem.id).where(ModuleItem.kind == kind, ModuleItem.ref_id == ref_id)
     db.session.execute(
         update(ItemProgress)
@@ -361,7 +444,7 @@ def flag_changed_content(sender, *, kind: str, ref_id: int, version: int, **_) -
             ItemProgress.completed_at.is_not(None),
             ItemProgress.completed_version < version,
         )
-        .values(stale=True)
+        .values(stale=True, opened_at=None)
     )
     db.session.commit()
 
@@ -405,9 +488,9 @@ def completion_matrix(
     """People × modules with done/total per cell, computed in SQL.
 
     A fixed number of queries whatever the number of people: people, modules,
-    item counts, assignments, and one grouped count of done items.
+    item counts, assignments, and one grouped count of progress.
     """
-    today = today or date.today()
+    today = today or local_today()
     people = list(
         db.session.scalars(
             people_query.where(User.role.in_([r.value for r in FRONTLINE]))
@@ -422,7 +505,9 @@ def completion_matrix(
     )
     totals = dict(
         db.session.execute(
-            select(ModuleItem.module_id, func.count()).group_by(ModuleItem.module_id)
+            select(ModuleItem.module_id, func.count())
+            .where(ModuleItem.removed_at.is_(None))
+            .group_by(ModuleItem.module_id)
         ).all()
     )
     ids = select(User.id).where(User.id.in_([p.id for p in people]))
@@ -433,33 +518,39 @@ def completion_matrix(
             OnboardingAssignment.due_date,
         ).where(OnboardingAssignment.user_id.in_(ids))
     ).all()
-    done_rows = db.session.execute(
+    completed_stale = case(
+        (ItemProgress.completed_at.is_not(None) & ItemProgress.stale, 1), else_=0
+    )
+    progress_rows = db.session.execute(
         select(
             ItemProgress.user_id,
             ModuleItem.module_id,
+            func.count(ItemProgress.completed_at),
+            func.sum(completed_stale),
             func.count(),
-            func.sum(cast(ItemProgress.stale, Integer)),
         )
         .join(ModuleItem, ModuleItem.id == ItemProgress.item_id)
-        .where(ItemProgress.user_id.in_(ids), ItemProgress.completed_at.is_not(None))
+        .where(ItemProgress.user_id.in_(ids), ModuleItem.removed_at.is_(None))
         .group_by(ItemProgress.user_id, ModuleItem.module_id)
     ).all()
-    done = {(u, m): (count, stale or 0) for u, m, count, stale in done_rows}
+    progress = {
+        (u, m): (completed, stale or 0, touched)
+        for u, m, completed, stale, touched in progress_rows
+    }
     cells, by_person, by_module = {}, defaultdict(int), defaultdict(int)
     for user_id, module_id, due in assignments:
         total = totals.get(module_id, 0)
-        completed, stale = done.get((user_id, module_id), (0, 0))
+        completed, stale, touched = progress.get((user_id, module_id), (0, 0, 0))
         fresh = completed - stale
-        if total and fresh >= total:
-            state = DONE
-        elif due < today:
-            state = OVERDUE
-        elif stale:
-            state = REACK
-        elif completed:
-            state = IN_PROGRESS
-        else:
-            state = NOT_STARTED
+        state = module_status(
+            total=total,
+            fresh=fresh,
+            completed=completed,
+            stale=stale,
+            touched=touched,
+            due=due,
+            today=today,
+        )
         if state == OVERDUE:
             by_person[user_id] += 1
             by_module[module_id] += 1

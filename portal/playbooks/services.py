@@ -93,14 +93,18 @@ def _step_fields(meta: dict, body: str) -> dict:
     }
 
 
-def load_content_pack(content_dir: Path | None = None, *, author=None) -> dict[str, int]:
+def load_content_pack(
+    content_dir: Path | None = None, *, author=None, force: bool = False
+) -> dict[str, int]:
     """Load playbooks from Markdown files; changed steps get a new version.
 
-    Returns counts of created and updated steps. Safe to run again: a step
-    whose text did not change is left alone.
+    Returns counts of created, updated and kept steps. Safe to run again: a
+    step whose text did not change is left alone, and a step an admin edited
+    in the portal keeps the admin's text unless `force` is set.
     """
     content_dir = Path(content_dir or current_app.config["CONTENT_DIR"])
-    counts = {"playbooks": 0, "created": 0, "updated": 0}
+    counts = {"playbooks": 0, "created": 0, "updated": 0, "kept": 0}
+    updated: list[PlaybookStep] = []
     for folder in sorted(p for p in (content_dir / "playbooks").iterdir() if p.is_dir()):
         meta = frontmatter.load(folder / "playbook.md")
         playbook = db.session.scalar(select(Playbook).where(Playbook.slug == meta["slug"]))
@@ -123,12 +127,30 @@ def load_content_pack(content_dir: Path | None = None, *, author=None) -> dict[s
                 counts["created"] += 1
             elif all(getattr(step, k) == v for k, v in fields.items()):
                 continue
+            elif not force and _edited_in_portal(step):
+                counts["kept"] += 1
+                continue
             else:
                 counts["updated"] += 1
+                updated.append(step)
             step.position = int(post.get("position", 0))
             _apply_version(step, fields, author=author, note="content pack")
     db.session.commit()
+    for step in updated:
+        content_changed.send(
+            current_app._get_current_object(), kind=ITEM_KIND, ref_id=step.id, version=step.version
+        )
     return counts
+
+
+def _edited_in_portal(step: PlaybookStep) -> bool:
+    """Whether the current version was written by a person rather than the pack."""
+    author = db.session.scalar(
+        select(PlaybookStepVersion.author_id).where(
+            PlaybookStepVersion.step_id == step.id, PlaybookStepVersion.version == step.version
+        )
+    )
+    return author is not None
 
 
 def _apply_version(step: PlaybookStep, fields: dict, *, author, note: str) -> PlaybookStepVersion:

@@ -33,6 +33,29 @@
       el.form.addEventListener("submit", function () { localStorage.removeItem(key); });
     });
   }
+  // htmx leaves 4xx/5xx answers unswapped (only 409, 422 and 429 carry a
+  // form to show): say plainly that nothing happened instead of staying silent.
+  function showAlert(text) {
+    var box = document.getElementById("htmx-alert");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(box._timer);
+    box._timer = setTimeout(function () { box.hidden = true; }, 8000);
+  }
+  document.addEventListener("htmx:responseError", function (e) {
+    var status = e.detail.xhr.status;
+    var data = document.body.dataset;
+    showAlert(data["error-" + status] || data["error" + status] || data.errorOther);
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showAlert(document.body.dataset.errorOffline);
+  });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var box = document.getElementById("htmx-alert");
+    if (box) box.hidden = true;
+  });
+
   document.addEventListener("DOMContentLoaded", function () { initDrafts(document); });
   document.addEventListener("htmx:load", function (e) { initDrafts(e.detail.elt); });
 })();

@@ -122,3 +122,15 @@ def test_team_names_are_unique(login_as, make, db):
     admin = login_as("admin")
     assert admin.post("/admin/teams/new", {"name": "Nhóm A"}).status_code == 422
     assert db.session.query(Team).count() == 1
+
+
+def test_people_search_is_vietnamese_aware(login_as, make):
+    make.user(Role.AGENT, name="Đặng Văn Ánh", email="anh@example.vn")
+    make.user(Role.AGENT, name="Trần Bình", email="binh@example.vn")
+    admin = login_as("admin")
+    for query in ("đặng", "Đặng", "dang anh", "ánh", "ANH@"):
+        page = admin.get(
+            "/admin/users", query_string={"q": query}, headers={"HX-Request": "true"}
+        ).get_data(as_text=True)
+        assert "Đặng Văn Ánh" in page and "Trần Bình" not in page, query
+    assert "Trần Bình" in admin.get("/admin/users?q=tran").get_data(as_text=True)

@@ -134,3 +134,41 @@ def test_huge_upload_is_refused(app, login_as):
     admin = login_as("admin")
     too_big = b"0" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     assert upload(admin, too_big).status_code == 413
+
+
+def test_updates_keep_what_empty_cells_leave_out_and_show_changes(login_as, db, make):
+    team = make.team("Nhóm Cũ")
+    agent = make.user(
+        Role.AGENT, team=team, email="an@example.vn", name="Lê An", hire_date=date(2020, 1, 1)
+    )
+    admin = login_as("admin")
+    response = upload(admin, workbook(("Lê An", "an@example.vn", "new hire", None, None)))
+    page = admin.get(response.headers["Location"])
+    assert page.status_code == 200
+    assert "→" in page.get_data(as_text=True)  # the role change is shown before committing
+    admin.post(response.headers["Location"])
+    db.session.refresh(agent)
+    assert agent.role == Role.NEW_HIRE
+    assert agent.hire_date == date(2020, 1, 1) and agent.team_id == team.id
+
+
+def test_import_cannot_change_an_admins_role(login_as, db):
+    admin = login_as("admin")
+    me = admin.user
+    response = upload(admin, workbook(("Tôi", me.email, "agent", "A", "2026-01-01")))
+    page = admin.get(response.headers["Location"])
+    assert page.status_code == 422
+    db.session.refresh(me)
+    assert me.role == Role.ADMIN
+
+
+def test_a_supervisor_changed_to_agent_stops_leading(login_as, db, make):
+    team = make.team("Nhóm A")
+    supervisor = make.user(Role.SUPERVISOR, leads=[team], email="gs@example.vn")
+    admin = login_as("admin")
+    response = upload(
+        admin, workbook(("Giám Sát", "gs@example.vn", "agent", "Nhóm A", "2026-01-01"))
+    )
+    assert admin.post(response.headers["Location"]).status_code == 200
+    db.session.refresh(supervisor)
+    assert supervisor.role == Role.AGENT and supervisor.led_teams == []

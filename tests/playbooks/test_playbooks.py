@@ -26,7 +26,7 @@ def test_content_pack_has_both_processes_and_the_handbook(content, db):
 
 def test_loading_the_pack_again_changes_nothing(content, db):
     versions = db.session.query(PlaybookStepVersion).count()
-    assert svc.load_content_pack() == {"playbooks": 0, "created": 0, "updated": 0}
+    assert svc.load_content_pack() == {"playbooks": 0, "created": 0, "updated": 0, "kept": 0}
     assert db.session.query(PlaybookStepVersion).count() == versions
 
 
@@ -169,15 +169,38 @@ def test_other_roles_cannot_edit(content, login_as):
     assert _edit(supervisor, step, body_md="x").status_code == 403
 
 
-def test_playbook_page_full_and_boosted(content, login_as):
-    session = login_as("agent")
-    full = session.get("/playbooks/sau-ban-hang")
-    assert full.status_code == 200 and "<html" in full.get_data(as_text=True)
-    # Boosted navigation (hx-boost) still gets the whole page.
-    boosted = session.get(
-        "/playbooks/sau-ban-hang", headers={"HX-Request": "true", "HX-Boosted": "true"}
-    )
-    assert "<html" in boosted.get_data(as_text=True)
+def test_pages_with_fragments_answer_boosted_and_history_requests_in_full(content, login_as):
+    session = login_as("hr")
+    for url in ("/playbooks/search?q=khach", "/onboarding/matrix", "/admin/users"):
+        fragment = session.get(url, headers={"HX-Request": "true"})
+        assert "<html" not in fragment.get_data(as_text=True), url
+        assert "HX-Request" in fragment.headers["Vary"], url
+        # hx-boost navigation and htmx restoring the page after Back get the whole page.
+        boosted = session.get(url, headers={"HX-Request": "true", "HX-Boosted": "true"})
+        assert "<html" in boosted.get_data(as_text=True), url
+        restore = session.get(
+            url, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+        )
+        assert "<html" in restore.get_data(as_text=True), url
+
+
+def test_loading_the_pack_keeps_admin_edits_unless_forced(app, content, login_as, db, tmp_path):
+    import shutil
+
+    admin = login_as("admin")
+    step = svc.playbooks()[0].steps[0]
+    assert _edit(admin, step, body_md="Bản của quản trị viên").status_code == 303
+    pack = tmp_path / "content"
+    shutil.copytree(app.config["CONTENT_DIR"], pack)
+    path = next((pack / "playbooks").glob("01-*/01-*.md"))
+    path.write_text(path.read_text(encoding="utf-8") + "\nThêm một câu.", encoding="utf-8")
+    counts = svc.load_content_pack(pack)
+    assert counts["kept"] == 1 and counts["updated"] == 0
+    db.session.refresh(step)
+    assert step.body_md == "Bản của quản trị viên"
+    assert svc.load_content_pack(pack, force=True)["updated"] == 1
+    db.session.refresh(step)
+    assert step.body_md.endswith("Thêm một câu.") and step.version == 3
 
 
 def test_unknown_pages_are_404(content, login_as):

@@ -1,8 +1,8 @@
 """accounts, playbooks, onboarding
 
-Revision ID: 5443f5746115
+Revision ID: c097642bfd3c
 Revises: 
-Create Date: 2026-11-23 16:13:31.861257
+Create Date: 2026-11-23 16:18:14.734148
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '5443f5746115'
+revision = 'c097642bfd3c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -55,6 +55,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=30), nullable=False),
     sa.Column('ref_id', sa.Integer(), nullable=False),
     sa.Column('requires_pass', sa.Boolean(), nullable=False),
+    sa.Column('removed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['module_id'], ['onboarding_modules.id'], name=op.f('fk_module_items_module_id_onboarding_modules'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_module_items')),
     sa.UniqueConstraint('module_id', 'kind', 'ref_id', name='uq_module_item')
@@ -100,11 +101,13 @@ def upgrade():
     sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('deactivated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('search_key', sa.String(length=400), nullable=False),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_users_team_id_teams')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_users_search_key'), ['search_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_team_id'), ['team_id'], unique=False)
 
     op.create_table('item_progress',
@@ -193,6 +196,7 @@ def downgrade():
     op.drop_table('item_progress')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_team_id'))
+        batch_op.drop_index(batch_op.f('ix_users_search_key'))
 
     op.drop_table('users')
     with op.batch_alter_table('playbook_steps', schema=None) as batch_op:
