@@ -31,7 +31,7 @@ EXPECTED = {
     "admin.users": ("GET", allowed("admin", "hr")),
     "admin.new_user": ("GET", allowed("admin")),
     "admin.edit_user": ("GET", allowed("admin")),
-    "admin.toggle_active": ("POST", allowed("admin")),
+    "admin.toggle_active": ("POST", allowed("admin", ok=303)),
     "admin.teams": ("GET", allowed("admin", "hr")),
     "admin.edit_team": ("GET", allowed("admin")),
     "admin.roster_upload": ("GET", allowed("admin")),

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import abort, current_app, flash, request, url_for
+from flask import abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from portal.accounts.services import UserData, email_taken, save_team, save_user
 from portal.admin import bp
 from portal.core.auth import roles_required
 from portal.core.extensions import db
-from portal.core.htmx import redirect_to, render
+from portal.core.htmx import is_htmx, redirect_to, render
 from portal.core.roles import Role
 from portal.core.text import fold
 
@@ -104,14 +104,10 @@ def toggle_active(user_id: int):
     if user.id == current_user.id:
         abort(422)
     set_active(user, request.form.get("active") == "1")
-    return render(
-        "admin/users.html",
-        "admin/_user_row.html",
-        person=user,
-        people=[user],
-        teams=_teams(),
-        roles=list(Role),
-    )
+    if not is_htmx():
+        flash(_("Saved."), "success")
+        return redirect_to(url_for("admin.users"))
+    return render_template("admin/_user_row.html", person=user)
 
 
 # --- teams ----------------------------------------------------------------------

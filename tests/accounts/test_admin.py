@@ -134,3 +134,12 @@ def test_people_search_is_vietnamese_aware(login_as, make):
         ).get_data(as_text=True)
         assert "Đặng Văn Ánh" in page and "Trần Bình" not in page, query
     assert "Trần Bình" in admin.get("/admin/users?q=tran").get_data(as_text=True)
+
+
+def test_deactivating_without_javascript_returns_to_the_people_page(login_as, make, db):
+    agent = make.user(Role.AGENT, name="Không JS")
+    admin = login_as("admin")
+    response = admin.post(f"/admin/users/{agent.id}/active", {"active": "0"})
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/users"
+    db.session.refresh(agent)
+    assert not agent.active

@@ -135,6 +135,7 @@ def test_edit_validation_and_sanitizing(content, login_as, db):
     step = svc.playbooks()[0].steps[0]
     assert _edit(admin, step, title="", body_md="").status_code == 422
     assert _edit(admin, step, change_note="").status_code == 422
+    assert _edit(admin, step, body_md="x" * 50_001).status_code == 422
     assert _edit(admin, step, kpis=["not-a-kpi"]).status_code == 422
     assert _edit(admin, step, title="<script>x</script>").status_code == 422
     db.session.refresh(step)
