@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, session
+from flask import Flask, g, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -100,15 +100,32 @@ def _register_template_helpers(app: Flask) -> None:
         "reack": _l("Changed: read again"),
     }
 
+    # Big tables (the completion matrix) ask for the same few labels and dates
+    # thousands of times; translating and formatting each once per request
+    # keeps rendering time proportional to the rows, not to Babel's lookups.
+    def per_request(name: str, key, make):
+        cache = g.setdefault(name, {})
+        if key not in cache:
+            cache[key] = make()
+        return cache[key]
+
     def role_label(code: str) -> str:
-        return str(ROLE_LABELS[Role(code)]) if code in Role._value2member_map_ else code
+        if code not in Role._value2member_map_:
+            return code
+        return per_request("_role_labels", code, lambda: str(ROLE_LABELS[Role(code)]))
+
+    def status_label(code: str) -> str:
+        return per_request("_status_labels", code, lambda: str(status_labels.get(code, code)))
+
+    def date_filter(value) -> str:
+        return per_request("_dates", value, lambda: format_date(value, "medium")) if value else ""
 
     app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.filters["format_date"] = lambda d: format_date(d, "medium") if d else ""
+    app.jinja_env.filters["format_date"] = date_filter
     app.jinja_env.filters["format_datetime"] = lambda d: format_datetime(d, "short") if d else ""
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale()),
-        status_label=lambda s: str(status_labels.get(s, s)),
+        status_label=status_label,
         role_label=role_label,
     )
 

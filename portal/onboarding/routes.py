@@ -98,7 +98,10 @@ def person(user_id: int):
     )
 
 
-def _matrix_from_filters():
+MATRIX_PAGE_SIZE = 100
+
+
+def _matrix_from_filters(paginate: bool = True):
     query = visible_users(current_user).where(User.active)
     team_id = request.args.get("team", type=int)
     if team_id:
@@ -110,7 +113,13 @@ def _matrix_from_filters():
     if status not in (None, svc.NOT_STARTED, svc.IN_PROGRESS, svc.DONE, svc.OVERDUE, svc.REACK):
         status = None
     filters = {"team": team_id, "role": role, "status": status}
-    return svc.completion_matrix(query, status=status), filters
+    result = svc.completion_matrix(
+        query,
+        status=status,
+        page=request.args.get("page", 1, type=int),
+        per_page=MATRIX_PAGE_SIZE if paginate else None,
+    )
+    return result, filters
 
 
 @bp.get("/matrix")
@@ -130,7 +139,7 @@ def matrix():
 @bp.get("/matrix.csv")
 @roles_required(*MANAGERS)
 def matrix_csv():
-    result, _filters = _matrix_from_filters()
+    result, _filters = _matrix_from_filters(paginate=False)
     body = svc.matrix_csv(result, status_labels=current_app.jinja_env.globals["status_label"])
     filename = f"onboarding-{local_today().isoformat()}.csv"
     return Response(

@@ -468,11 +468,26 @@ class Cell:
 
 @dataclass
 class Matrix:
-    people: list[User]
+    people: list[User]  # the people on this page
     modules: list[OnboardingModule]
     cells: dict[tuple[int, int], Cell]
     overdue_by_person: dict[int, int]
     overdue_by_module: dict[int, int]
+    total_people: int = 0
+    page: int = 1
+    per_page: int = 0
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total_people // self.per_page)) if self.per_page else 1
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.people else 0
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.people) - 1 if self.people else 0
 
     @property
     def overdue_total(self) -> int:
@@ -483,21 +498,26 @@ class Matrix:
 
 
 def completion_matrix(
-    people_query, *, status: str | None = None, today: date | None = None
+    people_query,
+    *,
+    status: str | None = None,
+    today: date | None = None,
+    page: int = 1,
+    per_page: int | None = None,
 ) -> Matrix:
     """People × modules with done/total per cell, computed in SQL.
 
-    A fixed number of queries whatever the number of people: people, modules,
-    item counts, assignments, and one grouped count of progress.
+    A fixed number of queries whatever the number of people: ids in scope,
+    modules, item counts, assignments, one grouped count of progress, and
+    the people on the page with their teams.
     """
     today = today or local_today()
-    people = list(
-        db.session.scalars(
-            people_query.where(User.role.in_([r.value for r in FRONTLINE]))
-            .options(selectinload(User.team))
-            .order_by(User.name, User.id)
-        )
-    )
+    scoped = people_query.where(User.role.in_([r.value for r in FRONTLINE]))
+    # Statuses are worked out for everyone in scope (filters and overdue
+    # counts need them) from ids and grouped counts; full rows are loaded
+    # only for the page shown.
+    ids = scoped.with_only_columns(User.id)
+    ordered_ids = list(db.session.scalars(ids.order_by(User.name, User.id)))
     module_list = list(
         db.session.scalars(
             select(OnboardingModule).order_by(OnboardingModule.position, OnboardingModule.id)
@@ -510,7 +530,6 @@ def completion_matrix(
             .group_by(ModuleItem.module_id)
         ).all()
     )
-    ids = select(User.id).where(User.id.in_([p.id for p in people]))
     assignments = db.session.execute(
         select(
             OnboardingAssignment.user_id,
@@ -557,8 +576,21 @@ def completion_matrix(
         cells[(user_id, module_id)] = Cell(state, fresh, total, due)
     if status:
         wanted = {uid for (uid, _), cell in cells.items() if cell.status == status}
-        people = [p for p in people if p.id in wanted]
-    return Matrix(people, module_list, cells, dict(by_person), dict(by_module))
+        ordered_ids = [uid for uid in ordered_ids if uid in wanted]
+    total = len(ordered_ids)
+    if per_page:
+        page = min(max(page, 1), max(1, -(-total // per_page)))
+        ordered_ids = ordered_ids[(page - 1) * per_page : page * per_page]
+    loaded = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(User.id.in_(ordered_ids)).options(selectinload(User.team))
+        )
+    }
+    people = [loaded[uid] for uid in ordered_ids]
+    return Matrix(
+        people, module_list, cells, dict(by_person), dict(by_module), total, page, per_page or 0
+    )
 
 
 def matrix_csv(matrix: Matrix, *, status_labels) -> str:
