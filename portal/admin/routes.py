@@ -34,7 +34,11 @@ def _roster_dir() -> Path:
 @bp.get("/users")
 @roles_required(*READERS)
 def users():
-    query = select(User).options(selectinload(User.team)).order_by(User.active.desc(), User.name)
+    query = (
+        select(User)
+        .options(selectinload(User.team), selectinload(User.led_teams))
+        .order_by(User.active.desc(), User.name)
+    )
     for word in fold(request.args.get("q", "")[:100]).split()[:5]:
         query = query.where(User.search_key.contains(word, autoescape=True))
     if request.args.get("role") in {r.value for r in Role}:

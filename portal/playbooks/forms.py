@@ -1,9 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectMultipleField
+from wtforms import HiddenField, IntegerField, SelectMultipleField, widgets
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.core.forms import CleanStringField, CleanTextAreaField, NoMarkup, lines_of
+
+
+# Tick boxes rather than a multi-select list: nobody has to know about Ctrl-click.
+_CHECKBOXES = {
+    "widget": widgets.ListWidget(prefix_label=False),
+    "option_widget": widgets.CheckboxInput(),
+}
 
 
 class StepForm(FlaskForm):
@@ -18,9 +25,9 @@ class StepForm(FlaskForm):
     mistakes = CleanTextAreaField(
         _l("Common mistakes, one per line"), validators=[Optional(), Length(max=5000)]
     )
-    segments = SelectMultipleField(_l("Customer segments"))
-    channels = SelectMultipleField(_l("Channels"))
-    kpis = SelectMultipleField(_l("KPIs it moves"))
+    segments = SelectMultipleField(_l("Customer segments"), **_CHECKBOXES)
+    channels = SelectMultipleField(_l("Channels"), **_CHECKBOXES)
+    kpis = SelectMultipleField(_l("KPIs it moves"), **_CHECKBOXES)
     change_note = CleanStringField(
         _l("What changed"), validators=[InputRequired(), Length(max=300)]
     )
