@@ -5,7 +5,6 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from portal.core.forms import CleanStringField, CleanTextAreaField, NoMarkup, lines_of
 
-
 # Tick boxes rather than a multi-select list: nobody has to know about Ctrl-click.
 _CHECKBOXES = {
     "widget": widgets.ListWidget(prefix_label=False),
