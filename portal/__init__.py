@@ -59,9 +59,13 @@ def _register_features(app: Flask) -> None:
     from portal.accounts import bp as accounts_bp
     from portal.admin import bp as admin_bp
     from portal.core.content import ItemKind, register_item_kind
-    from portal.core.signals import content_changed, person_joined
+    from portal.core.signals import content_changed, content_completed, person_joined
     from portal.onboarding import bp as onboarding_bp
-    from portal.onboarding.services import assign_to_new_hire, flag_changed_content
+    from portal.onboarding.services import (
+        assign_to_new_hire,
+        flag_changed_content,
+        record_completion,
+    )
     from portal.playbooks import bp as playbooks_bp
     from portal.playbooks import services as playbook_services
 
@@ -82,6 +86,7 @@ def _register_features(app: Flask) -> None:
     )
     content_changed.connect(flag_changed_content, sender=app)
     person_joined.connect(assign_to_new_hire, sender=app)
+    content_completed.connect(record_completion, sender=app)
 
 
 def _register_template_helpers(app: Flask) -> None:

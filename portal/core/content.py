@@ -28,6 +28,9 @@ class ItemKind:
     diff_url: Callable[[int, int], str | None]
     # [(ref id, label)] for the module editor
     choices: Callable[[], list[tuple[int, str]]]
+    # True for content that reports its own completion (a quiz passed) through
+    # the `content_completed` signal; False for reading, marked done by hand.
+    completes_itself: bool = False
 
 
 def register_item_kind(app: Flask, kind: ItemKind) -> None:

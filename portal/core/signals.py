@@ -11,3 +11,7 @@ content_changed = _signals.signal("content-changed")
 # Sent with user=<User> when an account is created or becomes a new hire, so
 # onboarding can hand out the modules marked for every new hire.
 person_joined = _signals.signal("person-joined")
+
+# Sent with kind, ref_id, user_id and version when a person completes content
+# that completes itself (e.g. passes a quiz), so onboarding can tick the item.
+content_completed = _signals.signal("content-completed")

@@ -48,8 +48,11 @@ def complete_item(item_id: int):
     error = None
     try:
         svc.complete_item(current_user, item_id)
-    except svc.OnboardingError:
-        error = _("Open the item and read it before marking it done.")
+    except svc.OnboardingError as refusal:
+        if str(refusal) == "completes itself":
+            error = _("Ticked off automatically when you complete it.")
+        else:
+            error = _("Open the item and read it before marking it done.")
     _load_bar(item_id)
     if "onboarding_bar" not in g:  # not in this person's open path
         abort(404)
@@ -80,6 +83,7 @@ def _load_bar(item_id: int) -> None:
                     "module": module,
                     "view": view,
                     "diff_url": svc.diff_url(view),
+                    "manual": not item_kinds()[view.item.kind].completes_itself,
                 }
                 return
 

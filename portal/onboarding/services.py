@@ -419,6 +419,8 @@ def open_item(user: User, item_id: int) -> ItemView:
 def complete_item(user: User, item_id: int) -> ItemView:
     """Mark an opened item done at its current content version (also re-acknowledges)."""
     _, view = _item_in_path(user, item_id)
+    if item_kinds()[view.item.kind].completes_itself:
+        raise OnboardingError("completes itself")
     if view.progress is None or view.progress.opened_at is None:
         raise OnboardingError("not opened")
     if view.info is None:
@@ -428,6 +430,43 @@ def complete_item(user: User, item_id: int) -> ItemView:
     view.progress.stale = False
     db.session.commit()
     return view
+
+
+def record_completion(sender, *, kind: str, ref_id: int, user_id: int, version: int, **_) -> None:
+    """Signal receiver: a person completed content on their own (e.g. passed a quiz).
+
+    Every module item pointing at it in that person's path is ticked.
+    """
+    items = list(
+        db.session.scalars(
+            select(ModuleItem.id).where(
+                ModuleItem.kind == kind,
+                ModuleItem.ref_id == ref_id,
+                ModuleItem.removed_at.is_(None),
+            )
+        )
+    )
+    if not items:
+        return
+    existing = {
+        p.item_id: p
+        for p in db.session.scalars(
+            select(ItemProgress).where(
+                ItemProgress.user_id == user_id, ItemProgress.item_id.in_(items)
+            )
+        )
+    }
+    now = utcnow()
+    for item_id in items:
+        progress = existing.get(item_id)
+        if progress is None:
+            progress = ItemProgress(user_id=user_id, item_id=item_id)
+            db.session.add(progress)
+        progress.opened_at = progress.opened_at or now
+        progress.completed_at = now
+        progress.completed_version = version
+        progress.stale = False
+    db.session.commit()
 
 
 def flag_changed_content(sender, *, kind: str, ref_id: int, version: int, **_) -> None:

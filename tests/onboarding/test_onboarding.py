@@ -401,3 +401,45 @@ def test_removing_an_item_keeps_progress_and_adding_it_back_restores_it(hire, pa
         f"/onboarding/modules/{path[0].id}/items", {"content": f"playbook_step:{item.ref_id}"}
     )
     assert "1/2" in session.get("/onboarding/").get_data(as_text=True)
+
+
+@pytest.fixture
+def self_completing_kind(app):
+    """A stand-in for quizzes: content that reports its own completion."""
+    from portal.core.content import ItemInfo, ItemKind, register_item_kind
+
+    kind = ItemKind(
+        code="practice",
+        label="practice",
+        describe=lambda ids: {
+            i: ItemInfo(f"Bài tập {i}", "Luyện tập", "/playbooks/", 1) for i in ids
+        },
+        diff_url=lambda ref_id, version: None,
+        choices=lambda: [(7, "Bài tập 7")],
+        completes_itself=True,
+    )
+    register_item_kind(app, kind)
+    yield kind
+    del app.extensions["item_kinds"]["practice"]
+
+
+def test_content_that_completes_itself_ticks_the_item(
+    app, hire, path, login_as, db, self_completing_kind
+):
+    from portal.core.signals import content_completed
+
+    admin = login_as("admin")
+    assert (
+        admin.post(f"/onboarding/modules/{path[0].id}/items", {"content": "practice:7"}).status_code
+        == 303
+    )
+    item = db.session.query(ModuleItem).filter_by(kind="practice").one()
+    session = login_as(hire)
+    opened = session.get(f"/onboarding/items/{item.id}/open")
+    page = session.get(opened.location).get_data(as_text=True)
+    assert f"/onboarding/items/{item.id}/complete" not in page  # no "mark done" button
+    assert session.post(f"/onboarding/items/{item.id}/complete", htmx=True).status_code == 422
+    content_completed.send(app, kind="practice", ref_id=7, user_id=hire.id, version=1)
+    progress = db.session.query(ItemProgress).filter_by(item_id=item.id, user_id=hire.id).one()
+    assert progress.completed_at is not None and progress.completed_version == 1
+    assert "1/3" in session.get("/onboarding/").get_data(as_text=True)
