@@ -70,15 +70,19 @@ def save_module(
     return module
 
 
-def move_module(module: OnboardingModule, offset: int) -> None:
-    ordered = modules()
-    index = ordered.index(module)
+def _move(ordered: list, thing, offset: int) -> None:
+    """Swap `thing` with its neighbour `offset` away and renumber positions from 1."""
+    index = ordered.index(thing)
     other = index + offset
     if 0 <= other < len(ordered):
         ordered[index], ordered[other] = ordered[other], ordered[index]
-        for position, m in enumerate(ordered, start=1):
-            m.position = position
+        for position, each in enumerate(ordered, start=1):
+            each.position = position
         db.session.commit()
+
+
+def move_module(module: OnboardingModule, offset: int) -> None:
+    _move(modules(), module, offset)
 
 
 def add_item(module: OnboardingModule, kind: str, ref_id: int) -> ModuleItem:
@@ -114,14 +118,7 @@ def remove_item(item: ModuleItem) -> None:
 
 
 def move_item(item: ModuleItem, offset: int) -> None:
-    items = list(item.module.items)
-    index = items.index(item)
-    other = index + offset
-    if 0 <= other < len(items):
-        items[index], items[other] = items[other], items[index]
-        for position, i in enumerate(items, start=1):
-            i.position = position
-        db.session.commit()
+    _move(list(item.module.items), item, offset)
 
 
 def describe_items(items: list[ModuleItem]) -> dict[int, ItemInfo]:

@@ -32,7 +32,33 @@ class Playbook(db.Model):
         return self.kind == PROCESS
 
 
-class PlaybookStep(db.Model):
+class StepContent:
+    """The parts of a step that are versioned: shared by the step (its current
+    text) and by every kept version, so the two can never drift apart."""
+
+    title: Mapped[str] = mapped_column(String(200))
+    goal: Mapped[str] = mapped_column(Text, default="")
+    body_md: Mapped[str] = mapped_column(Text, default="")
+    checklist: Mapped[list] = mapped_column(JSON, default=list)
+    mistakes: Mapped[list] = mapped_column(JSON, default=list)
+    segments: Mapped[list] = mapped_column(JSON, default=list)
+    channels: Mapped[list] = mapped_column(JSON, default=list)
+    kpis: Mapped[list] = mapped_column(JSON, default=list)
+
+
+VERSIONED_FIELDS = (
+    "title",
+    "goal",
+    "body_md",
+    "checklist",
+    "mistakes",
+    "segments",
+    "channels",
+    "kpis",
+)
+
+
+class PlaybookStep(StepContent, db.Model):
     """A step of a care process, or a chapter of the handbook.
 
     The columns hold the current version; every version, the current one
@@ -45,14 +71,6 @@ class PlaybookStep(db.Model):
     playbook_id: Mapped[int] = mapped_column(ForeignKey("playbooks.id"), index=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     position: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(200))
-    goal: Mapped[str] = mapped_column(Text, default="")
-    body_md: Mapped[str] = mapped_column(Text, default="")
-    checklist: Mapped[list] = mapped_column(JSON, default=list)
-    mistakes: Mapped[list] = mapped_column(JSON, default=list)
-    segments: Mapped[list] = mapped_column(JSON, default=list)
-    channels: Mapped[list] = mapped_column(JSON, default=list)
-    kpis: Mapped[list] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Folded (lower case, no diacritics) title + text for search.
     search_text: Mapped[str] = mapped_column(Text, default="")
@@ -64,21 +82,13 @@ class PlaybookStep(db.Model):
     )
 
 
-class PlaybookStepVersion(db.Model):
+class PlaybookStepVersion(StepContent, db.Model):
     __tablename__ = "playbook_step_versions"
     __table_args__ = (UniqueConstraint("step_id", "version", name="uq_step_version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     step_id: Mapped[int] = mapped_column(ForeignKey("playbook_steps.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(200))
-    goal: Mapped[str] = mapped_column(Text, default="")
-    body_md: Mapped[str] = mapped_column(Text, default="")
-    checklist: Mapped[list] = mapped_column(JSON, default=list)
-    mistakes: Mapped[list] = mapped_column(JSON, default=list)
-    segments: Mapped[list] = mapped_column(JSON, default=list)
-    channels: Mapped[list] = mapped_column(JSON, default=list)
-    kpis: Mapped[list] = mapped_column(JSON, default=list)
     change_note: Mapped[str] = mapped_column(String(300), default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -60,15 +60,22 @@ def playbook(playbook_slug: str):
 @login_required
 def step(playbook_slug: str, step_slug: str):
     current = _step_or_404(playbook_slug, step_slug)
-    previous, following = svc.neighbours(current)
+    return _step_page(current, current)
+
+
+def _step_page(current, entry):
+    """A step as it is now, or one of its kept versions (`entry`)."""
+    old = entry is not current
+    previous, following = (None, None) if old else svc.neighbours(current)
     return render(
         "playbooks/step.html",
         step=current,
-        entry=current,
+        entry=entry,
         previous=previous,
         following=following,
         taxonomy=svc.taxonomy(),
         locale=str(get_locale()),
+        old_version=entry if old else None,
     )
 
 
@@ -84,16 +91,7 @@ def history(playbook_slug: str, step_slug: str):
 def version(playbook_slug: str, step_slug: str, number: int):
     current = _step_or_404(playbook_slug, step_slug)
     entry = svc.find_version(current, number) or abort(404)
-    return render(
-        "playbooks/step.html",
-        step=current,
-        entry=entry,
-        previous=None,
-        following=None,
-        taxonomy=svc.taxonomy(),
-        locale=str(get_locale()),
-        old_version=entry,
-    )
+    return _step_page(current, entry)
 
 
 @bp.get("/<playbook_slug>/<step_slug>/diff")

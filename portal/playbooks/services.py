@@ -17,19 +17,9 @@ from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.core.signals import content_changed
 from portal.core.text import clean, fold
-from portal.playbooks.models import Playbook, PlaybookStep, PlaybookStepVersion
+from portal.playbooks.models import VERSIONED_FIELDS, Playbook, PlaybookStep, PlaybookStepVersion
 
 ITEM_KIND = "playbook_step"
-VERSIONED_FIELDS = (
-    "title",
-    "goal",
-    "body_md",
-    "checklist",
-    "mistakes",
-    "segments",
-    "channels",
-    "kpis",
-)
 
 
 # --- taxonomy -----------------------------------------------------------------
