@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from portal.config import PROJECT_ROOT, load_config
 from portal.core.extensions import babel, csrf, db, htmx, login_manager, migrate
+from portal.core.params import BoundedIntConverter
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -16,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
         instance_relative_config=True,
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)

@@ -212,3 +212,25 @@ def test_hr_reads_but_cannot_change(world, login_as):
         hr.post(f"/admin/users/{world['outsider'].id}/active", {"active": "0"}).status_code == 403
     )
     assert world["outsider"].active
+
+
+def test_huge_or_odd_numbers_in_urls_are_not_found_never_a_crash(world, login_as):
+    admin = login_as(world["people"]["admin"])
+    huge = "9" * 20
+    step = world["step"]
+    for url in (
+        f"/admin/users/{huge}/edit",
+        f"/onboarding/people/{huge}",
+        f"/onboarding/modules/{huge}/items",
+        f"/playbooks/{step.playbook.slug}/{step.slug}/v/{huge}",
+    ):
+        assert admin.get(url).status_code == 404, url
+    for url in (
+        f"/admin/users?team={huge}",
+        f"/onboarding/matrix?team={huge}&page={huge}",
+        "/onboarding/matrix?page=-3",
+        f"/onboarding/matrix.csv?team={huge}",
+        f"/playbooks/{step.playbook.slug}/{step.slug}/diff?a={huge}&b=1",
+        f"/playbooks/?onboarding_item={huge}",
+    ):
+        assert admin.get(url).status_code in (200, 404), url

@@ -16,6 +16,7 @@ from portal.admin import bp
 from portal.core.auth import roles_required
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, redirect_to, render
+from portal.core.params import int_arg
 from portal.core.roles import Role
 from portal.core.text import fold
 
@@ -43,8 +44,8 @@ def users():
         query = query.where(User.search_key.contains(word, autoescape=True))
     if request.args.get("role") in {r.value for r in Role}:
         query = query.where(User.role == request.args["role"])
-    if request.args.get("team", "").isdigit():
-        query = query.where(User.team_id == int(request.args["team"]))
+    if int_arg("team"):
+        query = query.where(User.team_id == int_arg("team"))
     people = list(db.session.scalars(query))
     return render(
         "admin/users.html", "admin/_user_rows.html", people=people, teams=_teams(), roles=list(Role)

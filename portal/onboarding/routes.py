@@ -12,6 +12,7 @@ from portal.core.content import item_kinds
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, redirect_to, render
 from portal.core.models import local_today
+from portal.core.params import int_arg
 from portal.core.roles import FRONTLINE, Role
 from portal.onboarding import bp
 from portal.onboarding import services as svc
@@ -68,7 +69,7 @@ def complete_item(item_id: int):
 
 @bp.before_app_request
 def _onboarding_bar():
-    item_id = request.args.get("onboarding_item", type=int)
+    item_id = int_arg("onboarding_item")
     if item_id and current_user.is_authenticated:
         _load_bar(item_id)
 
@@ -107,7 +108,7 @@ MATRIX_PAGE_SIZE = 100
 
 def _matrix_from_filters(paginate: bool = True):
     query = visible_users(current_user).where(User.active)
-    team_id = request.args.get("team", type=int)
+    team_id = int_arg("team")
     if team_id:
         query = query.where(User.team_id == team_id)
     role = request.args.get("role")
@@ -120,7 +121,7 @@ def _matrix_from_filters(paginate: bool = True):
     result = svc.completion_matrix(
         query,
         status=status,
-        page=request.args.get("page", 1, type=int),
+        page=int_arg("page") or 1,
         per_page=MATRIX_PAGE_SIZE if paginate else None,
     )
     return result, filters

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from portal.core.auth import roles_required
 from portal.core.htmx import redirect_to, render
 from portal.core.markdown import render_markdown
+from portal.core.params import int_arg
 from portal.core.roles import Role
 from portal.playbooks import bp
 from portal.playbooks import services as svc
@@ -98,8 +99,8 @@ def version(playbook_slug: str, step_slug: str, number: int):
 @login_required
 def diff(playbook_slug: str, step_slug: str):
     current = _step_or_404(playbook_slug, step_slug)
-    a = request.args.get("a", type=int) or max(current.version - 1, 1)
-    b = request.args.get("b", type=int) or current.version
+    a = int_arg("a") or max(current.version - 1, 1)
+    b = int_arg("b") or current.version
     old, new = svc.find_version(current, a), svc.find_version(current, b)
     if old is None or new is None:
         abort(404)
