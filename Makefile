@@ -23,7 +23,8 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --statistics -d portal/translations
+	$(BIN)/pybabel compile --statistics -d portal/translations -D messages
+	$(BIN)/pybabel compile --statistics -d portal/translations -D wtforms
 
 ## Build the schema, load built-in content and the demo team once, serve on :5000.
 run: install translations

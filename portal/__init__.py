@@ -55,6 +55,33 @@ def _init_login(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
+    login_manager.unauthorized_handler(_unauthorized)
+
+
+def _unauthorized():
+    """Send people whose session ended to the login page, then back.
+
+    For an htmx request a redirect would be followed inside the page and a
+    login form would land in a table row; HX-Redirect makes the browser go.
+    """
+    from urllib.parse import urlsplit
+
+    from flask import flash, redirect, request, url_for
+    from htmx_flask import make_response as htmx_response
+
+    from portal.accounts.routes import safe_next
+
+    flash(login_manager.login_message, login_manager.login_message_category)
+    if request.headers.get("HX-Request") == "true":
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = safe_next(current.path + (f"?{current.query}" if current.query else "")) or "/"
+        return htmx_response("", 401, redirect=url_for("accounts.login", next=back))
+    target = (
+        request.full_path
+        if request.method == "GET"
+        else request.referrer and urlsplit(request.referrer).path
+    )
+    return redirect(url_for("accounts.login", next=safe_next(target) or None))
 
 
 def _register_features(app: Flask) -> None:

@@ -1,19 +1,18 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, PasswordField, SelectField, SelectMultipleField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from portal.core.forms import CleanStringField, NoMarkup
+from portal.core.forms import CleanStringField, NoMarkup, PortalForm
 from portal.core.roles import ROLE_LABELS, Role
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = CleanStringField(_l("Email"), validators=[InputRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(PortalForm):
     current_password = PasswordField(_l("Current password"), validators=[InputRequired()])
     new_password = PasswordField(
         _l("New password"),
@@ -35,7 +34,7 @@ def _coerce_optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class UserForm(FlaskForm):
+class UserForm(PortalForm):
     name = CleanStringField(
         _l("Full name"), validators=[InputRequired(), Length(max=120), NoMarkup()]
     )
@@ -70,7 +69,7 @@ class UserForm(FlaskForm):
             raise ValidationError(_l("Only supervisors lead teams."))
 
 
-class TeamForm(FlaskForm):
+class TeamForm(PortalForm):
     name = CleanStringField(
         _l("Team name"), validators=[InputRequired(), Length(max=120), NoMarkup()]
     )
@@ -78,7 +77,7 @@ class TeamForm(FlaskForm):
     lead_ids = SelectMultipleField(_l("Supervisors"), coerce=int)
 
 
-class RosterUploadForm(FlaskForm):
+class RosterUploadForm(PortalForm):
     workbook = FileField(
         _l("Roster workbook (.xlsx)"),
         validators=[

@@ -32,6 +32,17 @@ HEADERS = {
 }
 REQUIRED_HEADERS = ("name", "email", "role", "team", "hire_date")
 
+
+def _column_label(column: str) -> str:
+    return {
+        "name": _("Name"),
+        "email": _("Email"),
+        "role": _("Role"),
+        "team": _("Team"),
+        "hire_date": _("Hire date"),
+    }[column]
+
+
 ROLE_WORDS = {
     Role.NEW_HIRE: {"new_hire", "new hire", "nhan vien moi", "tan binh"},
     Role.AGENT: {"agent", "nhan vien", "tu van vien", "nhan vien cskh"},
@@ -99,7 +110,7 @@ def _header_map(header_cells) -> dict[str, int]:
         raise RosterFileError(
             _(
                 "The first row must name the columns: name, email, role, team, hire date. Missing: %(cols)s.",
-                cols=", ".join(missing),
+                cols=", ".join(_column_label(c) for c in missing),
             )
         )
     return found
@@ -141,7 +152,9 @@ def _read_row(number: int, cells, columns) -> RosterRow:
     for name in REQUIRED_HEADERS:
         cell = _cell(cells, columns, name)
         if cell is not None and cell.data_type == "f":
-            row.errors.append(_("%(col)s holds a formula; type the value instead.", col=name))
+            row.errors.append(
+                _("%(col)s holds a formula; type the value instead.", col=_column_label(name))
+            )
             values[name] = None
         else:
             values[name] = None if cell is None else cell.value

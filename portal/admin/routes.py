@@ -183,8 +183,9 @@ def roster_upload():
 @roles_required(*ADMIN)
 def roster_preview(token: str):
     path = roster.upload_path(_roster_dir(), token)
-    if path is None:
-        abort(404)
+    if path is None:  # imported already (a reload), or an old link
+        flash(_("This roster file is no longer waiting: it was imported or replaced."), "info")
+        return redirect_to(url_for("admin.users"))
     try:
         preview = roster.read_roster(path)
     except roster.RosterFileError as error:

@@ -1,10 +1,38 @@
 """Form fields that clean what people type before validation sees it."""
 
+from pathlib import Path
+
+import email_validator
+from babel.support import Translations
+from flask import g
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from portal.core.text import clean
+
+# Company intranets often use addresses at ".local" (and the demo team does);
+# email-validator refuses that special-use domain unless told otherwise.
+if "local" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+    email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("local")
+
+_TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+class PortalForm(FlaskForm):
+    """Every form of the portal: WTForms' own messages ("This field is
+    required.") in the person's language. WTForms ships no Vietnamese, so the
+    portal keeps its own `wtforms` catalogue next to its messages."""
+
+    class Meta:
+        def get_translations(self, form):
+            if "_wtforms_translations" not in g:
+                g._wtforms_translations = Translations.load(
+                    str(_TRANSLATIONS), [str(get_locale())], domain="wtforms"
+                )
+            return g._wtforms_translations
 
 
 class CleanStringField(StringField):

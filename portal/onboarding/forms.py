@@ -1,12 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.core.forms import CleanStringField, CleanTextAreaField, NoMarkup
+from portal.core.forms import CleanStringField, CleanTextAreaField, NoMarkup, PortalForm
 
 
-class ModuleForm(FlaskForm):
+class ModuleForm(PortalForm):
     title = CleanStringField(_l("Title"), validators=[InputRequired(), Length(max=200), NoMarkup()])
     description = CleanTextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     due_days = IntegerField(
@@ -21,15 +20,15 @@ class ModuleForm(FlaskForm):
     auto_assign = BooleanField(_l("Assign automatically to every new hire who joins"))
 
 
-class DueDateForm(FlaskForm):
+class DueDateForm(PortalForm):
     due_date = DateField(_l("Due date"), validators=[InputRequired(_l("Choose a date."))])
 
 
-class ItemForm(FlaskForm):
+class ItemForm(PortalForm):
     content = SelectField(_l("Content"), validators=[InputRequired()])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(PortalForm):
     modules = SelectMultipleField(
         _l("Modules"), coerce=int, validators=[InputRequired(_l("Choose at least one module."))]
     )

@@ -145,7 +145,13 @@ def matrix():
 @roles_required(*MANAGERS)
 def matrix_csv():
     result, _filters = _matrix_from_filters(paginate=False)
-    body = svc.matrix_csv(result, status_labels=current_app.jinja_env.globals["status_label"])
+    template_globals = current_app.jinja_env.globals
+    body = svc.matrix_csv(
+        result,
+        status_labels=template_globals["status_label"],
+        role_labels=template_globals["role_label"],
+        headers=[_("Name"), _("Email"), _("Team"), _("Role"), _("Overdue modules")],
+    )
     filename = f"onboarding-{local_today().isoformat()}.csv"
     return Response(
         body,
@@ -168,23 +174,28 @@ def _assignment_in_scope(user_id: int, module_id: int):
     return subject, assignment
 
 
-@bp.post("/people/<int:user_id>/modules/<int:module_id>/due")
+@bp.route("/people/<int:user_id>/modules/<int:module_id>/due", methods=["GET", "POST"])
 @roles_required(*ASSIGNERS)
 def change_due(user_id: int, module_id: int):
     subject, assignment = _assignment_in_scope(user_id, module_id)
+    if request.method == "GET":  # a reload of the address a failed save left
+        return redirect(url_for("onboarding.person", user_id=user_id))
     form = DueDateForm()
     if form.validate_on_submit():
         svc.change_due_date(assignment, form.due_date.data)
         flash(_("Due date changed."), "success")
         return redirect_to(url_for("onboarding.person", user_id=user_id))
     flash(_("Choose a valid date."), "error")
-    return render(
+    response = render(
         "onboarding/mine.html",
         status=422,
         path=svc.path_for(subject),
         person=subject,
         diff_url=svc.diff_url,
     )
+    # Keep the person's page address in the bar, not the form's.
+    response.headers["HX-Replace-Url"] = url_for("onboarding.person", user_id=user_id)
+    return response
 
 
 @bp.post("/people/<int:user_id>/modules/<int:module_id>/remove")

@@ -300,7 +300,9 @@ class ModuleView:
 
     @property
     def overdue(self) -> bool:
-        return self.status == OVERDUE
+        # A locked module cannot be worked on: the person is told it is
+        # locked (and about the overdue module before it), not that it is late.
+        return not self.locked and self.status == OVERDUE
 
     @property
     def days_left(self) -> int:
@@ -629,18 +631,11 @@ def completion_matrix(
     )
 
 
-def matrix_csv(matrix: Matrix, *, status_labels) -> str:
+def matrix_csv(matrix: Matrix, *, status_labels, role_labels, headers) -> str:
     """The completion matrix as CSV (UTF-8 with BOM so Excel shows Vietnamese right)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    header = [
-        "name",
-        "email",
-        "team",
-        "role",
-        *[m.title for m in matrix.modules],
-        "overdue modules",
-    ]
+    header = [*headers[:4], *[m.title for m in matrix.modules], headers[4]]
     writer.writerow([spreadsheet_safe(value) for value in header])
     for person in matrix.people:
         cells = []
@@ -655,7 +650,7 @@ def matrix_csv(matrix: Matrix, *, status_labels) -> str:
             person.name,
             person.email,
             person.team.name if person.team else "",
-            person.role,
+            role_labels(person.role),
             *cells,
             matrix.overdue_by_person.get(person.id, 0),
         ]

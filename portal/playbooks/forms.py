@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectMultipleField, widgets
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.core.forms import CleanStringField, CleanTextAreaField, NoMarkup, lines_of
+from portal.core.forms import CleanStringField, CleanTextAreaField, NoMarkup, PortalForm, lines_of
 
 # Tick boxes rather than a multi-select list: nobody has to know about Ctrl-click.
 _CHECKBOXES = {
@@ -12,7 +11,7 @@ _CHECKBOXES = {
 }
 
 
-class StepForm(FlaskForm):
+class StepForm(PortalForm):
     title = CleanStringField(_l("Title"), validators=[InputRequired(), Length(max=200), NoMarkup()])
     goal = CleanTextAreaField(_l("Goal"), validators=[Optional(), Length(max=2000)])
     body_md = CleanTextAreaField(
@@ -45,5 +44,5 @@ class StepForm(FlaskForm):
         }
 
 
-class PreviewForm(FlaskForm):
+class PreviewForm(PortalForm):
     body_md = HiddenField()

@@ -8,15 +8,16 @@ from pathlib import Path
 import frontmatter
 import yaml
 from flask import current_app, url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal.core import search
 from portal.core.content import ItemInfo
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.core.signals import content_changed
-from portal.core.text import clean, fold
+from portal.core.text import clean
 from portal.playbooks.models import VERSIONED_FIELDS, Playbook, PlaybookStep, PlaybookStepVersion
 
 ITEM_KIND = "playbook_step"
@@ -58,13 +59,6 @@ def taxonomy() -> Taxonomy:
 
 
 # --- content pack ---------------------------------------------------------------
-
-
-def _search_text(title: str, *parts) -> str:
-    flat = []
-    for part in parts:
-        flat.extend(part if isinstance(part, list) else [part])
-    return fold(title) + "\n" + fold(" ".join(str(p) for p in flat))
 
 
 def _step_fields(meta: dict, body: str) -> dict:
@@ -148,7 +142,7 @@ def _apply_version(step: PlaybookStep, fields: dict, *, author, note: str) -> Pl
         setattr(step, key, value)
     step.version = (step.version or 0) + 1
     step.updated_at = utcnow()
-    step.search_text = _search_text(
+    step.search_text = search.document(
         step.title, step.goal, step.body_md, step.checklist, step.mistakes
     )
     version = PlaybookStepVersion(
@@ -236,6 +230,11 @@ def save_step(step: PlaybookStep, fields: dict, *, base_version: int, author, no
     if current != base_version:
         db.session.rollback()
         raise StaleEdit(current)
+    # Tick boxes come back in the taxonomy's order: the same set in another
+    # order is no change (a new version would ask everyone to re-read).
+    for key in ("segments", "channels", "kpis"):
+        if sorted(fields[key]) == sorted(getattr(step, key)):
+            fields[key] = list(getattr(step, key))
     if all(getattr(step, k) == v for k, v in fields.items()):
         db.session.rollback()
         return False
@@ -289,44 +288,38 @@ class SearchHit:
     snippet: Markup
 
 
-def _snippet(step: PlaybookStep, words: list[str]) -> Markup:
-    """A stretch of the body around the first match, with matches marked."""
-    text = clean(step.goal + " " + step.body_md.replace("#", "").replace("|", " "))
-    folded = fold(text)
-    if len(folded) != len(text):  # folding changed lengths (rare); show the start
-        return escape(text[:200])
-    start = min((folded.find(w) for w in words if folded.find(w) >= 0), default=0)
-    begin = max(0, start - 60)
-    piece, fpiece = text[begin : begin + 220], folded[begin : begin + 220]
-    out, i = Markup(""), 0
-    while i < len(piece):
-        match = next((w for w in words if w and fpiece.startswith(w, i)), None)
-        if match:
-            out += Markup("<mark>") + escape(piece[i : i + len(match)]) + Markup("</mark>")
-            i += len(match)
-        else:
-            out += escape(piece[i])
-            i += 1
-    return Markup("…") + out + Markup("…") if begin else out + Markup("…")
-
-
 def search_steps(query: str, limit: int = 20) -> list[SearchHit]:
-    """Diacritic-insensitive search over titles and text; title matches first."""
-    words = [w for w in fold(query).split() if len(w) >= 2][:6]
-    if not words:
+    """Diacritic-insensitive search over titles and text, best matches first."""
+    words = search.query_words(query)
+    if not words or (len(words) == 1 and len(words[0]) < 2):
         return []
-    conditions = [PlaybookStep.search_text.contains(w, autoescape=True) for w in words]
-    stmt = (
-        select(PlaybookStep)
-        .where(*conditions)
-        .options(selectinload(PlaybookStep.playbook))
-        .order_by(PlaybookStep.playbook_id, PlaybookStep.position)
-        .limit(limit)
+    steps = list(
+        db.session.scalars(
+            select(PlaybookStep)
+            .where(search.conditions(PlaybookStep.search_text, words))
+            .options(selectinload(PlaybookStep.playbook))
+            .order_by(PlaybookStep.playbook_id, PlaybookStep.position)
+        )
     )
-    steps = list(db.session.scalars(stmt))
-    # Title matches first: search_text begins with the folded title line.
-    steps.sort(key=lambda s: 0 if all(w in s.search_text.split("\n", 1)[0] for w in words) else 1)
-    return [SearchHit(step, _snippet(step, words)) for step in steps]
+    # Whole-word matches of every word, when there are any, hide the rows
+    # that matched the last word only as the start of a longer one.
+    whole = [s for s in steps if search.whole_words(s.search_text, words)]
+    steps = whole or steps
+    # Typed with diacritics ("đối thủ"): rows with exactly that text, if any,
+    # rather than everything that folds the same ("đổi thu").
+    exact = [s for s in steps if search.exact_phrase(query, s.title, s.goal, s.body_md)]
+    steps = exact or steps
+    steps.sort(
+        key=lambda s: search.rank(
+            s.search_text, words, title=s.title, text=s.goal + " " + s.body_md, raw_query=query
+        )
+    )
+    return [
+        SearchHit(
+            s, search.snippet(s.goal + " " + search.plain(s.body_md), words, prefix=not whole)
+        )
+        for s in steps[:limit]
+    ]
 
 
 # --- onboarding items -----------------------------------------------------------

@@ -56,6 +56,14 @@
     if (box) box.hidden = true;
   });
 
+  // The language switch returns to the page as it is now (htmx may have
+  // changed its filters since it was rendered).
+  document.addEventListener("submit", function (e) {
+    if (e.target.classList && e.target.classList.contains("language-form")) {
+      e.target.querySelector("[name=next]").value = location.pathname + location.search;
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () { initDrafts(document); });
   document.addEventListener("htmx:load", function (e) { initDrafts(e.detail.elt); });
 })();
