@@ -63,6 +63,7 @@ class UserForm(PortalForm):
         if require_password:
             self.password.validators = [InputRequired(), *self.password.validators[1:]]
             self.password.flags.required = True
+            self.password.description = _l("At least 10 characters. Hand it over in person.")
 
     def validate_led_team_ids(self, field):
         if field.data and self.role.data != Role.SUPERVISOR:

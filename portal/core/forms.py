@@ -8,7 +8,7 @@ from flask import g
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import StringField, TextAreaField, widgets
 from wtforms.validators import ValidationError
 
 from portal.core.text import clean
@@ -33,6 +33,14 @@ class PortalForm(FlaskForm):
                     str(_TRANSLATIONS), [str(get_locale())], domain="wtforms"
                 )
             return g._wtforms_translations
+
+
+# For SelectMultipleField: tick boxes rather than a multi-select list, so
+# nobody has to know about Ctrl-click.
+CHECKBOXES = {
+    "widget": widgets.ListWidget(prefix_label=False),
+    "option_widget": widgets.CheckboxInput(),
+}
 
 
 class CleanStringField(StringField):

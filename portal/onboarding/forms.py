@@ -1,8 +1,14 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.core.forms import CleanStringField, CleanTextAreaField, NoMarkup, PortalForm
+from portal.core.forms import CHECKBOXES, CleanStringField, CleanTextAreaField, NoMarkup, PortalForm
 
 
 class ModuleForm(PortalForm):
@@ -30,7 +36,10 @@ class ItemForm(PortalForm):
 
 class AssignForm(PortalForm):
     modules = SelectMultipleField(
-        _l("Modules"), coerce=int, validators=[InputRequired(_l("Choose at least one module."))]
+        _l("Modules"),
+        coerce=int,
+        validators=[InputRequired(_l("Choose at least one module."))],
+        **CHECKBOXES,
     )
     target = SelectField(
         _l("Assign to"),
@@ -40,11 +49,12 @@ class AssignForm(PortalForm):
             ("role", _l("Everyone with a role")),
         ],
     )
-    people = SelectMultipleField(_l("People"), coerce=int)
+    people = SelectMultipleField(_l("People"), coerce=int, **CHECKBOXES)
     team = SelectField(_l("Team"), coerce=int, validate_choice=False)
     role = SelectField(_l("Role"), choices=[("new_hire", _l("New hire")), ("agent", _l("Agent"))])
     due_in_days = IntegerField(
         _l("Due, in days after each person's hire date (empty: the module's default)"),
+        description=_l("If that day has already passed, the days count from today."),
         validators=[Optional(), NumberRange(min=0, max=365, message=_l("Between 0 and 365 days."))],
     )
 

@@ -40,7 +40,11 @@ def open_item(item_id: int):
         return redirect(url_for("onboarding.mine"))
     if view.info is None:
         abort(404)
-    return redirect(f"{view.info.url}?onboarding_item={item_id}")
+    # "What changed" opens the item on its diff page: reading the changes is
+    # reading the new version, and the bar there confirms it.
+    target = (request.args.get("then") == "changes" and svc.diff_url(view)) or view.info.url
+    separator = "&" if "?" in target else "?"
+    return redirect(f"{target}{separator}onboarding_item={item_id}")
 
 
 @bp.post("/items/<int:item_id>/complete")

@@ -147,7 +147,10 @@ def assign(
 ) -> int:
     """Assign modules to people; due dates count from each person's hire date.
 
-    Existing assignments are kept as they are. Returns how many were created.
+    Someone hired long ago (an agent given a new module) would be overdue the
+    moment it is assigned, so when hire date + days has already passed the
+    days count from today instead. Existing assignments are kept as they are.
+    Returns how many were created.
     """
     if not users or not chosen:
         return 0
@@ -179,12 +182,13 @@ def _assign_missing(users, chosen, by, due_in_days) -> int:
         for module in chosen:
             if (user.id, module.id) in existing:
                 continue
-            days = module.due_days if due_in_days is None else due_in_days
+            days = timedelta(days=module.due_days if due_in_days is None else due_in_days)
+            due = start + days if start + days >= today else today + days
             db.session.add(
                 OnboardingAssignment(
                     user_id=user.id,
                     module_id=module.id,
-                    due_date=start + timedelta(days=days),
+                    due_date=due,
                     assigned_by_id=by.id if by else None,
                 )
             )

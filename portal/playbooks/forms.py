@@ -1,14 +1,15 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, SelectMultipleField, widgets
+from wtforms import HiddenField, IntegerField, SelectMultipleField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.core.forms import CleanStringField, CleanTextAreaField, NoMarkup, PortalForm, lines_of
-
-# Tick boxes rather than a multi-select list: nobody has to know about Ctrl-click.
-_CHECKBOXES = {
-    "widget": widgets.ListWidget(prefix_label=False),
-    "option_widget": widgets.CheckboxInput(),
-}
+from portal.core.forms import (
+    CHECKBOXES,
+    CleanStringField,
+    CleanTextAreaField,
+    NoMarkup,
+    PortalForm,
+    lines_of,
+)
 
 
 class StepForm(PortalForm):
@@ -23,9 +24,9 @@ class StepForm(PortalForm):
     mistakes = CleanTextAreaField(
         _l("Common mistakes, one per line"), validators=[Optional(), Length(max=5000)]
     )
-    segments = SelectMultipleField(_l("Customer segments"), **_CHECKBOXES)
-    channels = SelectMultipleField(_l("Channels"), **_CHECKBOXES)
-    kpis = SelectMultipleField(_l("KPIs it moves"), **_CHECKBOXES)
+    segments = SelectMultipleField(_l("Customer segments"), **CHECKBOXES)
+    channels = SelectMultipleField(_l("Channels"), **CHECKBOXES)
+    kpis = SelectMultipleField(_l("KPIs it moves"), **CHECKBOXES)
     change_note = CleanStringField(
         _l("What changed"), validators=[InputRequired(), Length(max=300)]
     )

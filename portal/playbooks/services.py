@@ -264,17 +264,28 @@ def _lines(value) -> list[str]:
 def diff_versions(
     old: PlaybookStepVersion, new: PlaybookStepVersion, labels: dict[str, str]
 ) -> list[FieldDiff]:
-    """Line diffs of every field that differs between two versions."""
+    """What changed between two versions, field by field.
+
+    Long texts show only the changed lines with two lines of context around
+    each change ("…" between the pieces), so a learner sees the change, not the
+    whole document again.
+    """
     result = []
     for key in VERSIONED_FIELDS:
         a, b = _lines(getattr(old, key)), _lines(getattr(new, key))
         if a == b:
             continue
-        rows = []
-        for line in difflib.ndiff(a, b):
-            if line.startswith("? "):
-                continue
-            rows.append((line[0], line[2:]))
+        rows: list[tuple[str, str]] = []
+        matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+        for number, group in enumerate(matcher.get_grouped_opcodes(2)):
+            if number:
+                rows.append(("…", ""))
+            for tag, i1, i2, j1, j2 in group:
+                if tag == "equal":
+                    rows.extend((" ", line) for line in a[i1:i2] if line.strip())
+                    continue
+                rows.extend(("-", line) for line in a[i1:i2] if line.strip())
+                rows.extend(("+", line) for line in b[j1:j2] if line.strip())
         result.append(FieldDiff(labels.get(key, key), rows))
     return result
 

@@ -64,6 +64,21 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { initDrafts(document); });
-  document.addEventListener("htmx:load", function (e) { initDrafts(e.detail.elt); });
+  // A select with data-shows shows only the parts marked data-show-for its
+  // value (without JavaScript every part stays visible and still works).
+  function initToggles(root) {
+    root.querySelectorAll("select[data-shows]").forEach(function (select) {
+      function update() {
+        select.form.querySelectorAll("[data-show-for]").forEach(function (part) {
+          part.hidden = part.dataset.showFor !== select.value;
+        });
+      }
+      select.addEventListener("change", update);
+      update();
+    });
+  }
+
+  function init(root) { initDrafts(root); initToggles(root); }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:load", function (e) { if (e.detail.elt !== document.body) init(e.detail.elt); });
 })();

@@ -105,3 +105,20 @@ def test_ui_speaks_vietnamese_by_default_and_english_on_request(client, make):
     client.post("/language", data={"locale": "en", "csrf_token": token, "next": "/login"})
     page = client.get("/login").get_data(as_text=True)
     assert 'lang="en"' in page and "Log in" in page
+
+
+def test_an_expired_session_sends_htmx_requests_to_the_login_page(app, make):
+    client = app.test_client()
+    token = csrf_token(client)
+    response = client.post(
+        "/onboarding/items/1/complete",
+        headers={
+            "HX-Request": "true",
+            "X-CSRFToken": token,
+            "HX-Current-URL": "http://x/playbooks/?onboarding_item=1",
+        },
+    )
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"].startswith("/login?next=")
+    assert "playbooks" in response.headers["HX-Redirect"]
+    assert "<form" not in response.get_data(as_text=True)

@@ -114,14 +114,15 @@ def test_changed_content_is_flagged_for_reacknowledgement(app, hire, path, login
     )
     page = session.get("/onboarding/").get_data(as_text=True)
     assert "item-reack" in page and "0/2" in page
-    # The hire can see what changed...
-    diff_link = f"/playbooks/{step.playbook.slug}/{step.slug}/diff?a=1&amp;b=2"
-    assert diff_link in page
-    diff = session.get(diff_link.replace("&amp;", "&")).get_data(as_text=True)
-    assert "Quy định mới: gọi lại trong 24 giờ." in diff
-    # ...and acknowledge it again.
-    session.get(f"/onboarding/items/{item.id}/open")
-    session.post(f"/onboarding/items/{item.id}/complete")
+    # The hire opens what changed: only the change, with the bar to confirm it.
+    changes_link = f"/onboarding/items/{item.id}/open?then=changes"
+    assert changes_link in page.replace("&amp;", "&")
+    opened = session.get(changes_link)
+    assert "/diff?a=1&b=2" in opened.location and f"onboarding_item={item.id}" in opened.location
+    diff = session.get(opened.location).get_data(as_text=True)
+    assert "Quy định mới: gọi lại trong 24 giờ." in diff and 'id="onboarding-bar"' in diff
+    assert diff.count("diff-same") < 8  # the unchanged document is not repeated
+    assert session.post(f"/onboarding/items/{item.id}/complete", htmx=True).status_code == 200
     progress = db.session.query(ItemProgress).filter_by(item_id=item.id).one()
     assert progress.completed_version == 2 and not progress.stale
 
@@ -443,3 +444,25 @@ def test_content_that_completes_itself_ticks_the_item(
     progress = db.session.query(ItemProgress).filter_by(item_id=item.id, user_id=hire.id).one()
     assert progress.completed_at is not None and progress.completed_version == 1
     assert "1/3" in session.get("/onboarding/").get_data(as_text=True)
+
+
+def test_staff_hired_long_ago_get_days_from_today_not_an_instant_overdue(path, make, db):
+    veteran = make.user(Role.AGENT, team=make.team(), hire_date=date(2020, 3, 1))
+    svc.assign([veteran], [path[0]], by=None)
+    assignment = db.session.query(OnboardingAssignment).filter_by(user_id=veteran.id).one()
+    assert assignment.due_date == svc.local_today() + timedelta(days=path[0].due_days)
+
+
+def test_csv_follows_the_filters_on_screen(hire, path, make, login_as):
+    other = make.user(Role.AGENT, team=make.team("Khác"), name="Người Ngoài Bộ Lọc")
+    hr = login_as("hr")
+    fragment = hr.get("/onboarding/matrix?role=new_hire", headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
+    link = (
+        re.search(r'href="(/onboarding/matrix\.csv[^"]*)"', fragment).group(1).replace("&amp;", "&")
+    )
+    assert "role=new_hire" in link
+    text = hr.get(link).get_data(as_text=True)
+    assert hire.name in text and other.name not in text
+    assert text.lstrip("\ufeff").startswith("Họ tên") and "Nhân viên mới" in text

@@ -211,3 +211,19 @@ def test_unknown_pages_are_404(content, login_as):
     step = svc.playbooks()[0].steps[0]
     assert session.get(f"/playbooks/truoc-ban-hang/{step.slug}/v/99").status_code == 404
     assert session.get(f"/playbooks/truoc-ban-hang/{step.slug}/diff?a=1&b=99").status_code == 404
+
+
+def test_saving_without_changes_makes_no_new_version(content, login_as, db):
+    admin = login_as("admin")
+    step = svc.playbooks()[0].steps[1]
+    tax = svc.taxonomy()
+    # The browser sends ticked boxes in the taxonomy's order, not the stored one.
+    in_form_order = {
+        key: [code for code in getattr(tax, group) if code in getattr(step, key)]
+        for key, group in (("segments", "segments"), ("channels", "channels"), ("kpis", "kpis"))
+    }
+    assert any(in_form_order[key] != getattr(step, key) for key in in_form_order)
+    response = _edit(admin, step, **in_form_order)
+    assert response.status_code == 303
+    db.session.refresh(step)
+    assert step.version == 1
