@@ -47,3 +47,17 @@ class StepForm(PortalForm):
 
 class PreviewForm(PortalForm):
     body_md = HiddenField()
+
+
+class IntroForm(PortalForm):
+    """A playbook's own page: its title, one-line summary and introduction."""
+
+    title = CleanStringField(_l("Title"), validators=[InputRequired(), Length(max=200), NoMarkup()])
+    summary = CleanStringField(_l("Summary"), validators=[Optional(), Length(max=500)])
+    intro_md = CleanTextAreaField(
+        _l("Introduction (Markdown)"), validators=[Optional(), Length(max=50_000)]
+    )
+    change_note = CleanStringField(
+        _l("What changed"), validators=[InputRequired(), Length(max=300)]
+    )
+    base_version = IntegerField(validators=[InputRequired()])

@@ -12,16 +12,25 @@ PROCESS = "process"  # a care process: its steps are steps
 HANDBOOK = "handbook"  # supporting knowledge: its steps are chapters
 
 
-class Playbook(db.Model):
+class IntroContent:
+    """The versioned parts of a playbook's own page (its introduction)."""
+
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    intro_md: Mapped[str] = mapped_column(Text, default="")
+
+
+INTRO_FIELDS = ("title", "summary", "intro_md")
+
+
+class Playbook(IntroContent, db.Model):
     __tablename__ = "playbooks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
-    title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), default=PROCESS)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    summary: Mapped[str] = mapped_column(String(500), default="")
-    intro_md: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     steps: Mapped[list["PlaybookStep"]] = relationship(
         back_populates="playbook", order_by="PlaybookStep.position"
@@ -94,4 +103,18 @@ class PlaybookStepVersion(StepContent, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     step: Mapped[PlaybookStep] = relationship(back_populates="versions")
+    author = relationship("User")
+
+
+class PlaybookVersion(IntroContent, db.Model):
+    __tablename__ = "playbook_versions"
+    __table_args__ = (UniqueConstraint("playbook_id", "version", name="uq_playbook_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    playbook_id: Mapped[int] = mapped_column(ForeignKey("playbooks.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    change_note: Mapped[str] = mapped_column(String(300), default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
     author = relationship("User")

@@ -13,10 +13,13 @@ from portal.core.params import int_arg
 from portal.core.roles import Role
 from portal.playbooks import bp
 from portal.playbooks import services as svc
-from portal.playbooks.forms import StepForm
+from portal.playbooks.forms import IntroForm, StepForm
+from portal.playbooks.models import INTRO_FIELDS
 
 FIELD_LABELS = {
     "title": _l("Title"),
+    "summary": _l("Summary"),
+    "intro_md": _l("Introduction"),
     "goal": _l("Goal"),
     "body_md": _l("What to do"),
     "checklist": _l("Checklist"),
@@ -84,7 +87,24 @@ def _step_page(current, entry):
 @login_required
 def history(playbook_slug: str, step_slug: str):
     current = _step_or_404(playbook_slug, step_slug)
-    return render("playbooks/history.html", step=current, versions=svc.versions_of(current))
+    return render(
+        "playbooks/history.html",
+        subject_title=current.title,
+        crumbs=[
+            (current.playbook.title, url_for("playbooks.playbook", playbook_slug=playbook_slug)),
+            (current.title, _step_url(current)),
+        ],
+        diff_url=url_for("playbooks.diff", playbook_slug=playbook_slug, step_slug=step_slug),
+        versions=svc.versions_of(current),
+        current_version=current.version,
+        version_url=lambda n: url_for(
+            "playbooks.version", playbook_slug=playbook_slug, step_slug=step_slug, number=n
+        ),
+    )
+
+
+def _step_url(step) -> str:
+    return url_for("playbooks.step", playbook_slug=step.playbook.slug, step_slug=step.slug)
 
 
 @bp.get("/<playbook_slug>/<step_slug>/v/<int:number>")
@@ -107,11 +127,98 @@ def diff(playbook_slug: str, step_slug: str):
     changes = svc.diff_versions(old, new, {k: str(v) for k, v in FIELD_LABELS.items()})
     return render(
         "playbooks/diff.html",
-        step=current,
+        subject_title=current.title,
+        subject_url=_step_url(current),
+        history_url=url_for("playbooks.history", playbook_slug=playbook_slug, step_slug=step_slug),
         old=old,
         new=new,
         changes=changes,
-        versions=svc.versions_of(current),
+    )
+
+
+# --- a playbook's own page (title, summary, introduction) -------------------------
+
+
+def _playbook_or_404(playbook_slug: str):
+    book = svc.find_playbook(playbook_slug)
+    if book is None:
+        abort(404)
+    return book
+
+
+@bp.get("/<playbook_slug>/history")
+@login_required
+def intro_history(playbook_slug: str):
+    book = _playbook_or_404(playbook_slug)
+    return render(
+        "playbooks/history.html",
+        subject_title=book.title,
+        crumbs=[(book.title, url_for("playbooks.playbook", playbook_slug=playbook_slug))],
+        diff_url=url_for("playbooks.intro_diff", playbook_slug=playbook_slug),
+        versions=svc.intro_versions(book),
+        current_version=book.version,
+        version_url=None,
+    )
+
+
+@bp.get("/<playbook_slug>/diff")
+@login_required
+def intro_diff(playbook_slug: str):
+    book = _playbook_or_404(playbook_slug)
+    a = int_arg("a") or max(book.version - 1, 1)
+    b = int_arg("b") or book.version
+    old, new = svc.find_intro_version(book, a), svc.find_intro_version(book, b)
+    if old is None or new is None:
+        abort(404)
+    labels = {k: str(v) for k, v in FIELD_LABELS.items()}
+    return render(
+        "playbooks/diff.html",
+        subject_title=book.title,
+        subject_url=url_for("playbooks.playbook", playbook_slug=playbook_slug),
+        history_url=url_for("playbooks.intro_history", playbook_slug=playbook_slug),
+        old=old,
+        new=new,
+        changes=svc.diff_versions(old, new, labels, fields=INTRO_FIELDS),
+    )
+
+
+@bp.route("/<playbook_slug>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_intro(playbook_slug: str):
+    book = _playbook_or_404(playbook_slug)
+    form = IntroForm()
+    status, conflict = 200, None
+    if request.method == "GET":
+        form.process(
+            data={
+                "title": book.title,
+                "summary": book.summary,
+                "intro_md": book.intro_md,
+                "base_version": book.version,
+            }
+        )
+    elif form.validate_on_submit():
+        fields = {k: getattr(form, k).data or "" for k in INTRO_FIELDS}
+        try:
+            changed = svc.save_intro(
+                book,
+                fields,
+                base_version=form.base_version.data,
+                author=current_user,
+                note=form.change_note.data,
+            )
+        except svc.StaleEdit as stale:
+            conflict, status = stale.current_version, 409
+        else:
+            flash(
+                _("Saved as version %(n)d.", n=book.version) if changed else _("Nothing changed."),
+                "success",
+            )
+            return redirect_to(url_for("playbooks.playbook", playbook_slug=playbook_slug))
+    else:
+        status = 422
+    return render(
+        "playbooks/edit_intro.html", status=status, form=form, playbook=book, conflict=conflict
     )
 
 
@@ -170,5 +277,5 @@ def edit(playbook_slug: str, step_slug: str):
 @bp.post("/preview")
 @roles_required(Role.ADMIN)
 def preview():
-    source = request.form.get("body_md", "")[:50_000]
+    source = (request.form.get("body_md") or request.form.get("intro_md") or "")[:50_000]
     return render_template("playbooks/_preview.html", html=render_markdown(source))

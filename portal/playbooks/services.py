@@ -18,7 +18,13 @@ from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.core.signals import content_changed
 from portal.core.text import clean
-from portal.playbooks.models import VERSIONED_FIELDS, Playbook, PlaybookStep, PlaybookStepVersion
+from portal.playbooks.models import (
+    VERSIONED_FIELDS,
+    Playbook,
+    PlaybookStep,
+    PlaybookStepVersion,
+    PlaybookVersion,
+)
 
 ITEM_KIND = "playbook_step"
 
@@ -92,15 +98,23 @@ def load_content_pack(
     for folder in sorted(p for p in (content_dir / "playbooks").iterdir() if p.is_dir()):
         meta = frontmatter.load(folder / "playbook.md")
         playbook = db.session.scalar(select(Playbook).where(Playbook.slug == meta["slug"]))
+        intro = {
+            "title": clean(meta["title"]),
+            "summary": clean(meta.get("summary", "")),
+            "intro_md": clean(meta.content, multiline=True),
+        }
         if playbook is None:
-            playbook = Playbook(slug=meta["slug"])
+            playbook = Playbook(slug=meta["slug"], version=0, **intro)
             db.session.add(playbook)
+            db.session.flush()
+            _new_intro_version(playbook, intro, author=author, note="content pack")
             counts["playbooks"] += 1
-        playbook.title = clean(meta["title"])
+        elif any(getattr(playbook, k) != v for k, v in intro.items()) and (
+            force or _latest_author(PlaybookVersion, playbook) is None
+        ):
+            _new_intro_version(playbook, intro, author=author, note="content pack")
         playbook.kind = meta.get("kind", "process")
         playbook.position = int(meta.get("position", 0))
-        playbook.summary = clean(meta.get("summary", ""))
-        playbook.intro_md = clean(meta.content, multiline=True)
         for path in sorted(folder.glob("[0-9]*.md")):
             post = frontmatter.load(path)
             fields = _step_fields(post.metadata, post.content)
@@ -111,7 +125,7 @@ def load_content_pack(
                 counts["created"] += 1
             elif all(getattr(step, k) == v for k, v in fields.items()):
                 continue
-            elif not force and _edited_in_portal(step):
+            elif not force and _latest_author(PlaybookStepVersion, step) is not None:
                 counts["kept"] += 1
                 continue
             else:
@@ -127,14 +141,33 @@ def load_content_pack(
     return counts
 
 
-def _edited_in_portal(step: PlaybookStep) -> bool:
-    """Whether the current version was written by a person rather than the pack."""
-    author = db.session.scalar(
-        select(PlaybookStepVersion.author_id).where(
-            PlaybookStepVersion.step_id == step.id, PlaybookStepVersion.version == step.version
+def _latest_author(version_model, thing):
+    """Who wrote the current version (None: the content pack)."""
+    owner = (
+        PlaybookStepVersion.step_id
+        if version_model is PlaybookStepVersion
+        else PlaybookVersion.playbook_id
+    )
+    return db.session.scalar(
+        select(version_model.author_id).where(
+            owner == thing.id, version_model.version == thing.version
         )
     )
-    return author is not None
+
+
+def _new_intro_version(playbook: Playbook, fields: dict, *, author, note: str) -> None:
+    for key, value in fields.items():
+        setattr(playbook, key, value)
+    playbook.version = (playbook.version or 0) + 1
+    db.session.add(
+        PlaybookVersion(
+            playbook_id=playbook.id,
+            version=playbook.version,
+            change_note=note,
+            author=author,
+            **fields,
+        )
+    )
 
 
 def _apply_version(step: PlaybookStep, fields: dict, *, author, note: str) -> PlaybookStepVersion:
@@ -216,20 +249,21 @@ class StaleEdit(Exception):
         self.current_version = current_version
 
 
-def save_step(step: PlaybookStep, fields: dict, *, base_version: int, author, note: str) -> bool:
-    """Save an edit as a new version. Returns False when nothing changed.
+def _check_base_version(model, thing, base_version: int) -> None:
+    """Raise StaleEdit unless `base_version` is still current.
 
-    Raises StaleEdit when `base_version` is not the current version: a stale
-    tab must never overwrite newer work.
+    The version is re-read under a row lock (PostgreSQL) so two saves cannot
+    both pass the check: a stale tab must never overwrite newer work.
     """
-    # Re-read the version under a row lock (PostgreSQL) so two saves cannot
-    # both pass the check.
-    current = db.session.scalar(
-        select(PlaybookStep.version).where(PlaybookStep.id == step.id).with_for_update()
-    )
+    current = db.session.scalar(select(model.version).where(model.id == thing.id).with_for_update())
     if current != base_version:
         db.session.rollback()
         raise StaleEdit(current)
+
+
+def save_step(step: PlaybookStep, fields: dict, *, base_version: int, author, note: str) -> bool:
+    """Save an edit as a new version. Returns False when nothing changed."""
+    _check_base_version(PlaybookStep, step, base_version)
     # Tick boxes come back in the taxonomy's order: the same set in another
     # order is no change (a new version would ask everyone to re-read).
     for key in ("segments", "channels", "kpis"):
@@ -244,6 +278,36 @@ def save_step(step: PlaybookStep, fields: dict, *, base_version: int, author, no
         current_app._get_current_object(), kind=ITEM_KIND, ref_id=step.id, version=step.version
     )
     return True
+
+
+def save_intro(playbook: Playbook, fields: dict, *, base_version: int, author, note: str) -> bool:
+    """Save an edit of a playbook's title, summary and introduction as a new version."""
+    _check_base_version(Playbook, playbook, base_version)
+    if all(getattr(playbook, k) == v for k, v in fields.items()):
+        db.session.rollback()
+        return False
+    _new_intro_version(playbook, fields, author=author, note=note)
+    db.session.commit()
+    return True
+
+
+def intro_versions(playbook: Playbook) -> list[PlaybookVersion]:
+    return list(
+        db.session.scalars(
+            select(PlaybookVersion)
+            .where(PlaybookVersion.playbook_id == playbook.id)
+            .options(selectinload(PlaybookVersion.author))
+            .order_by(PlaybookVersion.version.desc())
+        )
+    )
+
+
+def find_intro_version(playbook: Playbook, number: int) -> PlaybookVersion | None:
+    return db.session.scalar(
+        select(PlaybookVersion).where(
+            PlaybookVersion.playbook_id == playbook.id, PlaybookVersion.version == number
+        )
+    )
 
 
 # --- diffs --------------------------------------------------------------------
@@ -261,9 +325,7 @@ def _lines(value) -> list[str]:
     return str(value or "").split("\n")
 
 
-def diff_versions(
-    old: PlaybookStepVersion, new: PlaybookStepVersion, labels: dict[str, str]
-) -> list[FieldDiff]:
+def diff_versions(old, new, labels: dict[str, str], fields=VERSIONED_FIELDS) -> list[FieldDiff]:
     """What changed between two versions, field by field.
 
     Long texts show only the changed lines with two lines of context around
@@ -271,7 +333,7 @@ def diff_versions(
     whole document again.
     """
     result = []
-    for key in VERSIONED_FIELDS:
+    for key in fields:
         a, b = _lines(getattr(old, key)), _lines(getattr(new, key))
         if a == b:
             continue

@@ -227,3 +227,29 @@ def test_saving_without_changes_makes_no_new_version(content, login_as, db):
     assert response.status_code == 303
     db.session.refresh(step)
     assert step.version == 1
+
+
+def test_admin_edits_a_playbook_introduction_with_history(content, login_as, db):
+    admin = login_as("admin")
+    book = svc.find_playbook("sau-ban-hang")
+    url = f"/playbooks/{book.slug}/edit"
+    form = {"title": book.title, "summary": book.summary, "intro_md": book.intro_md,
+            "change_note": "Thêm câu mở đầu", "base_version": str(book.version)}
+    assert admin.post(url, {**form, "title": ""}).status_code == 422
+    assert admin.post(url, {**form, "intro_md": "Mở đầu mới.\n\n" + book.intro_md}).status_code == 303
+    # A tab opened before that save cannot overwrite it.
+    stale = admin.post(url, {**form, "intro_md": "Bản cũ"})
+    assert stale.status_code == 409 and "Bản cũ" in stale.get_data(as_text=True)
+    db.session.refresh(book)
+    assert book.version == 2 and book.intro_md.startswith("Mở đầu mới.")
+    page = admin.get(f"/playbooks/{book.slug}").get_data(as_text=True)
+    assert "Mở đầu mới." in page
+    history = admin.get(f"/playbooks/{book.slug}/history").get_data(as_text=True)
+    assert "Thêm câu mở đầu" in history and admin.user.name in history
+    diff = admin.get(f"/playbooks/{book.slug}/diff?a=1&b=2").get_data(as_text=True)
+    assert "<ins>Mở đầu mới.</ins>" in diff
+    # Reloading the content pack keeps the admin's introduction.
+    svc.load_content_pack()
+    db.session.refresh(book)
+    assert book.version == 2 and book.intro_md.startswith("Mở đầu mới.")
+    assert login_as("supervisor").post(url, form).status_code == 403

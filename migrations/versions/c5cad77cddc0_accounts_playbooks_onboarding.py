@@ -1,8 +1,8 @@
 """accounts, playbooks, onboarding
 
-Revision ID: c097642bfd3c
+Revision ID: c5cad77cddc0
 Revises: 
-Create Date: 2026-11-23 16:18:14.734148
+Create Date: 2026-11-23 17:08:17.737544
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c097642bfd3c'
+revision = 'c5cad77cddc0'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -32,9 +32,10 @@ def upgrade():
     op.create_table('playbooks',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=80), nullable=False),
-    sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('summary', sa.String(length=500), nullable=False),
     sa.Column('intro_md', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_playbooks')),
@@ -68,6 +69,9 @@ def upgrade():
     sa.Column('playbook_id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=80), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('goal', sa.Text(), nullable=False),
     sa.Column('body_md', sa.Text(), nullable=False),
@@ -76,9 +80,6 @@ def upgrade():
     sa.Column('segments', sa.JSON(), nullable=False),
     sa.Column('channels', sa.JSON(), nullable=False),
     sa.Column('kpis', sa.JSON(), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('search_text', sa.Text(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['playbook_id'], ['playbooks.id'], name=op.f('fk_playbook_steps_playbook_id_playbooks')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_playbook_steps')),
     sa.UniqueConstraint('slug', name=op.f('uq_playbook_steps_slug'))
@@ -148,6 +149,9 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('step_id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('change_note', sa.String(length=300), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('goal', sa.Text(), nullable=False),
     sa.Column('body_md', sa.Text(), nullable=False),
@@ -156,9 +160,6 @@ def upgrade():
     sa.Column('segments', sa.JSON(), nullable=False),
     sa.Column('channels', sa.JSON(), nullable=False),
     sa.Column('kpis', sa.JSON(), nullable=False),
-    sa.Column('change_note', sa.String(length=300), nullable=False),
-    sa.Column('author_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_playbook_step_versions_author_id_users')),
     sa.ForeignKeyConstraint(['step_id'], ['playbook_steps.id'], name=op.f('fk_playbook_step_versions_step_id_playbook_steps')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_playbook_step_versions')),
@@ -166,6 +167,24 @@ def upgrade():
     )
     with op.batch_alter_table('playbook_step_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_playbook_step_versions_step_id'), ['step_id'], unique=False)
+
+    op.create_table('playbook_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('playbook_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('change_note', sa.String(length=300), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('summary', sa.String(length=500), nullable=False),
+    sa.Column('intro_md', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_playbook_versions_author_id_users')),
+    sa.ForeignKeyConstraint(['playbook_id'], ['playbooks.id'], name=op.f('fk_playbook_versions_playbook_id_playbooks')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_playbook_versions')),
+    sa.UniqueConstraint('playbook_id', 'version', name='uq_playbook_version')
+    )
+    with op.batch_alter_table('playbook_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_playbook_versions_playbook_id'), ['playbook_id'], unique=False)
 
     op.create_table('team_leads',
     sa.Column('team_id', sa.Integer(), nullable=False),
@@ -180,6 +199,10 @@ def upgrade():
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_table('team_leads')
+    with op.batch_alter_table('playbook_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_playbook_versions_playbook_id'))
+
+    op.drop_table('playbook_versions')
     with op.batch_alter_table('playbook_step_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_playbook_step_versions_step_id'))
 
