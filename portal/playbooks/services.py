@@ -93,6 +93,7 @@ def load_content_pack(
     in the portal keeps the admin's text unless `force` is set.
     """
     content_dir = Path(content_dir or current_app.config["CONTENT_DIR"])
+    _check_slugs(content_dir)
     counts = {"playbooks": 0, "created": 0, "updated": 0, "kept": 0}
     updated: list[PlaybookStep] = []
     for folder in sorted(p for p in (content_dir / "playbooks").iterdir() if p.is_dir()):
@@ -139,6 +140,20 @@ def load_content_pack(
             current_app._get_current_object(), kind=ITEM_KIND, ref_id=step.id, version=step.version
         )
     return counts
+
+
+# Words the playbook pages use in their own addresses (/playbooks/search,
+# /playbooks/<playbook>/edit ...): a playbook or step named so would be hidden.
+RESERVED_SLUGS = frozenset({"search", "preview", "edit", "history", "diff", "v"})
+
+
+def _check_slugs(content_dir: Path) -> None:
+    seen: set[str] = set()
+    for path in sorted((content_dir / "playbooks").glob("*/*.md")):
+        slug = frontmatter.load(path).get("slug", "")
+        if not slug or slug in RESERVED_SLUGS or slug in seen:
+            raise ValueError(f"{path}: slug {slug!r} is missing, reserved or used twice")
+        seen.add(slug)
 
 
 def _latest_author(version_model, thing):

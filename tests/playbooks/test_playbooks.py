@@ -233,10 +233,17 @@ def test_admin_edits_a_playbook_introduction_with_history(content, login_as, db)
     admin = login_as("admin")
     book = svc.find_playbook("sau-ban-hang")
     url = f"/playbooks/{book.slug}/edit"
-    form = {"title": book.title, "summary": book.summary, "intro_md": book.intro_md,
-            "change_note": "Thêm câu mở đầu", "base_version": str(book.version)}
+    form = {
+        "title": book.title,
+        "summary": book.summary,
+        "intro_md": book.intro_md,
+        "change_note": "Thêm câu mở đầu",
+        "base_version": str(book.version),
+    }
     assert admin.post(url, {**form, "title": ""}).status_code == 422
-    assert admin.post(url, {**form, "intro_md": "Mở đầu mới.\n\n" + book.intro_md}).status_code == 303
+    assert (
+        admin.post(url, {**form, "intro_md": "Mở đầu mới.\n\n" + book.intro_md}).status_code == 303
+    )
     # A tab opened before that save cannot overwrite it.
     stale = admin.post(url, {**form, "intro_md": "Bản cũ"})
     assert stale.status_code == 409 and "Bản cũ" in stale.get_data(as_text=True)
@@ -253,3 +260,19 @@ def test_admin_edits_a_playbook_introduction_with_history(content, login_as, db)
     db.session.refresh(book)
     assert book.version == 2 and book.intro_md.startswith("Mở đầu mới.")
     assert login_as("supervisor").post(url, form).status_code == 403
+
+
+def test_a_pack_with_a_reserved_or_duplicate_slug_is_refused(app, db, tmp_path):
+    import shutil
+
+    import pytest
+
+    pack = tmp_path / "content"
+    shutil.copytree(app.config["CONTENT_DIR"], pack)
+    path = next((pack / "playbooks").glob("01-*/02-*.md"))
+    text = path.read_text(encoding="utf-8")
+    slug = text.split("slug:", 1)[1].split("\n", 1)[0].strip()
+    path.write_text(text.replace(f"slug: {slug}", "slug: history", 1), encoding="utf-8")
+    with pytest.raises(ValueError, match="history"):
+        svc.load_content_pack(pack)
+    assert db.session.query(Playbook).count() == 0
