@@ -275,4 +275,4 @@ def test_a_pack_with_a_reserved_or_duplicate_slug_is_refused(app, db, tmp_path):
     path.write_text(text.replace(f"slug: {slug}", "slug: history", 1), encoding="utf-8")
     with pytest.raises(ValueError, match="history"):
         svc.load_content_pack(pack)
-    assert db.session.query(Playbook).count() == 0
+    assert db.session.query(svc.Playbook).count() == 0
