@@ -70,9 +70,10 @@ def _unauthorized():
     from htmx_flask import make_response as htmx_response
 
     from portal.accounts.routes import safe_next
+    from portal.core.htmx import is_htmx
 
     flash(login_manager.login_message, login_manager.login_message_category)
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():  # a targeted request: the page the person is on comes back
         current = urlsplit(request.headers.get("HX-Current-URL", ""))
         back = safe_next(current.path + (f"?{current.query}" if current.query else "")) or "/"
         return htmx_response("", 401, redirect=url_for("accounts.login", next=back))

@@ -54,38 +54,43 @@ def _spend_a_password_check(password: str) -> None:
 
 
 def authenticate(email: str, password: str) -> LoginResult:
-    """Check credentials, counting failures per account.
+    """Check credentials, counting attempts per account.
 
     Throttling is kept on the account row rather than in Flask-Limiter's memory
     store so that it holds across gunicorn workers and restarts without Redis.
+    Each attempt first claims a slot in one UPDATE (counted in SQL, refused
+    while locked), and only then spends a password check: a burst of parallel
+    guesses gets at most LOGIN_MAX_FAILURES checks.
     """
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.active:
         _spend_a_password_check(password)
         return LoginResult(None)
-    now = utcnow()
-    if user.locked_until and user.locked_until > now:
+    user_id, now = user.id, utcnow()
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    attempt = db.session.execute(
+        update(User)
+        .where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+    ).scalar()
+    db.session.commit()
+    if attempt is None or attempt > limit:
         return LoginResult(None, locked=True)
     if user.password_hash and check_password_hash(user.password_hash, password):
-        user.failed_logins = 0
-        user.locked_until = None
+        db.session.execute(
+            update(User).where(User.id == user_id).values(failed_logins=0, locked_until=None)
+        )
         db.session.commit()
         return LoginResult(user)
-    # Count in SQL, not in Python: parallel guesses each add one (the UPDATE
-    # takes a row lock), so a burst cannot slip past the limit.
-    db.session.execute(
-        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-    )
-    failures = db.session.scalar(select(User.failed_logins).where(User.id == user.id))
-    locked = failures >= current_app.config["LOGIN_MAX_FAILURES"]
-    if locked:
+    if attempt >= limit:
         lock_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
         db.session.execute(
-            update(User).where(User.id == user.id).values(failed_logins=0, locked_until=lock_until)
+            update(User).where(User.id == user_id).values(failed_logins=0, locked_until=lock_until)
         )
-    db.session.commit()
-    db.session.expire(user)
-    return LoginResult(None, locked=locked)
+        db.session.commit()
+        return LoginResult(None, locked=True)
+    return LoginResult(None)
 
 
 # --- scope -----------------------------------------------------------------

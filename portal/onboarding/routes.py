@@ -292,10 +292,18 @@ def module_items(module_id: int):
     )
 
 
+def _live_item_or_404(item_id: int) -> ModuleItem:
+    """An item still in its module (a stale tab may point at a removed one)."""
+    item = db.get_or_404(ModuleItem, item_id)
+    if item.removed_at is not None:
+        abort(404)
+    return item
+
+
 @bp.post("/items/<int:item_id>/remove")
 @roles_required(Role.ADMIN)
 def remove_item(item_id: int):
-    item = db.get_or_404(ModuleItem, item_id)
+    item = _live_item_or_404(item_id)
     module_id = item.module_id
     svc.remove_item(item)
     return redirect_to(url_for("onboarding.module_items", module_id=module_id))
@@ -304,7 +312,7 @@ def remove_item(item_id: int):
 @bp.post("/items/<int:item_id>/move")
 @roles_required(Role.ADMIN)
 def move_item(item_id: int):
-    item = db.get_or_404(ModuleItem, item_id)
+    item = _live_item_or_404(item_id)
     svc.move_item(item, -1 if request.form.get("dir") == "up" else 1)
     return redirect_to(url_for("onboarding.module_items", module_id=item.module_id))
 

@@ -148,8 +148,8 @@ def assign(
     """Assign modules to people; due dates count from each person's hire date.
 
     Someone hired long ago (an agent given a new module) would be overdue the
-    moment it is assigned, so when hire date + days has already passed the
-    days count from today instead. Existing assignments are kept as they are.
+    moment it is assigned, so when the earliest of these due dates has already
+    passed, every module's days count from today instead (keeping their order). Existing assignments are kept as they are.
     Returns how many were created.
     """
     if not users or not chosen:
@@ -177,13 +177,20 @@ def _assign_missing(users, chosen, by, due_in_days) -> int:
     )
     today = local_today()
     created = 0
+
+    def days_for(module) -> timedelta:
+        return timedelta(days=module.due_days if due_in_days is None else due_in_days)
+
+    first = min(days_for(m) for m in chosen)
     for user in users:
+        # One start per person for the whole batch, so the path keeps its order.
         start = user.hire_date or today
+        if start + first < today:
+            start = today
         for module in chosen:
             if (user.id, module.id) in existing:
                 continue
-            days = timedelta(days=module.due_days if due_in_days is None else due_in_days)
-            due = start + days if start + days >= today else today + days
+            due = start + days_for(module)
             db.session.add(
                 OnboardingAssignment(
                     user_id=user.id,
@@ -230,7 +237,10 @@ def module_status(
     `completed` counts items ever completed, `stale` those of them whose
     content changed since, `fresh` the rest; `touched` counts items opened.
     An empty module is done. A module finished once and changed later asks
-    to be read again rather than turning overdue.
+    to be read again rather than turning overdue. Locking is not looked at:
+    managers see a locked module past its date as overdue (the person is
+    behind), while the person's own page shows it as locked (they cannot act
+    on it yet).
     """
     if fresh >= total:
         return DONE

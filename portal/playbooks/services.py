@@ -10,6 +10,7 @@ import yaml
 from flask import current_app, url_for
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.core import search
@@ -120,10 +121,15 @@ def load_content_pack(
             post = frontmatter.load(path)
             fields = _step_fields(post.metadata, post.content)
             step = db.session.scalar(select(PlaybookStep).where(PlaybookStep.slug == post["slug"]))
-            if step is None:
+            is_new = step is None
+            if is_new:
                 step = PlaybookStep(slug=post["slug"], playbook=playbook, version=0)
                 db.session.add(step)
                 counts["created"] += 1
+            # Order follows the pack even where an admin's text is kept.
+            step.position = int(post.get("position", 0))
+            if is_new:
+                pass  # gets its first version below
             elif all(getattr(step, k) == v for k, v in fields.items()):
                 continue
             elif not force and _latest_author(PlaybookStepVersion, step) is not None:
@@ -132,7 +138,6 @@ def load_content_pack(
             else:
                 counts["updated"] += 1
                 updated.append(step)
-            step.position = int(post.get("position", 0))
             _apply_version(step, fields, author=author, note="content pack")
     db.session.commit()
     for step in updated:
@@ -276,6 +281,20 @@ def _check_base_version(model, thing, base_version: int) -> None:
         raise StaleEdit(current)
 
 
+def _commit_version(model, thing_id: int) -> None:
+    """Commit a new version; losing a race on the version number is a stale edit.
+
+    SQLite ignores SELECT ... FOR UPDATE, so two saves can both pass the
+    check; the unique (owner, version) constraint then refuses the second.
+    """
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        current = db.session.scalar(select(model.version).where(model.id == thing_id))
+        raise StaleEdit(current) from None
+
+
 def save_step(step: PlaybookStep, fields: dict, *, base_version: int, author, note: str) -> bool:
     """Save an edit as a new version. Returns False when nothing changed."""
     _check_base_version(PlaybookStep, step, base_version)
@@ -287,8 +306,9 @@ def save_step(step: PlaybookStep, fields: dict, *, base_version: int, author, no
     if all(getattr(step, k) == v for k, v in fields.items()):
         db.session.rollback()
         return False
+    step_id = step.id
     _apply_version(step, fields, author=author, note=note)
-    db.session.commit()
+    _commit_version(PlaybookStep, step_id)
     content_changed.send(
         current_app._get_current_object(), kind=ITEM_KIND, ref_id=step.id, version=step.version
     )
@@ -301,8 +321,9 @@ def save_intro(playbook: Playbook, fields: dict, *, base_version: int, author, n
     if all(getattr(playbook, k) == v for k, v in fields.items()):
         db.session.rollback()
         return False
+    playbook_id = playbook.id
     _new_intro_version(playbook, fields, author=author, note=note)
-    db.session.commit()
+    _commit_version(Playbook, playbook_id)
     return True
 
 

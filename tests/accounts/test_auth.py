@@ -122,3 +122,16 @@ def test_an_expired_session_sends_htmx_requests_to_the_login_page(app, make):
     assert response.headers["HX-Redirect"].startswith("/login?next=")
     assert "playbooks" in response.headers["HX-Redirect"]
     assert "<form" not in response.get_data(as_text=True)
+
+
+def test_attempts_beyond_the_limit_never_reach_the_password_check(app, client, make, db):
+    # As if LOGIN_MAX_FAILURES guesses were still in flight: the next attempt
+    # claims a slot beyond the limit and is refused, even with the right password.
+    user = make.user()
+    user.failed_logins = app.config["LOGIN_MAX_FAILURES"]
+    db.session.commit()
+    assert _login(client, user.email, PASSWORD).status_code == 429
+    # Once the lock is over (here: the counter reset), the right password works.
+    user.failed_logins = 0
+    db.session.commit()
+    assert _login(client, user.email, PASSWORD).status_code == 303

@@ -158,6 +158,7 @@ def test_import_cannot_change_an_admins_role(login_as, db):
     response = upload(admin, workbook(("Tôi", me.email, "agent", "A", "2026-01-01")))
     page = admin.get(response.headers["Location"])
     assert page.status_code == 422
+    assert admin.post(response.headers["Location"]).status_code == 422  # a hand-made confirm too
     db.session.refresh(me)
     assert me.role == Role.ADMIN
 

@@ -466,3 +466,24 @@ def test_csv_follows_the_filters_on_screen(hire, path, make, login_as):
     text = hr.get(link).get_data(as_text=True)
     assert hire.name in text and other.name not in text
     assert text.lstrip("\ufeff").startswith("Họ tên") and "Nhân viên mới" in text
+
+
+def test_a_long_hired_person_keeps_the_module_order(path, make, db):
+    person = make.user(
+        Role.AGENT, team=make.team(), hire_date=svc.local_today() - timedelta(days=7)
+    )
+    svc.assign([person], path, by=None)  # due 5 and 10 days after hire: the first has passed
+    dues = {
+        a.module_id: a.due_date
+        for a in db.session.query(OnboardingAssignment).filter_by(user_id=person.id)
+    }
+    assert dues[path[0].id] == svc.local_today() + timedelta(days=5)
+    assert dues[path[1].id] == svc.local_today() + timedelta(days=10)
+
+
+def test_a_removed_item_cannot_be_moved_or_removed_again(path, login_as):
+    admin = login_as("admin")
+    item = path[0].items[0]
+    assert admin.post(f"/onboarding/items/{item.id}/remove").status_code == 303
+    assert admin.post(f"/onboarding/items/{item.id}/move", {"dir": "down"}).status_code == 404
+    assert admin.post(f"/onboarding/items/{item.id}/remove").status_code == 404

@@ -276,3 +276,16 @@ def test_a_pack_with_a_reserved_or_duplicate_slug_is_refused(app, db, tmp_path):
     with pytest.raises(ValueError, match="history"):
         svc.load_content_pack(pack)
     assert db.session.query(svc.Playbook).count() == 0
+
+
+def test_losing_a_save_race_is_a_conflict_not_a_crash(content, login_as, db):
+    # Two saves that both passed the version check: the second one's version
+    # number is taken by the time it commits (what SQLite allows).
+    admin = login_as("admin")
+    step = svc.playbooks()[0].steps[3]
+    db.session.add(svc.PlaybookStepVersion(step_id=step.id, version=step.version + 1, title="x"))
+    db.session.commit()
+    response = _edit(admin, step, body_md="Bản chạy đua")
+    assert response.status_code == 409
+    db.session.refresh(step)
+    assert step.body_md != "Bản chạy đua"
