@@ -47,3 +47,47 @@ def test_setup_demo_loads_content_and_team_once(app, runner, tmp_path, monkeypat
         db.session.query(PlaybookStep).join(Playbook).filter(Playbook.kind == "process").count()
         == 9
     )
+
+
+def test_the_portal_serves_under_gunicorn_as_the_readme_says(app):
+    """`gunicorn 'portal:create_app()'` with two workers answers pages."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    env = {
+        **os.environ,
+        "PORTAL_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "PORTAL_SECRET_KEY": "gunicorn-test",
+    }
+    server = subprocess.Popen(
+        [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "portal:create_app()"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
+                    assert reply.status == 200
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as reply:
+            page = reply.read().decode()
+        assert "Đăng nhập" in page and "/static/vendor/htmx-2.0.11.min.js" in page
+    finally:
+        server.terminate()
+        server.wait(10)
