@@ -16,10 +16,19 @@ bp = Blueprint("pages", __name__)
 def home():
     if current_user.role == Role.NEW_HIRE:
         return redirect(url_for("onboarding.mine"))
-    from portal.onboarding.services import path_for
+    from portal.accounts.models import User
+    from portal.accounts.services import visible_users
+    from portal.onboarding.services import completion_matrix, path_for
 
-    path = path_for(current_user)
-    return render_template("home.html", path=path, overseer=current_user.role in OVERSEERS)
+    overseer = current_user.role in OVERSEERS
+    summary = (
+        completion_matrix(visible_users(current_user).where(User.active), per_page=1)
+        if overseer
+        else None
+    )
+    return render_template(
+        "home.html", path=path_for(current_user), overseer=overseer, summary=summary
+    )
 
 
 @bp.post("/language")

@@ -487,3 +487,21 @@ def test_a_removed_item_cannot_be_moved_or_removed_again(path, login_as):
     assert admin.post(f"/onboarding/items/{item.id}/remove").status_code == 303
     assert admin.post(f"/onboarding/items/{item.id}/move", {"dir": "down"}).status_code == 404
     assert admin.post(f"/onboarding/items/{item.id}/remove").status_code == 404
+
+
+def test_the_supervisor_start_page_counts_their_teams_overdue_modules(
+    hire, path, make, login_as, db
+):
+    assignment = db.session.query(OnboardingAssignment).filter_by(module_id=path[0].id).one()
+    assignment.due_date = date.today() - timedelta(days=1)
+    db.session.commit()
+    outsider = make.user(Role.NEW_HIRE, team=make.team("Khác"))
+    svc.assign([outsider], path, by=None)
+    db.session.query(OnboardingAssignment).filter_by(user_id=outsider.id).update(
+        {"due_date": date.today() - timedelta(days=30)}
+    )
+    db.session.commit()
+    supervisor = login_as(make.user(Role.SUPERVISOR, leads=[hire.team]))
+    page = supervisor.get("/").get_data(as_text=True)
+    assert "1 người" in page and "1 học phần quá hạn" in page
+    assert "3 học phần quá hạn" in login_as("hr").get("/").get_data(as_text=True)
