@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, g, session
+from flask import Flask, g, has_request_context, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -42,6 +42,8 @@ def _select_locale() -> str:
     # The session holds the choice (copied from the user's profile at login);
     # touching current_user here would load the user while Flask-Login may
     # itself be translating a message.
+    if not has_request_context():  # CLI commands speak the default language
+        return "vi"
     return session.get("locale") if session.get("locale") in ("vi", "en") else "vi"
 
 
@@ -98,11 +100,14 @@ def _register_features(app: Flask) -> None:
     )
     from portal.playbooks import bp as playbooks_bp
     from portal.playbooks import services as playbook_services
+    from scripts_library import bp as scripts_bp
+    from scripts_library import services as script_services
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(playbooks_bp, url_prefix="/playbooks")
     app.register_blueprint(onboarding_bp, url_prefix="/onboarding")
+    app.register_blueprint(scripts_bp, url_prefix="/scripts")
 
     register_item_kind(
         app,
@@ -112,6 +117,16 @@ def _register_features(app: Flask) -> None:
             describe=playbook_services.onboarding_items,
             diff_url=playbook_services.diff_url,
             choices=playbook_services.step_choices,
+        ),
+    )
+    register_item_kind(
+        app,
+        ItemKind(
+            code=script_services.ITEM_KIND,
+            label="call script",
+            describe=script_services.onboarding_items,
+            diff_url=script_services.version_diff_url,
+            choices=script_services.script_choices,
         ),
     )
     content_changed.connect(flag_changed_content, sender=app)

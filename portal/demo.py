@@ -15,6 +15,7 @@ from portal.core.roles import Role
 from portal.onboarding import services as onboarding
 from portal.onboarding.models import ModuleItem, OnboardingModule
 from portal.playbooks import services as playbooks
+from scripts_library.services import load_scripts_pack
 
 DEMO_PEOPLE = [
     # email, name, role, team, days since hire
@@ -64,6 +65,7 @@ def setup_demo(instance_path: str) -> list[dict]:
     if db.session.scalar(select(User.id).limit(1)) is not None:
         return json.loads(path.read_text()) if path.exists() else []
     playbooks.load_content_pack()
+    load_scripts_pack()
     teams = {}
     logins, people = [], []
     for email, name, role, team_name, days in DEMO_PEOPLE:

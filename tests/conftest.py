@@ -208,3 +208,21 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", record)
 
     return counter
+
+
+@pytest.fixture
+def script_pack(tmp_path):
+    """write(*scripts) -> a folder of script YAML files, as the content pack has."""
+    import yaml
+
+    folder = tmp_path / "scripts"
+    folder.mkdir()
+
+    def write(*scripts):
+        for index, script in enumerate(scripts, start=1):
+            (folder / f"{index:02d}-{script['slug']}.yml").write_text(
+                yaml.safe_dump(script, allow_unicode=True), encoding="utf-8"
+            )
+        return folder
+
+    return write

@@ -13,10 +13,11 @@ def _strings_in_code() -> set[str]:
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
     found = set()
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        ROOT / "portal", method_map=method_map, keywords=keywords
-    ):
-        found.add(message[0] if isinstance(message, tuple) else message)
+    for package in ("portal", "scripts_library"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            ROOT / package, method_map=method_map, keywords=keywords
+        ):
+            found.add(message[0] if isinstance(message, tuple) else message)
     return found
 
 

@@ -63,11 +63,15 @@ EXPECTED = {
     "onboarding.remove_item": ("POST", allowed("admin", ok=303)),
     "onboarding.move_item": ("POST", allowed("admin", ok=303)),
     "onboarding.assign": ("GET", allowed("supervisor", "admin")),
+    "scripts_library.library": ("GET", allowed(*ALL)),
+    "scripts_library.script": ("GET", allowed(*ALL)),
+    "scripts_library.fill": ("GET", allowed(*ALL)),
+    "scripts_library.favourite": ("POST", allowed(*ALL)),
 }
 
 
 @pytest.fixture
-def world(app, db, make, content):
+def world(app, db, make, content, script_pack):
     """A team with its supervisor, agent and new hire, a module with an item, assignments."""
     team, other_team = make.team("Nhóm A"), make.team("Nhóm B")
     people = {
@@ -79,6 +83,10 @@ def world(app, db, make, content):
     }
     outsider = make.user(Role.AGENT, team=other_team)
     step = playbooks.find_step("truoc-ban-hang", playbooks.playbooks()[0].steps[0].slug)
+    from scripts_library.services import load_scripts_pack
+    from tests.scripts_library.conftest import COMPLAINT
+
+    load_scripts_pack(script_pack(COMPLAINT))
     module = OnboardingModule(title="Tuần 1", due_days=7, position=1)
     module.items.append(ModuleItem(kind=playbooks.ITEM_KIND, ref_id=step.id, position=1))
     module.items.append(
@@ -111,6 +119,9 @@ def _url(endpoint, world):
         "playbooks.edit_intro": f"/playbooks/{step.playbook.slug}/edit",
         "playbooks.search": "/playbooks/search?q=khach+hang",
         "onboarding.open_item": f"/onboarding/items/{module.items[0].id}/open",
+        "scripts_library.script": "/scripts/xin-loi-khieu-nai",
+        "scripts_library.fill": "/scripts/xin-loi-khieu-nai/fill?ph__ten_khach_hang=Lan",
+        "scripts_library.favourite": "/scripts/xin-loi-khieu-nai/favourite",
         "onboarding.complete_item": f"/onboarding/items/{module.items[0].id}/complete",
         "onboarding.person": f"/onboarding/people/{people['new_hire'].id}",
         "onboarding.change_due": f"/onboarding/people/{people['new_hire'].id}/modules/{module.id}/due",

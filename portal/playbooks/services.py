@@ -467,5 +467,22 @@ def diff_url(ref_id: int, from_version: int) -> str | None:
     )
 
 
+def process_steps() -> list[PlaybookStep]:
+    """The nine steps of the two care processes, in order (for other features)."""
+    return list(
+        db.session.scalars(
+            select(PlaybookStep)
+            .join(Playbook)
+            .where(Playbook.kind == "process")
+            .options(selectinload(PlaybookStep.playbook))
+            .order_by(Playbook.position, PlaybookStep.position)
+        )
+    )
+
+
+def process_step_ids() -> dict[str, int]:
+    return {step.slug: step.id for step in process_steps()}
+
+
 def step_choices() -> list[tuple[int, str]]:
     return [(s.id, f"{p.title} › {s.position}. {s.title}") for p in playbooks() for s in p.steps]

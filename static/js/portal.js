@@ -78,6 +78,33 @@
     });
   }
 
+  // Copy the filled-in text of a script (email and chat channels). The
+  // Clipboard API needs HTTPS or localhost; intranet HTTP falls back to a
+  // selection and execCommand.
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("[data-copy-from]");
+    if (!button) return;
+    var source = document.querySelector(button.dataset.copyFrom);
+    if (!source) return;
+    var text = source.value || source.textContent;
+    function done() {
+      var label = button.textContent;
+      button.textContent = button.dataset.copied;
+      setTimeout(function () { button.textContent = label; }, 2000);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done);
+    } else {
+      var area = document.createElement("textarea");
+      area.value = text;
+      document.body.appendChild(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+      done();
+    }
+  });
+
   function init(root) { initDrafts(root); initToggles(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (e) { if (e.detail.elt !== document.body) init(e.detail.elt); });

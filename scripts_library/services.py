@@ -1,0 +1,395 @@
+"""Script library logic: validation, the built-in pack, search, filling in, favourites."""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import selectinload
+
+from portal.core import search
+from portal.core.content import ItemInfo
+from portal.core.extensions import db
+from portal.core.models import utcnow
+from portal.core.text import clean
+from scripts_library.models import (
+    PUBLISHED,
+    CallScript,
+    ScriptFavourite,
+    ScriptUse,
+    ScriptVersion,
+)
+
+ITEM_KIND = "call_script"
+
+CHANNELS = {
+    "phone": _l("Phone"),
+    "email": _l("Email"),
+    "live_chat": _l("Live chat"),
+    "social": _l("Social messaging (Zalo, Messenger)"),
+    "in_person": _l("In person"),
+}
+SITUATIONS = {
+    "greeting": _l("Opening and greeting"),
+    "needs_discovery": _l("Needs discovery"),
+    "presenting_service": _l("Presenting the service"),
+    "objection_handling": _l("Objection handling"),
+    "closing": _l("Closing"),
+    "follow_up_week": _l("Follow-up a week after service"),
+    "birthday_holiday": _l("Birthday or holiday greeting"),
+    "complaint_apology": _l("Complaint: apology and remedy"),
+    "explaining_charge": _l("Explaining a charge"),
+    "recontact_lapsed": _l("Re-contacting a lapsed customer"),
+    "thank_you": _l("Thank-you"),
+}
+BLOCK_KINDS = {
+    "agent": _l("Agent says"),
+    "customer": _l("Customer may say"),
+    "note": _l("Tip"),
+    "dont_say": _l("Don't say"),
+}
+PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+MAX_BLOCK_TEXT = 4000
+
+
+# --- validation ---------------------------------------------------------------
+
+
+def check_content(content: dict, *, known_segments: set[str], step_ids: set[int]) -> list[str]:
+    """Every problem with a script's content, in words a writer understands."""
+    problems: list[str] = []
+    if not content.get("title"):
+        problems.append(str(_l("The title is empty.")))
+    if content.get("channel") not in CHANNELS:
+        problems.append(str(_l("Unknown channel “%(v)s”.", v=content.get("channel"))))
+    if content.get("situation") not in SITUATIONS:
+        problems.append(str(_l("Unknown situation “%(v)s”.", v=content.get("situation"))))
+    if content.get("step_id") not in step_ids:
+        problems.append(str(_l("The script must serve one of the nine process steps.")))
+    for code in content.get("segments", []):
+        if code not in known_segments:
+            problems.append(str(_l("Unknown customer segment “%(v)s”.", v=code)))
+    blocks = content.get("blocks") or []
+    if not any(b.get("text", "").strip() for b in blocks):
+        problems.append(str(_l("The script has no text.")))
+    keys = [b.get("key") for b in blocks]
+    for key in {k for k in keys if keys.count(k) > 1}:
+        problems.append(str(_l("Two blocks share the key “%(v)s”.", v=key)))
+    used: set[str] = set()
+    for block in blocks:
+        if block.get("kind") not in BLOCK_KINDS:
+            problems.append(str(_l("Block “%(k)s” has an unknown kind.", k=block.get("key"))))
+        if len(block.get("text", "")) > MAX_BLOCK_TEXT:
+            problems.append(str(_l("Block “%(k)s” is too long.", k=block.get("key"))))
+        used.update(PLACEHOLDER.findall(block.get("text", "")))
+        for choice in block.get("choices") or []:
+            if choice.get("goto") not in keys:
+                problems.append(
+                    str(
+                        _l(
+                            "Block “%(k)s” offers a choice leading to block “%(g)s”, which does not exist.",
+                            k=block.get("key"),
+                            g=choice.get("goto"),
+                        )
+                    )
+                )
+    declared = {p.get("name") for p in content.get("placeholders") or []}
+    for name in sorted(used - declared):
+        problems.append(str(_l("The placeholder {%(n)s} is used but not declared.", n=name)))
+    for name in sorted(declared - used):
+        problems.append(str(_l("The placeholder {%(n)s} is declared but never used.", n=name)))
+    return problems
+
+
+# --- the built-in pack ------------------------------------------------------------
+
+
+def _from_pack(data: dict, step_ids_by_slug: dict[str, int]) -> dict:
+    def text(value) -> str:
+        return clean(str(value or ""), multiline=True)
+
+    return {
+        "title": clean(str(data.get("title", ""))),
+        "purpose": text(data.get("purpose")),
+        "step_id": step_ids_by_slug.get(data.get("step")),
+        "channel": data.get("channel"),
+        "situation": data.get("situation"),
+        "segments": [str(s) for s in data.get("segments") or []],
+        "tags": [clean(str(t)) for t in data.get("tags") or []],
+        "placeholders": [
+            {
+                "name": str(p["name"]),
+                "label": clean(str(p.get("label", p["name"]))),
+                "default": clean(str(p.get("default") or "")),
+            }
+            for p in data.get("placeholders") or []
+        ],
+        "blocks": [
+            {
+                "key": str(b["key"]),
+                "kind": b.get("kind"),
+                "text": text(b.get("text")),
+                "choices": [
+                    {"label": clean(str(c["label"])), "goto": str(c["goto"])}
+                    for c in b.get("choices") or []
+                ],
+            }
+            for b in data.get("blocks") or []
+        ],
+    }
+
+
+def load_scripts_pack(folder: Path | None = None) -> dict[str, int]:
+    """Publish the built-in scripts; a script whose text changed gets a new version.
+
+    Refuses the whole pack (ValueError listing every problem) if any script is
+    invalid, so a broken file never half-loads.
+    """
+    from portal.playbooks.services import process_step_ids, taxonomy
+
+    folder = Path(folder or Path(current_app.config["CONTENT_DIR"]) / "scripts")
+    step_ids = process_step_ids()
+    known_segments = set(taxonomy().segments)
+    contents, problems = {}, []
+    for path in sorted(folder.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        content = _from_pack(data, step_ids)
+        for problem in check_content(
+            content, known_segments=known_segments, step_ids=set(step_ids.values())
+        ):
+            problems.append(f"{path.name}: {problem}")
+        if data.get("slug") in contents:
+            problems.append(f"{path.name}: slug {data.get('slug')} is used twice")
+        contents[data.get("slug")] = content
+    if problems:
+        raise ValueError("\n".join(problems))
+    counts = {"created": 0, "updated": 0}
+    existing = {s.slug: s for s in db.session.scalars(select(CallScript))}
+    for slug, content in contents.items():
+        script = existing.get(slug)
+        if script is None:
+            script = CallScript(slug=slug, **content)
+            db.session.add(script)
+            db.session.flush()
+            counts["created"] += 1
+        elif all(getattr(script, k) == v for k, v in content.items()):
+            continue
+        else:
+            counts["updated"] += 1
+        publish(script, content, author=None, note="content pack")
+    db.session.commit()
+    return counts
+
+
+def publish(script: CallScript, content: dict, *, author, note: str) -> ScriptVersion:
+    """Write an immutable version and make it what agents read."""
+    for key, value in content.items():
+        setattr(script, key, value)
+    script.published_version += 1
+    script.state = PUBLISHED
+    script.updated_at = utcnow()
+    block_text = [b["text"] for b in content["blocks"]] + [
+        c["label"] for b in content["blocks"] for c in b["choices"]
+    ]
+    script.search_text = search.document(
+        content["title"], content["purpose"], content["tags"], block_text
+    )
+    script.title_key = search.document(content["title"]).split("\n", 1)[0]
+    script.segment_key = " " + " ".join(content["segments"]) + " "
+    version = ScriptVersion(
+        script_id=script.id,
+        version=script.published_version,
+        change_note=note,
+        author=author,
+        **content,
+    )
+    db.session.add(version)
+    return version
+
+
+# --- reading ----------------------------------------------------------------------
+
+
+def find_published(slug: str) -> CallScript | None:
+    return db.session.scalar(
+        select(CallScript)
+        .where(CallScript.slug == slug, CallScript.state == PUBLISHED)
+        .options(selectinload(CallScript.step))
+    )
+
+
+@dataclass
+class Filters:
+    step_id: int | None = None
+    channel: str | None = None
+    situation: str | None = None
+    segment: str | None = None
+
+
+@dataclass
+class Results:
+    scripts: list[CallScript]
+    total: int
+
+
+def search_scripts(query: str, filters: Filters, limit: int = 50) -> Results:
+    """Published scripts matching the words and filters; title matches first.
+
+    Ranking is done in SQL so that the work stays the same for 10,000
+    scripts: whole phrase in the title, all words in the title, the rest.
+    """
+    words = search.query_words(query)
+    conditions = [CallScript.state == PUBLISHED]
+    if words:
+        conditions.append(search.conditions(CallScript.search_text, words))
+    if filters.step_id:
+        conditions.append(CallScript.step_id == filters.step_id)
+    if filters.channel:
+        conditions.append(CallScript.channel == filters.channel)
+    if filters.situation:
+        conditions.append(CallScript.situation == filters.situation)
+    if filters.segment:
+        conditions.append(CallScript.segment_key.contains(f" {filters.segment} ", autoescape=True))
+    order = [CallScript.title]
+    if words:
+        phrase = " ".join(words)
+        in_title = [CallScript.title_key.contains(f" {w}", autoescape=True) for w in words]
+        order = [
+            case(
+                (CallScript.title_key.contains(f" {phrase}", autoescape=True), 0),
+                (and_(*in_title), 1),
+                else_=2,
+            ),
+            CallScript.title,
+        ]
+    total = db.session.scalar(select(func.count()).select_from(CallScript).where(*conditions))
+    scripts = list(
+        db.session.scalars(
+            select(CallScript)
+            .where(*conditions)
+            .options(selectinload(CallScript.step))
+            .order_by(*order)
+            .limit(limit)
+        )
+    )
+    return Results(scripts, total or 0)
+
+
+# --- filling in -------------------------------------------------------------------
+
+
+def fill(text: str, placeholders: list[dict], values: dict[str, str]) -> Markup:
+    """The text with placeholders replaced, safe for HTML.
+
+    A value the agent typed wins, then the declared default; a placeholder
+    with neither stays visible as "[label]" so nothing is silently left out.
+    """
+    declared = {p["name"]: p for p in placeholders}
+    out, position = Markup(""), 0
+    for match in PLACEHOLDER.finditer(text):
+        out += escape(text[position : match.start()])
+        name = match.group(1)
+        value = clean(values.get(name, ""))[:200] or declared.get(name, {}).get("default", "")
+        if value:
+            out += Markup('<span class="filled">') + escape(value) + Markup("</span>")
+        else:
+            label = declared.get(name, {}).get("label", name)
+            out += Markup('<span class="missing">[') + escape(label) + Markup("]</span>")
+        position = match.end()
+    return out + escape(text[position:])
+
+
+def filled_plain_text(script: CallScript, values: dict[str, str]) -> str:
+    """What the agent copies into an email or chat: the agent's lines, filled in."""
+    parts = [
+        str(fill(b["text"], script.placeholders, values).striptags())
+        for b in script.blocks
+        if b["kind"] == "agent"
+    ]
+    return "\n\n".join(parts)
+
+
+# --- favourites and recent use ------------------------------------------------------
+
+
+def is_favourite(user_id: int, script_id: int) -> bool:
+    return db.session.get(ScriptFavourite, (user_id, script_id)) is not None
+
+
+def toggle_favourite(user_id: int, script_id: int) -> bool:
+    """Add or remove a favourite; returns whether it is now a favourite."""
+    existing = db.session.get(ScriptFavourite, (user_id, script_id))
+    if existing:
+        db.session.delete(existing)
+    else:
+        db.session.add(ScriptFavourite(user_id=user_id, script_id=script_id))
+    db.session.commit()
+    return existing is None
+
+
+def record_use(user_id: int, script_id: int) -> None:
+    use = db.session.get(ScriptUse, (user_id, script_id))
+    if use is None:
+        db.session.add(ScriptUse(user_id=user_id, script_id=script_id, used_at=utcnow()))
+    else:
+        use.used_at = utcnow()
+    db.session.commit()
+
+
+def favourites(user_id: int) -> list[CallScript]:
+    return list(
+        db.session.scalars(
+            select(CallScript)
+            .join(ScriptFavourite, ScriptFavourite.script_id == CallScript.id)
+            .where(ScriptFavourite.user_id == user_id, CallScript.state == PUBLISHED)
+            .order_by(CallScript.title)
+        )
+    )
+
+
+def recently_used(user_id: int, limit: int = 8) -> list[CallScript]:
+    return list(
+        db.session.scalars(
+            select(CallScript)
+            .join(ScriptUse, ScriptUse.script_id == CallScript.id)
+            .where(ScriptUse.user_id == user_id, CallScript.state == PUBLISHED)
+            .order_by(ScriptUse.used_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- onboarding items ---------------------------------------------------------------
+
+
+def onboarding_items(ref_ids: list[int]) -> dict[int, ItemInfo]:
+    scripts = db.session.scalars(select(CallScript).where(CallScript.id.in_(ref_ids)))
+    return {
+        s.id: ItemInfo(
+            s.title,
+            f"{CHANNELS.get(s.channel, s.channel)} · {SITUATIONS.get(s.situation, s.situation)}",
+            url_for("scripts_library.script", slug=s.slug),
+            s.published_version,
+        )
+        for s in scripts
+        if s.state == PUBLISHED
+    }
+
+
+def script_choices() -> list[tuple[int, str]]:
+    return [
+        (s.id, f"{s.title} ({CHANNELS.get(s.channel, s.channel)})")
+        for s in db.session.scalars(
+            select(CallScript).where(CallScript.state == PUBLISHED).order_by(CallScript.title)
+        )
+    ]
+
+
+def version_diff_url(ref_id: int, from_version: int) -> str | None:
+    """Scripts have no page comparing versions yet, so onboarding offers no
+    "what changed" link for them (the item still asks to be read again)."""
+    return None

@@ -1,0 +1,170 @@
+"""The call-script library: pack validation, search, reading, filling in, favourites."""
+
+import copy
+
+import pytest
+
+from portal.core.roles import Role
+from scripts_library import services as svc
+from scripts_library.models import CallScript, ScriptVersion
+from tests.scripts_library.conftest import COMPLAINT, EMAIL
+
+
+def test_the_pack_publishes_version_one_and_is_idempotent(scripts, script_pack, db):
+    complaint = scripts["xin-loi-khieu-nai"]
+    assert complaint.state == "published" and complaint.published_version == 1
+    assert complaint.step.slug == "xu-ly-khieu-nai-nhanh"
+    assert svc.load_scripts_pack(script_pack(COMPLAINT, EMAIL)) == {"created": 0, "updated": 0}
+    assert db.session.query(ScriptVersion).count() == 2
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"blocks": []}, "chưa có nội dung"),
+        ({"channel": "fax"}, "fax"),
+        ({"step": "khong-co"}, "chín bước"),
+        ({"segments": ["aliens"]}, "aliens"),
+        ({"placeholders": []}, "{ten_khach_hang} được dùng nhưng chưa khai báo"),
+        (
+            {"placeholders": COMPLAINT["placeholders"] + [{"name": "so_tien", "label": "Số tiền"}]},
+            "{so_tien} được khai báo nhưng không dùng",
+        ),
+    ],
+)
+def test_invalid_scripts_refuse_the_whole_pack(content, script_pack, db, change, message):
+    broken = {**copy.deepcopy(COMPLAINT), **change}
+    with pytest.raises(ValueError, match=message.replace("{", r"\{").replace("}", r"\}")):
+        svc.load_scripts_pack(script_pack(EMAIL, broken))
+    assert db.session.query(CallScript).count() == 0
+
+
+def test_a_branch_to_a_missing_block_is_refused(content, script_pack, db):
+    broken = copy.deepcopy(COMPLAINT)
+    broken["blocks"][1]["choices"][0]["goto"] = "khong-ton-tai"
+    with pytest.raises(ValueError, match="khong-ton-tai"):
+        svc.load_scripts_pack(script_pack(broken))
+
+
+def test_search_without_diacritics_and_with_d(scripts):
+    for query in ("xu ly khieu nai", "XỬ LÝ khiếu nại", "khieu n", "den bu"):
+        titles = [s.title for s in svc.search_scripts(query, svc.Filters()).scripts]
+        assert titles and titles[0].startswith("Xử lý khiếu nại"), query
+    assert svc.search_scripts("doi tac", svc.Filters()).total == 0
+    # "đ" typed as "d": "đội ngũ" in the email.
+    assert [s.slug for s in svc.search_scripts("doi ngu", svc.Filters()).scripts] == [
+        "cam-on-sau-dich-vu"
+    ]
+
+
+def test_title_matches_rank_first(scripts):
+    # "cam on" is in the email's title and nowhere in the complaint's.
+    results = svc.search_scripts("cam on", svc.Filters()).scripts
+    assert results[0].slug == "cam-on-sau-dich-vu"
+
+
+def test_filters(scripts):
+    assert [s.slug for s in svc.search_scripts("", svc.Filters(channel="email")).scripts] == [
+        "cam-on-sau-dich-vu"
+    ]
+    assert [s.slug for s in svc.search_scripts("", svc.Filters(segment="negative")).scripts] == [
+        "xin-loi-khieu-nai"
+    ]
+    assert svc.search_scripts("", svc.Filters(situation="greeting")).total == 0
+    step = scripts["xin-loi-khieu-nai"].step_id
+    assert svc.search_scripts("", svc.Filters(step_id=step)).total == 1
+
+
+def test_filling_in_uses_values_then_defaults_and_shows_missing_ones(scripts):
+    script = scripts["xin-loi-khieu-nai"]
+    typed = str(
+        svc.fill(script.blocks[0]["text"], script.placeholders, {"ten_khach_hang": "chị Lan"})
+    )
+    assert "chị Lan" in typed
+    default = str(svc.fill(script.blocks[0]["text"], script.placeholders, {}))
+    assert "anh/chị" in default
+    missing = str(svc.fill(script.blocks[2]["text"], script.placeholders, {}))
+    assert '<span class="missing">[Ngày hẹn]</span>' in missing
+    hostile = str(
+        svc.fill(
+            script.blocks[0]["text"],
+            script.placeholders,
+            {"ten_khach_hang": "<script>x()</script>"},
+        )
+    )
+    assert "<script>" not in hostile and "&lt;script&gt;" in hostile
+
+
+def test_library_page_and_htmx_results(scripts, login_as):
+    agent = login_as("agent")
+    page = agent.get("/scripts/?q=xu+ly+khieu+nai").get_data(as_text=True)
+    assert "<html" in page and "Xử lý khiếu nại: xin lỗi và khắc phục" in page and "Bước 4" in page
+    fragment = agent.get(
+        "/scripts/?q=cam+on&channel=email", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert (
+        "<html" not in fragment and "Thư cảm ơn" in fragment and "Xử lý khiếu nại" not in fragment
+    )
+
+
+def test_reading_and_filling_a_script(scripts, login_as):
+    agent = login_as("new_hire")
+    page = agent.get("/scripts/xin-loi-khieu-nai").get_data(as_text=True)
+    assert "Phiên bản 1" in page and "anh/chị" in page and "Không phải lỗi của em." in page
+    filled = agent.get(
+        "/scripts/xin-loi-khieu-nai/fill?ph__ten_khach_hang=ch%E1%BB%8B+Lan",
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert "chị Lan" in filled and "<html" not in filled
+    full = agent.get("/scripts/xin-loi-khieu-nai/fill?ph__ten_khach_hang=Minh").get_data(
+        as_text=True
+    )
+    assert "<html" in full and "Minh" in full
+    email = agent.get(
+        "/scripts/cam-on-sau-dich-vu/fill?ph__ten_khach_hang=Minh", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert "Kính gửi Minh,\n\nCảm ơn anh/chị" in email  # the text to copy: agent lines only
+    assert "Gửi trong giờ hành chính" not in email.split('id="plain-text"')[1]
+    assert agent.get("/scripts/khong-co").status_code == 404
+
+
+def test_favourites_and_recently_used(scripts, login_as, make):
+    agent = login_as("agent")
+    agent.get("/scripts/cam-on-sau-dich-vu")
+    agent.get("/scripts/xin-loi-khieu-nai")
+    response = agent.post("/scripts/cam-on-sau-dich-vu/favourite", htmx=True)
+    assert response.status_code == 200 and "★" in response.get_data(as_text=True)
+    page = agent.get("/scripts/").get_data(as_text=True)
+    favourites, recent = page.split('class="library-side"')[1].split("<section>")[1:3]
+    assert "Thư cảm ơn" in favourites and "Xử lý khiếu nại" not in favourites
+    assert recent.index("Xử lý khiếu nại") < recent.index("Thư cảm ơn")  # most recent first
+    # Someone else's favourites are their own.
+    other = login_as(make.user(Role.AGENT))
+    assert "★" not in other.get("/scripts/cam-on-sau-dich-vu").get_data(as_text=True)
+    assert "☆" in agent.post("/scripts/cam-on-sau-dich-vu/favourite", htmx=True).get_data(
+        as_text=True
+    )
+
+
+def test_scripts_are_onboarding_items(scripts, login_as, db):
+    from portal.onboarding import services as onboarding
+
+    admin = login_as("admin")
+    module = onboarding.save_module(
+        None, title="Kịch bản", description="", due_days=7, requires_previous=False
+    )
+    script = scripts["xin-loi-khieu-nai"]
+    assert (
+        admin.post(
+            f"/onboarding/modules/{module.id}/items", {"content": f"call_script:{script.id}"}
+        ).status_code
+        == 303
+    )
+    hire = login_as("new_hire")
+    onboarding.assign([hire.user], [module], by=None)
+    item = module.items[0]
+    opened = hire.get(f"/onboarding/items/{item.id}/open")
+    assert opened.location.startswith("/scripts/xin-loi-khieu-nai?onboarding_item=")
+    page = hire.get(opened.location).get_data(as_text=True)
+    assert 'id="onboarding-bar"' in page
+    assert hire.post(f"/onboarding/items/{item.id}/complete", htmx=True).status_code == 200
