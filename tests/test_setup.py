@@ -13,8 +13,13 @@ from portal.playbooks.models import Playbook, PlaybookStep
 def test_migrations_build_the_schema_the_models_describe(app):
     # The session fixture built the schema with `flask db upgrade` from an
     # empty database; nothing in the models may be missing from it.
+    def include_object(obj, name, type_, reflected, compare_to):
+        # Hand-written PostgreSQL trigram indexes (see the call-scripts revision).
+        return not (type_ == "index" and name and name.endswith("_trgm"))
+
     with db.engine.connect() as conn:
-        differences = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": include_object})
+        differences = compare_metadata(context, db.metadata)
     assert differences == []
 
 
