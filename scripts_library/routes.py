@@ -92,6 +92,22 @@ def fill(slug: str):
     )
 
 
+@bp.get("/<slug>/run")
+@login_required
+def run(slug: str):
+    """Walk through the script one block at a time, following the branches."""
+    current = _published_or_404(slug)
+    keys = request.args.get("path", "")[:2000].split(",")
+    return render(
+        "scripts_library/run.html",
+        "scripts_library/_run.html",
+        script=current,
+        state=svc.walk(current, keys),
+        fill=svc.fill,
+        kinds=svc.BLOCK_KINDS,
+    )
+
+
 @bp.post("/<slug>/favourite")
 @login_required
 def favourite(slug: str):

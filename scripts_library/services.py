@@ -330,6 +330,45 @@ def filled_plain_text(script: CallScript, values: dict[str, str]) -> str:
     return "\n\n".join(parts)
 
 
+# --- running a script block by block -------------------------------------------------
+
+MAX_PATH = 100
+
+
+@dataclass
+class RunState:
+    trail: list[dict]  # blocks visited, in order (a loop visits a block again)
+    current: dict
+    next_key: str | None  # the following block when there is no choice to make
+
+    @property
+    def path(self) -> list[str]:
+        return [b["key"] for b in self.trail] + [self.current["key"]]
+
+    @property
+    def back_path(self) -> list[str]:
+        return [b["key"] for b in self.trail]
+
+
+def walk(script: CallScript, keys: list[str]) -> RunState:
+    """Where an agent is after taking `keys` through the script.
+
+    The path lives in the URL, not the database, so Back (ours or the
+    browser's) always works; an unknown key restarts from the first block.
+    """
+    blocks = {b["key"]: b for b in script.blocks}
+    order = [b["key"] for b in script.blocks]
+    keys = [k for k in keys[:MAX_PATH] if k]
+    if not keys or any(k not in blocks for k in keys):
+        keys = [order[0]]
+    current = blocks[keys[-1]]
+    index = order.index(current["key"])
+    following = order[index + 1] if index + 1 < len(order) else None
+    return RunState(
+        [blocks[k] for k in keys[:-1]], current, None if current["choices"] else following
+    )
+
+
 # --- favourites and recent use ------------------------------------------------------
 
 

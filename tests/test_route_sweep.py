@@ -66,6 +66,7 @@ EXPECTED = {
     "scripts_library.library": ("GET", allowed(*ALL)),
     "scripts_library.script": ("GET", allowed(*ALL)),
     "scripts_library.fill": ("GET", allowed(*ALL)),
+    "scripts_library.run": ("GET", allowed(*ALL)),
     "scripts_library.favourite": ("POST", allowed(*ALL)),
 }
 
@@ -122,6 +123,7 @@ def _url(endpoint, world):
         "scripts_library.script": "/scripts/xin-loi-khieu-nai",
         "scripts_library.fill": "/scripts/xin-loi-khieu-nai/fill?ph__ten_khach_hang=Lan",
         "scripts_library.favourite": "/scripts/xin-loi-khieu-nai/favourite",
+        "scripts_library.run": "/scripts/xin-loi-khieu-nai/run?path=mo-dau,khach",
         "onboarding.complete_item": f"/onboarding/items/{module.items[0].id}/complete",
         "onboarding.person": f"/onboarding/people/{people['new_hire'].id}",
         "onboarding.change_due": f"/onboarding/people/{people['new_hire'].id}/modules/{module.id}/due",

@@ -168,3 +168,27 @@ def test_scripts_are_onboarding_items(scripts, login_as, db):
     page = hire.get(opened.location).get_data(as_text=True)
     assert 'id="onboarding-bar"' in page
     assert hire.post(f"/onboarding/items/{item.id}/complete", htmx=True).status_code == 200
+
+
+def test_running_a_script_follows_branches_goes_back_and_loops(scripts, login_as):
+    script = scripts["xin-loi-khieu-nai"]
+    state = svc.walk(script, [])
+    assert state.current["key"] == "mo-dau" and state.next_key == "khach"
+    state = svc.walk(script, ["mo-dau", "khach"])
+    assert state.next_key is None and [c["goto"] for c in state.current["choices"]] == ["den-bu"]
+    state = svc.walk(script, ["mo-dau", "khach", "den-bu"])
+    assert state.back_path == ["mo-dau", "khach"] and state.next_key == "tranh"
+    # A loop visits a block again and keeps the whole path.
+    looped = svc.walk(script, ["mo-dau", "khach", "den-bu", "tranh", "khach"])
+    assert looped.current["key"] == "khach" and len(looped.trail) == 4
+    assert svc.walk(script, ["mo-dau", "<script>"]).path == ["mo-dau"]  # unknown keys restart
+    agent = login_as("agent")
+    fragment = agent.get(
+        "/scripts/xin-loi-khieu-nai/run?path=mo-dau,khach", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert "<html" not in fragment and "Khách đòi đền bù" in fragment
+    assert 'path=mo-dau,khach,den-bu"' in fragment and 'path=mo-dau"' in fragment
+    page = agent.get("/scripts/xin-loi-khieu-nai/run?path=mo-dau,khach,den-bu,tranh").get_data(
+        as_text=True
+    )
+    assert "<html" in page and "Không phải lỗi của em." in page
