@@ -192,3 +192,15 @@ def test_running_a_script_follows_branches_goes_back_and_loops(scripts, login_as
         as_text=True
     )
     assert "<html" in page and "Không phải lỗi của em." in page
+
+
+def test_the_built_in_library_covers_every_step_situation_and_four_channels(content, db):
+    from portal.playbooks.services import process_steps
+
+    assert svc.load_scripts_pack()["created"] >= 25
+    library = svc.search_scripts("", svc.Filters(), limit=500).scripts
+    assert {s.step_id for s in library} == {step.id for step in process_steps()}
+    assert {s.situation for s in library} == set(svc.SITUATIONS)
+    assert len({s.channel for s in library}) >= 4
+    assert sum(1 for s in library if any(b["choices"] for b in s.blocks)) >= 6
+    assert all(s.published_version == 1 for s in library)
