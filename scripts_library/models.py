@@ -96,3 +96,21 @@ class ScriptUse(db.Model):
         ForeignKey("call_scripts.id", ondelete="CASCADE"), primary_key=True
     )
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ScriptDraft(ScriptContent, db.Model):
+    """The working copy writers edit; agents keep reading the published version.
+
+    `lock_version` goes up with every save so that a stale tab is refused.
+    """
+
+    __tablename__ = "script_drafts"
+
+    script_id: Mapped[int] = mapped_column(
+        ForeignKey("call_scripts.id", ondelete="CASCADE"), primary_key=True
+    )
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    updated_by = relationship("User")

@@ -299,35 +299,51 @@ def _capped_count(conditions) -> int:
 # --- filling in -------------------------------------------------------------------
 
 
-def fill(text: str, placeholders: list[dict], values: dict[str, str]) -> Markup:
-    """The text with placeholders replaced, safe for HTML.
+def _pieces(text: str, placeholders: list[dict], values: dict[str, str]):
+    """Split text into (plain text, None) and (value or label, filled?) pieces.
 
     A value the agent typed wins, then the declared default; a placeholder
     with neither stays visible as "[label]" so nothing is silently left out.
     """
     declared = {p["name"]: p for p in placeholders}
-    out, position = Markup(""), 0
+    position = 0
     for match in PLACEHOLDER.finditer(text):
-        out += escape(text[position : match.start()])
+        yield text[position : match.start()], None
         name = match.group(1)
         value = clean(values.get(name, ""))[:200] or declared.get(name, {}).get("default", "")
-        if value:
-            out += Markup('<span class="filled">') + escape(value) + Markup("</span>")
-        else:
-            label = declared.get(name, {}).get("label", name)
-            out += Markup('<span class="missing">[') + escape(label) + Markup("]</span>")
+        yield (value, True) if value else (declared.get(name, {}).get("label", name), False)
         position = match.end()
-    return out + escape(text[position:])
+    yield text[position:], None
 
 
-def filled_plain_text(script: CallScript, values: dict[str, str]) -> str:
+def fill(text: str, placeholders: list[dict], values: dict[str, str]) -> Markup:
+    """The text with placeholders replaced, safe for HTML, filled parts marked."""
+    out = Markup("")
+    for piece, filled in _pieces(text, placeholders, values):
+        if filled is None:
+            out += escape(piece)
+        elif filled:
+            out += Markup('<span class="filled">') + escape(piece) + Markup("</span>")
+        else:
+            out += Markup('<span class="missing">[') + escape(piece) + Markup("]</span>")
+    return out
+
+
+def fill_plain(text: str, placeholders: list[dict], values: dict[str, str]) -> str:
+    """The same, as plain text (line breaks kept) for copying into email or chat."""
+    return "".join(
+        piece if filled is not False else f"[{piece}]"
+        for piece, filled in _pieces(text, placeholders, values)
+    )
+
+
+def filled_plain_text(script, values: dict[str, str]) -> str:
     """What the agent copies into an email or chat: the agent's lines, filled in."""
-    parts = [
-        str(fill(b["text"], script.placeholders, values).striptags())
+    return "\n\n".join(
+        fill_plain(b["text"], script.placeholders, values)
         for b in script.blocks
         if b["kind"] == "agent"
-    ]
-    return "\n\n".join(parts)
+    )
 
 
 # --- running a script block by block -------------------------------------------------

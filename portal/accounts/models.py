@@ -50,6 +50,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
+    # A supervisor granted this may publish call scripts (admins always may).
+    can_approve_scripts: Mapped[bool] = mapped_column(Boolean, default=False)
     # Bumped on password change: the id in the session cookie carries it, so
     # every older session stops matching and is logged out.
     session_version: Mapped[int] = mapped_column(Integer, default=1)

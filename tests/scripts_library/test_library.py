@@ -204,3 +204,11 @@ def test_the_built_in_library_covers_every_step_situation_and_four_channels(cont
     assert len({s.channel for s in library}) >= 4
     assert sum(1 for s in library if any(b["choices"] for b in s.blocks)) >= 6
     assert all(s.published_version == 1 for s in library)
+
+
+def test_copied_text_keeps_line_breaks_and_shows_missing_values(scripts):
+    script = scripts["xin-loi-khieu-nai"]
+    script.blocks[0]["text"] = "Dạ em chào {ten_khach_hang},\n- dòng một\n- dòng hai"
+    text = svc.filled_plain_text(script, {"ten_khach_hang": "chị <b>Lan</b>"})
+    assert text.startswith("Dạ em chào chị <b>Lan</b>,\n- dòng một\n- dòng hai\n\n")
+    assert "[Ngày hẹn]" in text
