@@ -1,12 +1,32 @@
 """Library, reading and filling in scripts; favourites."""
 
-from flask import abort, render_template, request
+from flask import abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from portal.core.htmx import render
+from portal.core.auth import roles_required
+from portal.core.diffs import field_diffs
+from portal.core.htmx import redirect_to, render
 from portal.core.params import int_arg
-from scripts_library import bp
+from portal.core.roles import Role
+from portal.core.text import clean
+from scripts_library import authoring, bp
 from scripts_library import services as svc
+from scripts_library.forms import ScriptForm
+from scripts_library.models import ARCHIVED
+
+STATE_LABELS = {
+    "draft": _l("Draft"),
+    "in_review": _l("In review"),
+    "published": _l("Published"),
+    "archived": _l("Archived"),
+}
+
+
+@bp.app_context_processor
+def _template_helpers():
+    return {"state_label": lambda state: str(STATE_LABELS.get(state, state))}
 
 
 def _filters() -> svc.Filters:
@@ -115,4 +135,201 @@ def favourite(slug: str):
     is_favourite = svc.toggle_favourite(current_user.id, current.id)
     return render_template(
         "scripts_library/_favourite.html", script=current, favourite=is_favourite
+    )
+
+
+# --- authoring: writers (supervisors, admins) and approvers -------------------------------
+
+WRITERS = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def _script_for_writers(slug: str):
+    script = authoring.find_for_writers(slug)
+    if script is None:
+        abort(404)
+    return script
+
+
+def _editor_form(content=None) -> ScriptForm:
+    from portal.playbooks.services import process_steps, taxonomy
+
+    form = ScriptForm()
+    form.step_id.choices = [
+        (s.id, f"{s.playbook.title} · {s.position}. {s.title}") for s in process_steps()
+    ]
+    tax = taxonomy()
+    form.segments.choices = [(code, tax.label("segments", code)) for code in tax.segments]
+    if content is not None:
+        form.fill_from(content)
+    return form
+
+
+def _editor(form, script=None, draft=None, status=200, problems=(), conflict=None):
+    return render(
+        "scripts_library/edit.html",
+        status=status,
+        form=form,
+        script=script,
+        draft=draft,
+        problems=problems,
+        conflict=conflict,
+        fill=svc.fill,
+        kinds=svc.BLOCK_KINDS,
+        can_approve=authoring.can_approve(current_user),
+    )
+
+
+@bp.get("/drafts")
+@roles_required(*WRITERS)
+def drafts():
+    return render("scripts_library/drafts.html", scripts=authoring.work_in_progress())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def new():
+    empty = {
+        "title": "",
+        "purpose": "",
+        "step_id": None,
+        "channel": "phone",
+        "situation": "greeting",
+        "segments": [],
+        "tags": [],
+        "placeholders": [],
+        "blocks": [],
+    }
+    form = _editor_form(empty if request.method == "GET" else None)
+    if not form.validate_on_submit():
+        return _editor(form, status=422 if request.method == "POST" else 200)
+    content, problems = form.content()
+    try:
+        if problems:
+            raise authoring.InvalidScript(problems)
+        script = authoring.create(current_user, content)
+    except authoring.InvalidScript as invalid:
+        return _editor(form, status=422, problems=invalid.problems)
+    flash(_("Draft saved. Nobody but writers sees it until it is published."), "success")
+    return redirect_to(url_for("scripts_library.edit", slug=script.slug))
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def edit(slug: str):
+    script = _script_for_writers(slug)
+    if script.state == ARCHIVED:
+        flash(_("This script is archived; bring it back before editing."), "warning")
+        return redirect_to(url_for("scripts_library.history", slug=slug))
+    draft = authoring.start_draft(current_user, script)
+    if request.method == "GET":
+        form = _editor_form(authoring.content_of(draft))
+        form.lock_version.data = draft.lock_version
+        return _editor(form, script, draft)
+    form = _editor_form()
+    if not form.validate_on_submit():
+        return _editor(form, script, draft, status=422)
+    content, problems = form.content()
+    try:
+        if problems:
+            raise authoring.InvalidScript(problems)
+        authoring.save_draft(
+            current_user, script, content, lock_version=form.lock_version.data or 0
+        )
+    except authoring.InvalidScript as invalid:
+        return _editor(form, script, draft, status=422, problems=invalid.problems)
+    except authoring.StaleDraft as stale:
+        return _editor(form, script, draft, status=409, conflict=stale.current)
+    flash(_("Draft saved."), "success")
+    return redirect_to(url_for("scripts_library.edit", slug=slug))
+
+
+def _act(slug: str, action, message: str):
+    script = _script_for_writers(slug)
+    try:
+        action(script)
+    except authoring.NotAllowed as refusal:
+        if str(refusal) in ("write", "approve"):
+            abort(403)
+        flash(_("This step is not possible in the script's current state."), "error")
+        return redirect_to(url_for("scripts_library.history", slug=slug))
+    except authoring.InvalidScript as invalid:
+        flash("; ".join(invalid.problems), "error")
+        return redirect_to(url_for("scripts_library.edit", slug=slug))
+    flash(message, "success")
+    return redirect_to(url_for("scripts_library.history", slug=slug))
+
+
+@bp.post("/<slug>/submit")
+@roles_required(*WRITERS)
+def submit(slug: str):
+    return _act(slug, lambda s: authoring.submit(current_user, s), _("Sent for review."))
+
+
+@bp.post("/<slug>/publish")
+@roles_required(*WRITERS)
+def publish(slug: str):
+    note = clean(request.form.get("change_note", ""))[:300]
+    if not note:
+        flash(_("Say in a few words what changed before publishing."), "error")
+        return redirect_to(url_for("scripts_library.edit", slug=slug))
+    return _act(slug, lambda s: authoring.publish(current_user, s, note), _("Published."))
+
+
+@bp.post("/<slug>/archive")
+@roles_required(*WRITERS)
+def archive(slug: str):
+    archived = request.form.get("archived") == "1"
+    message = _("Archived: agents no longer see it.") if archived else _("Back in the library.")
+    return _act(slug, lambda s: authoring.archive(current_user, s, archived), message)
+
+
+@bp.post("/<slug>/discard")
+@roles_required(*WRITERS)
+def discard(slug: str):
+    return _act(slug, lambda s: authoring.discard(current_user, s), _("Draft discarded."))
+
+
+@bp.post("/<slug>/restore/<int:number>")
+@roles_required(*WRITERS)
+def restore(slug: str, number: int):
+    script = _script_for_writers(slug)
+    try:
+        authoring.restore(current_user, script, number)
+    except authoring.NotAllowed:
+        flash(_("Finish or discard the current draft before restoring an old version."), "error")
+        return redirect_to(url_for("scripts_library.history", slug=slug))
+    flash(_("Version %(n)d is now a draft you can edit and publish.", n=number), "success")
+    return redirect_to(url_for("scripts_library.edit", slug=slug))
+
+
+@bp.get("/<slug>/history")
+@roles_required(*WRITERS)
+def history(slug: str):
+    script = _script_for_writers(slug)
+    return render(
+        "scripts_library/history.html",
+        script=script,
+        versions=authoring.versions(script),
+        draft=authoring.draft_of(script),
+        can_approve=authoring.can_approve(current_user),
+    )
+
+
+@bp.get("/<slug>/diff")
+@login_required
+def diff(slug: str):
+    script = _published_or_404(slug)
+    a = int_arg("a") or max(script.published_version - 1, 1)
+    b = int_arg("b") or script.published_version
+    old, new = authoring.find_version(script, a), authoring.find_version(script, b)
+    if old is None or new is None:
+        abort(404)
+    return render(
+        "playbooks/diff.html",
+        subject_title=script.title,
+        subject_url=url_for("scripts_library.script", slug=slug),
+        history_url=url_for("scripts_library.history", slug=slug),
+        old=old,
+        new=new,
+        changes=field_diffs(svc.comparable(old), svc.comparable(new), svc.comparable_labels()),
     )

@@ -17,6 +17,7 @@ from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.core.text import clean
 from scripts_library.models import (
+    ARCHIVED,
     PUBLISHED,
     CallScript,
     ScriptFavourite,
@@ -214,10 +215,16 @@ def publish(script: CallScript, content: dict, *, author, note: str) -> ScriptVe
 # --- reading ----------------------------------------------------------------------
 
 
+def readable() -> tuple:
+    """What agents and new hires see: scripts with a published version that
+    are not archived (a draft or review in progress does not hide them)."""
+    return (CallScript.published_version > 0, CallScript.state != ARCHIVED)
+
+
 def find_published(slug: str) -> CallScript | None:
     return db.session.scalar(
         select(CallScript)
-        .where(CallScript.slug == slug, CallScript.state == PUBLISHED)
+        .where(CallScript.slug == slug, *readable())
         .options(selectinload(CallScript.step))
     )
 
@@ -253,7 +260,7 @@ def search_scripts(query: str, filters: Filters, limit: int = 50) -> Results:
     COUNT_CAP.
     """
     words = search.query_words(query)
-    base = [CallScript.state == PUBLISHED]
+    base = list(readable())
     if filters.step_id:
         base.append(CallScript.step_id == filters.step_id)
     if filters.channel:
@@ -346,6 +353,48 @@ def filled_plain_text(script, values: dict[str, str]) -> str:
     )
 
 
+# --- comparing versions ----------------------------------------------------------------
+
+
+def comparable_labels() -> dict[str, str]:
+    return {
+        "title": str(_l("Title")),
+        "purpose": str(_l("Purpose")),
+        "where": str(_l("Step, channel and situation")),
+        "segments": str(_l("Customer segments")),
+        "placeholders": str(_l("Placeholders")),
+        "blocks": str(_l("Script")),
+    }
+
+
+def comparable(version) -> dict:
+    """A version as lines a person can compare (blocks as "[Kind] text")."""
+    from portal.playbooks.services import process_steps
+
+    step_titles = {step.id: step.title for step in process_steps()}
+    lines = []
+    for block in version.blocks:
+        lines.append(f"[{BLOCK_KINDS.get(block['kind'], block['kind'])}] {block['text']}")
+        lines.extend(f"    ↳ {c['label']} → {c['goto']}" for c in block["choices"])
+    return {
+        "title": version.title,
+        "purpose": version.purpose,
+        "where": " · ".join(
+            str(x)
+            for x in (
+                step_titles.get(version.step_id),
+                CHANNELS.get(version.channel),
+                SITUATIONS.get(version.situation),
+            )
+        ),
+        "segments": list(version.segments),
+        "placeholders": [
+            f"{{{p['name']}}} {p['label']} ({p['default']})" for p in version.placeholders
+        ],
+        "blocks": lines,
+    }
+
+
 # --- running a script block by block -------------------------------------------------
 
 MAX_PATH = 100
@@ -417,7 +466,7 @@ def favourites(user_id: int) -> list[CallScript]:
         db.session.scalars(
             select(CallScript)
             .join(ScriptFavourite, ScriptFavourite.script_id == CallScript.id)
-            .where(ScriptFavourite.user_id == user_id, CallScript.state == PUBLISHED)
+            .where(ScriptFavourite.user_id == user_id, *readable())
             .order_by(CallScript.title)
         )
     )
@@ -428,7 +477,7 @@ def recently_used(user_id: int, limit: int = 8) -> list[CallScript]:
         db.session.scalars(
             select(CallScript)
             .join(ScriptUse, ScriptUse.script_id == CallScript.id)
-            .where(ScriptUse.user_id == user_id, CallScript.state == PUBLISHED)
+            .where(ScriptUse.user_id == user_id, *readable())
             .order_by(ScriptUse.used_at.desc())
             .limit(limit)
         )
@@ -448,7 +497,7 @@ def onboarding_items(ref_ids: list[int]) -> dict[int, ItemInfo]:
             s.published_version,
         )
         for s in scripts
-        if s.state == PUBLISHED
+        if s.published_version and s.state != ARCHIVED
     }
 
 
@@ -456,7 +505,7 @@ def script_choices() -> list[tuple[int, str]]:
     return [
         (s.id, f"{s.title} ({CHANNELS.get(s.channel, s.channel)})")
         for s in db.session.scalars(
-            select(CallScript).where(CallScript.state == PUBLISHED).order_by(CallScript.title)
+            select(CallScript).where(*readable()).order_by(CallScript.title)
         )
     ]
 

@@ -67,6 +67,16 @@ EXPECTED = {
     "scripts_library.script": ("GET", allowed(*ALL)),
     "scripts_library.fill": ("GET", allowed(*ALL)),
     "scripts_library.run": ("GET", allowed(*ALL)),
+    "scripts_library.diff": ("GET", allowed(*ALL)),
+    "scripts_library.drafts": ("GET", allowed("supervisor", "admin")),
+    "scripts_library.new": ("GET", allowed("supervisor", "admin")),
+    "scripts_library.edit": ("GET", allowed("supervisor", "admin")),
+    "scripts_library.history": ("GET", allowed("supervisor", "admin")),
+    "scripts_library.submit": ("POST", allowed("supervisor", "admin", ok=303)),
+    "scripts_library.publish": ("POST", allowed("supervisor", "admin", ok=303)),
+    "scripts_library.archive": ("POST", {**allowed("admin", ok=303)}),
+    "scripts_library.discard": ("POST", allowed("supervisor", "admin", ok=303)),
+    "scripts_library.restore": ("POST", allowed("supervisor", "admin", ok=303)),
     "scripts_library.favourite": ("POST", allowed(*ALL)),
 }
 
@@ -124,6 +134,14 @@ def _url(endpoint, world):
         "scripts_library.fill": "/scripts/xin-loi-khieu-nai/fill?ph__ten_khach_hang=Lan",
         "scripts_library.favourite": "/scripts/xin-loi-khieu-nai/favourite",
         "scripts_library.run": "/scripts/xin-loi-khieu-nai/run?path=mo-dau,khach",
+        "scripts_library.diff": "/scripts/xin-loi-khieu-nai/diff?a=1&b=1",
+        "scripts_library.edit": "/scripts/xin-loi-khieu-nai/edit",
+        "scripts_library.history": "/scripts/xin-loi-khieu-nai/history",
+        "scripts_library.submit": "/scripts/xin-loi-khieu-nai/submit",
+        "scripts_library.publish": "/scripts/xin-loi-khieu-nai/publish",
+        "scripts_library.archive": "/scripts/xin-loi-khieu-nai/archive",
+        "scripts_library.discard": "/scripts/xin-loi-khieu-nai/discard",
+        "scripts_library.restore": "/scripts/xin-loi-khieu-nai/restore/1",
         "onboarding.complete_item": f"/onboarding/items/{module.items[0].id}/complete",
         "onboarding.person": f"/onboarding/people/{people['new_hire'].id}",
         "onboarding.change_due": f"/onboarding/people/{people['new_hire'].id}/modules/{module.id}/due",
@@ -188,6 +206,8 @@ POSTED_FORMS = {
     "onboarding.edit_module": allowed("admin", ok=422),
     "onboarding.module_items": allowed("admin", ok=422),
     "onboarding.assign": allowed("supervisor", "admin", ok=422),
+    "scripts_library.new": allowed("supervisor", "admin", ok=422),
+    "scripts_library.edit": allowed("supervisor", "admin", ok=422),
 }
 
 

@@ -1,6 +1,5 @@
 """Playbooks: loading the content pack, versioned edits, diffs, search."""
 
-import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.core import search
 from portal.core.content import ItemInfo
+from portal.core.diffs import FieldDiff, field_diffs
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.core.signals import content_changed
@@ -349,43 +349,13 @@ def find_intro_version(playbook: Playbook, number: int) -> PlaybookVersion | Non
 # --- diffs --------------------------------------------------------------------
 
 
-@dataclass
-class FieldDiff:
-    label: str
-    rows: list[tuple[str, str]]  # (op, text) with op in " ", "-", "+"
-
-
-def _lines(value) -> list[str]:
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    return str(value or "").split("\n")
-
-
 def diff_versions(old, new, labels: dict[str, str], fields=VERSIONED_FIELDS) -> list[FieldDiff]:
-    """What changed between two versions, field by field.
-
-    Long texts show only the changed lines with two lines of context around
-    each change ("…" between the pieces), so a learner sees the change, not the
-    whole document again.
-    """
-    result = []
-    for key in fields:
-        a, b = _lines(getattr(old, key)), _lines(getattr(new, key))
-        if a == b:
-            continue
-        rows: list[tuple[str, str]] = []
-        matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-        for number, group in enumerate(matcher.get_grouped_opcodes(2)):
-            if number:
-                rows.append(("…", ""))
-            for tag, i1, i2, j1, j2 in group:
-                if tag == "equal":
-                    rows.extend((" ", line) for line in a[i1:i2] if line.strip())
-                    continue
-                rows.extend(("-", line) for line in a[i1:i2] if line.strip())
-                rows.extend(("+", line) for line in b[j1:j2] if line.strip())
-        result.append(FieldDiff(labels.get(key, key), rows))
-    return result
+    """What changed between two versions of a step (or of an introduction)."""
+    return field_diffs(
+        {k: getattr(old, k) for k in fields},
+        {k: getattr(new, k) for k in fields},
+        {k: labels.get(k, k) for k in fields},
+    )
 
 
 # --- search -------------------------------------------------------------------
