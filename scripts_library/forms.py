@@ -3,6 +3,7 @@
 import re
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import FieldList, Form, FormField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
@@ -123,3 +124,13 @@ class ScriptForm(PortalForm):
                 + [{"kind": "agent"}] * BLANK_ROWS,
             }
         )
+
+
+class ImportForm(PortalForm):
+    workbook = FileField(
+        _l("Library workbook (.xlsx)"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["xlsx"], _l("Only Excel workbooks (.xlsx) are accepted.")),
+        ],
+    )

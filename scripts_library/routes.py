@@ -1,6 +1,6 @@
 """Library, reading and filling in scripts; favourites."""
 
-from flask import abort, flash, render_template, request, url_for
+from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -8,12 +8,13 @@ from flask_login import current_user, login_required
 from portal.core.auth import roles_required
 from portal.core.diffs import field_diffs
 from portal.core.htmx import redirect_to, render
+from portal.core.models import local_today
 from portal.core.params import int_arg
 from portal.core.roles import Role
 from portal.core.text import clean
-from scripts_library import authoring, bp
+from scripts_library import authoring, bp, excel
 from scripts_library import services as svc
-from scripts_library.forms import ScriptForm
+from scripts_library.forms import ImportForm, ScriptForm
 from scripts_library.models import ARCHIVED
 
 STATE_LABELS = {
@@ -333,3 +334,50 @@ def diff(slug: str):
         new=new,
         changes=field_diffs(svc.comparable(old), svc.comparable(new), svc.comparable_labels()),
     )
+
+
+# --- Excel ------------------------------------------------------------------------------
+
+
+@bp.get("/export.xlsx")
+@roles_required(Role.SUPERVISOR, Role.HR, Role.ADMIN)
+def export():
+    from portal.playbooks.services import process_steps
+
+    steps = {s.id: s.slug for s in process_steps()}
+    scripts = svc.search_scripts("", svc.Filters(), limit=100_000).scripts
+    body = excel.export_workbook(sorted(scripts, key=lambda s: s.slug), steps)
+    return Response(
+        body,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="kich-ban-{local_today().isoformat()}.xlsx"'
+        },
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def import_library():
+    from portal.playbooks.services import process_step_ids, taxonomy
+
+    if not authoring.can_approve(current_user):
+        abort(403)
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return render(
+            "scripts_library/import.html",
+            status=422 if request.method == "POST" else 200,
+            form=form,
+        )
+    try:
+        parsed = excel.read_workbook(
+            form.workbook.data.stream, process_step_ids(), set(taxonomy().segments)
+        )
+    except excel.WorkbookError as error:
+        form.workbook.errors = [str(error)]
+        return render("scripts_library/import.html", status=422, form=form)
+    if parsed.errors:
+        return render("scripts_library/import.html", status=422, form=form, errors=parsed.errors)
+    counts = excel.import_library(parsed, author=current_user)
+    return render("scripts_library/import.html", form=ImportForm(formdata=None), counts=counts)

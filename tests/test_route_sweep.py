@@ -77,6 +77,8 @@ EXPECTED = {
     "scripts_library.archive": ("POST", {**allowed("admin", ok=303)}),
     "scripts_library.discard": ("POST", allowed("supervisor", "admin", ok=303)),
     "scripts_library.restore": ("POST", allowed("supervisor", "admin", ok=303)),
+    "scripts_library.export": ("GET", allowed("supervisor", "hr", "admin")),
+    "scripts_library.import_library": ("GET", allowed("admin")),
     "scripts_library.favourite": ("POST", allowed(*ALL)),
 }
 
@@ -208,6 +210,7 @@ POSTED_FORMS = {
     "onboarding.assign": allowed("supervisor", "admin", ok=422),
     "scripts_library.new": allowed("supervisor", "admin", ok=422),
     "scripts_library.edit": allowed("supervisor", "admin", ok=422),
+    "scripts_library.import_library": allowed("admin", ok=422),
 }
 
 
