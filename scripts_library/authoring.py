@@ -147,6 +147,7 @@ def publish(user, script: CallScript, note: str) -> ScriptVersion:
     version = svc.publish(script, content_of(draft), author=user, note=note)
     db.session.delete(draft)
     db.session.commit()
+    svc.announce_new_versions([script])
     return version
 
 

@@ -214,6 +214,7 @@ def import_library(parsed: Parsed, *, author) -> dict[str, int]:
     if parsed.errors:
         raise ValueError("workbook has errors")
     counts = {"created": 0, "updated": 0, "unchanged": 0}
+    changed = []
     existing = {s.slug: s for s in db.session.scalars(select(CallScript))}
     try:
         for slug, content in parsed.contents.items():
@@ -230,9 +231,11 @@ def import_library(parsed: Parsed, *, author) -> dict[str, int]:
                 continue
             else:
                 counts["updated"] += 1
+                changed.append(script)
             svc.publish(script, content, author=author, note="Excel import")
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    svc.announce_new_versions(changed)
     return counts

@@ -15,6 +15,7 @@ from portal.core import search
 from portal.core.content import ItemInfo
 from portal.core.extensions import db
 from portal.core.models import utcnow
+from portal.core.signals import content_changed
 from portal.core.text import clean
 from scripts_library.models import (
     ARCHIVED,
@@ -169,6 +170,7 @@ def load_scripts_pack(folder: Path | None = None) -> dict[str, int]:
     if problems:
         raise ValueError("\n".join(problems))
     counts = {"created": 0, "updated": 0}
+    updated = []
     existing = {s.slug: s for s in db.session.scalars(select(CallScript))}
     for slug, content in contents.items():
         script = existing.get(slug)
@@ -181,8 +183,10 @@ def load_scripts_pack(folder: Path | None = None) -> dict[str, int]:
             continue
         else:
             counts["updated"] += 1
+            updated.append(script)
         publish(script, content, author=None, note="content pack")
     db.session.commit()
+    announce_new_versions(updated)
     return counts
 
 
@@ -511,6 +515,18 @@ def script_choices() -> list[tuple[int, str]]:
 
 
 def version_diff_url(ref_id: int, from_version: int) -> str | None:
-    """Scripts have no page comparing versions yet, so onboarding offers no
-    "what changed" link for them (the item still asks to be read again)."""
-    return None
+    script = db.session.get(CallScript, ref_id)
+    if script is None or not script.published_version:
+        return None
+    return url_for(
+        "scripts_library.diff", slug=script.slug, a=from_version, b=script.published_version
+    )
+
+
+def announce_new_versions(scripts) -> None:
+    """Tell onboarding (through the signal) that these scripts have a new version."""
+    app = current_app._get_current_object()
+    for script in scripts:
+        content_changed.send(
+            app, kind=ITEM_KIND, ref_id=script.id, version=script.published_version
+        )

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, PasswordField, SelectField, SelectMultipleField
+from wtforms import BooleanField, DateField, PasswordField, SelectField, SelectMultipleField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from portal.core.forms import CleanStringField, NoMarkup, PortalForm
@@ -50,6 +50,7 @@ class UserForm(PortalForm):
     team_id = SelectField(_l("Team"), coerce=_coerce_optional_int, validate_choice=True)
     led_team_ids = SelectMultipleField(_l("Teams led (supervisors)"), coerce=int)
     hire_date = DateField(_l("Hire date"), validators=[Optional()])
+    can_approve_scripts = BooleanField(_l("May publish call scripts (supervisors)"))
     password = PasswordField(
         _l("Password"),
         validators=[Optional(), Length(min=10, max=200, message=_l("Use 10 to 200 characters."))],

@@ -144,6 +144,7 @@ class UserData:
     team_id: int | None
     hire_date: date | None
     led_team_ids: list[int]
+    can_approve_scripts: bool = False
 
 
 def email_taken(email: str, *, except_id: int | None = None) -> bool:
@@ -170,6 +171,8 @@ def save_user(user: User | None, data: UserData, password: str | None = None) ->
         )
     else:
         user.led_teams = []
+    # Only a supervisor can be granted approval; admins approve anyway.
+    user.can_approve_scripts = data.role == Role.SUPERVISOR and data.can_approve_scripts
     if password:
         set_password(user, password)
     db.session.commit()

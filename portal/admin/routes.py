@@ -99,6 +99,7 @@ def _user_data(form: UserForm) -> UserData:
         team_id=form.team_id.data,
         hire_date=form.hire_date.data,
         led_team_ids=form.led_team_ids.data or [],
+        can_approve_scripts=bool(form.can_approve_scripts.data),
     )
 
 

@@ -11,7 +11,9 @@ from tests.scripts_library.conftest import COMPLAINT, EMAIL
 pytestmark = pytest.mark.browser
 
 
-def test_agent_finds_a_script_and_fills_in_the_customer(live_server, page, content, make, script_pack):
+def test_agent_finds_a_script_and_fills_in_the_customer(
+    live_server, page, content, make, script_pack
+):
     load_scripts_pack(script_pack(COMPLAINT, EMAIL))
     agent = make.user(Role.AGENT, team=make.team())
 
@@ -23,7 +25,9 @@ def test_agent_finds_a_script_and_fills_in_the_customer(live_server, page, conte
 
     page.goto(f"{live_server}/scripts/")
     page.get_by_role("searchbox").fill("xu ly khieu nai")
-    result = page.locator("#script-results").get_by_role("link", name="Xử lý khiếu nại: xin lỗi và khắc phục")
+    result = page.locator("#script-results").get_by_role(
+        "link", name="Xử lý khiếu nại: xin lỗi và khắc phục"
+    )
     # Results update as you type: only the complaint script is left.
     expect(page.locator("#script-results li")).to_have_count(1)
     result.click()

@@ -193,3 +193,70 @@ def test_archive_hides_and_restore_makes_a_draft(scripts, login_as, db):
     assert admin.post(f"/scripts/{script.slug}/restore/2").status_code == 303
     assert db.session.get(ScriptDraft, script.id).title == "Xử lý khiếu nại: xin lỗi và khắc phục"
     assert svc.find_published(script.slug).title == "Tiêu đề mới"
+
+
+def test_an_admin_grants_a_supervisor_the_right_to_publish(scripts, login_as, make, db):
+    from portal.accounts.models import User
+
+    supervisor = make.user(Role.SUPERVISOR, email="gs@example.vn")
+    session = login_as(supervisor)
+    assert session.get("/scripts/import").status_code == 403
+    admin = login_as("admin")
+    response = admin.post(
+        f"/admin/users/{supervisor.id}/edit",
+        {
+            "name": supervisor.name,
+            "email": supervisor.email,
+            "role": "supervisor",
+            "team_id": "None",
+            "can_approve_scripts": "y",
+        },
+    )
+    assert response.status_code == 303
+    db.session.refresh(supervisor)
+    assert supervisor.can_approve_scripts and session.get("/scripts/import").status_code == 200
+    # The right goes with the supervisor role.
+    admin.post(
+        f"/admin/users/{supervisor.id}/edit",
+        {
+            "name": supervisor.name,
+            "email": supervisor.email,
+            "role": "agent",
+            "team_id": "None",
+            "can_approve_scripts": "y",
+        },
+    )
+    assert db.session.get(User, supervisor.id).can_approve_scripts is False
+
+
+def test_publishing_a_new_version_asks_onboarding_hires_to_read_it_again(
+    app, scripts, login_as, db
+):
+    from portal.onboarding import services as onboarding
+
+    script = scripts["xin-loi-khieu-nai"]
+    module = onboarding.save_module(
+        None, title="Kịch bản", description="", due_days=7, requires_previous=False
+    )
+    with app.test_request_context():
+        onboarding.add_item(module, "call_script", script.id)
+    hire = login_as("new_hire")
+    onboarding.assign([hire.user], [module], by=None)
+    item = module.items[0]
+    hire.get(f"/onboarding/items/{item.id}/open")
+    assert hire.post(f"/onboarding/items/{item.id}/complete", htmx=True).status_code == 200
+    admin = login_as("admin")
+    _edit_and_save(
+        admin,
+        script,
+        **{"blocks-0-text": "Dạ em chào {ten_khach_hang}, em xin lỗi vì đã để anh/chị chờ."},
+    )
+    assert (
+        admin.post(f"/scripts/{script.slug}/publish", {"change_note": "Lời chào mới"}).status_code
+        == 303
+    )
+    page = hire.get("/onboarding/").get_data(as_text=True)
+    assert "item-reack" in page
+    opened = hire.get(f"/onboarding/items/{item.id}/open?then=changes")
+    assert f"/scripts/{script.slug}/diff?a=1&b=2" in opened.location
+    assert "em xin lỗi vì đã để" in hire.get(opened.location).get_data(as_text=True)
