@@ -43,19 +43,6 @@ def upgrade():
     with op.batch_alter_table('call_scripts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_call_scripts_state'), ['state'], unique=False)
 
-    # PostgreSQL: trigram indexes let LIKE '%word%' use an index (pg_trgm is a
-    # trusted extension, so the database owner may create it). SQLite scans.
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        op.execute(
-            "CREATE INDEX ix_call_scripts_search_trgm ON call_scripts "
-            "USING gin (search_text gin_trgm_ops)"
-        )
-        op.execute(
-            "CREATE INDEX ix_call_scripts_title_trgm ON call_scripts "
-            "USING gin (title_key gin_trgm_ops)"
-        )
-
     op.create_table('script_favourites',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('script_id', sa.Integer(), nullable=False),
@@ -101,6 +88,29 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_script_versions_script_id'), ['script_id'], unique=False)
 
     # ### end Alembic commands ###
+    _trigram_indexes()
+
+
+def _trigram_indexes():
+    # PostgreSQL: trigram indexes let LIKE '%word%' use an index (pg_trgm is a
+    # trusted extension, so the database owner may create it). SQLite scans,
+    # and so does PostgreSQL where the extension cannot be created.
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    try:
+        with bind.begin_nested():
+            bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except Exception:
+        return
+    op.execute(
+        "CREATE INDEX ix_call_scripts_search_trgm ON call_scripts "
+        "USING gin (search_text gin_trgm_ops)"
+    )
+    op.execute(
+        "CREATE INDEX ix_call_scripts_title_trgm ON call_scripts "
+        "USING gin (title_key gin_trgm_ops)"
+    )
 
 
 def downgrade():
