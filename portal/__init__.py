@@ -141,6 +141,9 @@ def _register_template_helpers(app: Flask) -> None:
     from portal.core.markdown import render_markdown
     from portal.core.roles import ROLE_LABELS, Role
 
+    # Change notes the system writes itself, shown in the reader's language.
+    system_notes = {"content pack": _l("Built-in content"), "Excel import": _l("Excel import")}
+
     status_labels = {
         "not_assigned": _l("Not assigned"),
         "not_started": _l("Not started"),
@@ -176,6 +179,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale()),
         status_label=status_label,
+        note_label=lambda note: str(system_notes.get(note, note)),
         role_label=role_label,
     )
 

@@ -60,10 +60,15 @@ def content_of(thing) -> dict:
 
 
 def check(content: dict) -> list[str]:
+    """Problems that stop a save. A placeholder declared but no longer used is
+    only a warning here (deleting a block should not need two edits)."""
     from portal.playbooks.services import process_step_ids, taxonomy
 
     return svc.check_content(
-        content, known_segments=set(taxonomy().segments), step_ids=set(process_step_ids().values())
+        content,
+        known_segments=set(taxonomy().segments),
+        step_ids=set(process_step_ids().values()),
+        unused_is_error=False,
     )
 
 
@@ -99,34 +104,31 @@ def create(user, content: dict) -> CallScript:
     return script
 
 
-def start_draft(user, script: CallScript) -> ScriptDraft:
-    """The working copy; made from the published version when there is none."""
-    _require(can_write(user), "write")
-    draft = draft_of(script)
-    if draft is None:
-        draft = ScriptDraft(script_id=script.id, updated_by_id=user.id, **content_of(script))
-        db.session.add(draft)
-        db.session.commit()
-    return draft
+def save_draft(user, script: CallScript, content: dict, *, lock_version: int) -> list[str]:
+    """Save the working copy (made on the first save, never by just looking).
 
-
-def save_draft(user, script: CallScript, content: dict, *, lock_version: int) -> ScriptDraft:
-    """Save the working copy; refuses invalid content and stale tabs, writes nothing then."""
+    Refuses invalid content and stale tabs and then writes nothing. Returns
+    warnings that do not stop the save (placeholders no longer used).
+    """
     _require(can_write(user), "write")
     _require(script.state != ARCHIVED, "archived")
-    draft = start_draft(user, script)
-    if draft.lock_version != lock_version:
-        raise StaleDraft(draft.lock_version)
+    draft = draft_of(script)
+    current = draft.lock_version if draft else 0
+    if current != lock_version:
+        raise StaleDraft(current)
     problems = check(content)
     if problems:
         raise InvalidScript(problems)
+    if draft is None:
+        draft = ScriptDraft(script_id=script.id, lock_version=0)
+        db.session.add(draft)
     for key, value in content.items():
         setattr(draft, key, value)
-    draft.lock_version += 1
+    draft.lock_version = current + 1
     draft.updated_by_id, draft.updated_at = user.id, utcnow()
     script.state = DRAFT  # editing during review sends it back to draft
     db.session.commit()
-    return draft
+    return svc.unused_placeholders(content)
 
 
 def submit(user, script: CallScript) -> None:

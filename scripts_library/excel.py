@@ -104,7 +104,7 @@ def read_workbook(stream, step_ids: dict[str, int], known_segments: set[str]) ->
             raise WorkbookError(
                 str(_l("The first row must be exactly: %(cols)s.", cols=", ".join(COLUMNS)))
             )
-        parsed, first_row, scripts = Parsed(), {}, {}
+        parsed, first_row, scripts, reported = Parsed(), {}, {}, set()
         for number, cells in enumerate(rows, start=2):
             if number > MAX_ROWS:
                 raise WorkbookError(str(_l("A workbook may hold at most %(n)d rows.", n=MAX_ROWS)))
@@ -128,7 +128,11 @@ def read_workbook(stream, step_ids: dict[str, int], known_segments: set[str]) ->
                 scripts[slug] = _script_from(values)
             else:
                 for name in SCRIPT_COLUMNS[1:]:
-                    if values.get(name) and values[name] != _script_value(scripts[slug], name):
+                    differs = values.get(name) and values[name] != _script_value(
+                        scripts[slug], name
+                    )
+                    if differs and (slug, name) not in reported:  # once per script and column
+                        reported.add((slug, name))
                         parsed.errors.append(
                             (
                                 number,

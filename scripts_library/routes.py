@@ -88,6 +88,7 @@ def script(slug: str):
         values={},
         fill=svc.fill,
         plain_text=svc.filled_plain_text(current, {}),
+        missing=svc.missing_values(current, {}),
         favourite=svc.is_favourite(current_user.id, current.id),
         taxonomy=taxonomy(),
         channels=svc.CHANNELS,
@@ -109,6 +110,7 @@ def fill(slug: str):
         values=values,
         fill=svc.fill,
         plain_text=svc.filled_plain_text(current, values),
+        missing=svc.missing_values(current, values),
         kinds=svc.BLOCK_KINDS,
     )
 
@@ -119,13 +121,18 @@ def run(slug: str):
     """Walk through the script one block at a time, following the branches."""
     current = _published_or_404(slug)
     keys = request.args.get("path", "")[:2000].split(",")
+    values = _values()
+    declared = {p["name"] for p in current.placeholders}
     return render(
         "scripts_library/run.html",
         "scripts_library/_run.html",
         script=current,
         state=svc.walk(current, keys),
+        values=values,
+        carried={f"ph__{k}": v for k, v in values.items() if k in declared},
         fill=svc.fill,
         kinds=svc.BLOCK_KINDS,
+        aside=[b for b in current.blocks if b["kind"] in ("note", "dont_say")],
     )
 
 
@@ -221,10 +228,11 @@ def edit(slug: str):
     if script.state == ARCHIVED:
         flash(_("This script is archived; bring it back before editing."), "warning")
         return redirect_to(url_for("scripts_library.history", slug=slug))
-    draft = authoring.start_draft(current_user, script)
+    # Looking at the editor creates nothing: the first save makes the draft.
+    draft = authoring.draft_of(script)
     if request.method == "GET":
-        form = _editor_form(authoring.content_of(draft))
-        form.lock_version.data = draft.lock_version
+        form = _editor_form(authoring.content_of(draft or script))
+        form.lock_version.data = draft.lock_version if draft else 0
         return _editor(form, script, draft)
     form = _editor_form()
     if not form.validate_on_submit():
@@ -233,7 +241,7 @@ def edit(slug: str):
     try:
         if problems:
             raise authoring.InvalidScript(problems)
-        authoring.save_draft(
+        warnings = authoring.save_draft(
             current_user, script, content, lock_version=form.lock_version.data or 0
         )
     except authoring.InvalidScript as invalid:
@@ -241,6 +249,14 @@ def edit(slug: str):
     except authoring.StaleDraft as stale:
         return _editor(form, script, draft, status=409, conflict=stale.current)
     flash(_("Draft saved."), "success")
+    if warnings:
+        flash(
+            _(
+                "No block uses these placeholders any more; remove them if they are not needed: %(names)s",
+                names=", ".join("{" + w + "}" for w in warnings),
+            ),
+            "warning",
+        )
     return redirect_to(url_for("scripts_library.edit", slug=slug))
 
 
@@ -329,7 +345,9 @@ def diff(slug: str):
         "playbooks/diff.html",
         subject_title=script.title,
         subject_url=url_for("scripts_library.script", slug=slug),
-        history_url=url_for("scripts_library.history", slug=slug),
+        history_url=url_for("scripts_library.history", slug=slug)
+        if authoring.can_write(current_user)
+        else None,
         old=old,
         new=new,
         changes=field_diffs(svc.comparable(old), svc.comparable(new), svc.comparable_labels()),

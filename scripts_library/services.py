@@ -61,7 +61,16 @@ MAX_BLOCK_TEXT = 4000
 # --- validation ---------------------------------------------------------------
 
 
-def check_content(content: dict, *, known_segments: set[str], step_ids: set[int]) -> list[str]:
+def unused_placeholders(content: dict) -> list[str]:
+    used = {
+        name for b in content.get("blocks") or [] for name in PLACEHOLDER.findall(b.get("text", ""))
+    }
+    return sorted({p.get("name") for p in content.get("placeholders") or []} - used)
+
+
+def check_content(
+    content: dict, *, known_segments: set[str], step_ids: set[int], unused_is_error: bool = True
+) -> list[str]:
     """Every problem with a script's content, in words a writer understands."""
     problems: list[str] = []
     if not content.get("title"):
@@ -102,7 +111,7 @@ def check_content(content: dict, *, known_segments: set[str], step_ids: set[int]
     declared = {p.get("name") for p in content.get("placeholders") or []}
     for name in sorted(used - declared):
         problems.append(str(_l("The placeholder {%(n)s} is used but not declared.", n=name)))
-    for name in sorted(declared - used):
+    for name in sorted(declared - used) if unused_is_error else ():
         problems.append(str(_l("The placeholder {%(n)s} is declared but never used.", n=name)))
     return problems
 
@@ -348,6 +357,15 @@ def fill_plain(text: str, placeholders: list[dict], values: dict[str, str]) -> s
     )
 
 
+def missing_values(script, values: dict[str, str]) -> list[str]:
+    """Labels of placeholders still empty (no value typed, no default)."""
+    return [
+        p["label"]
+        for p in script.placeholders
+        if not clean(values.get(p["name"], "")) and not p.get("default")
+    ]
+
+
 def filled_plain_text(script, values: dict[str, str]) -> str:
     """What the agent copies into an email or chat: the agent's lines, filled in."""
     return "\n\n".join(
@@ -428,11 +446,14 @@ def walk(script: CallScript, keys: list[str]) -> RunState:
     blocks = {b["key"]: b for b in script.blocks}
     order = [b["key"] for b in script.blocks]
     keys = [k for k in keys[:MAX_PATH] if k]
+    # The conversation moves through what is said; tips and "don't say"
+    # lines are shown beside it, never as a step of their own.
+    spoken = [k for k in order if blocks[k]["kind"] in ("agent", "customer")] or order
     if not keys or any(k not in blocks for k in keys):
-        keys = [order[0]]
+        keys = [spoken[0]]
     current = blocks[keys[-1]]
-    index = order.index(current["key"])
-    following = order[index + 1] if index + 1 < len(order) else None
+    later = [k for k in spoken if order.index(k) > order.index(current["key"])]
+    following = later[0] if later else None
     return RunState(
         [blocks[k] for k in keys[:-1]], current, None if current["choices"] else following
     )

@@ -260,3 +260,27 @@ def test_publishing_a_new_version_asks_onboarding_hires_to_read_it_again(
     opened = hire.get(f"/onboarding/items/{item.id}/open?then=changes")
     assert f"/scripts/{script.slug}/diff?a=1&b=2" in opened.location
     assert "em xin lỗi vì đã để" in hire.get(opened.location).get_data(as_text=True)
+
+
+def test_opening_the_editor_creates_no_draft_and_removing_a_block_just_warns(scripts, login_as, db):
+    script = scripts["xin-loi-khieu-nai"]
+    writer = login_as("supervisor")
+    page = writer.get(f"/scripts/{script.slug}/edit").get_data(as_text=True)
+    assert db.session.get(ScriptDraft, script.id) is None and "Gửi duyệt" not in page
+    # Emptying the only block that used {ngay_hen} saves, with a warning.
+    response = _edit_and_save(writer, script, **{"blocks-2-text": "", "blocks-1-choices": ""})
+    assert response.status_code == 303
+    assert "{ngay_hen}" in writer.get(response.location).get_data(as_text=True)
+    assert len(db.session.get(ScriptDraft, script.id).blocks) == 3
+
+
+def test_the_fill_in_view_warns_about_empty_fields(scripts, login_as):
+    agent = login_as("agent")
+    empty = agent.get("/scripts/xin-loi-khieu-nai/fill", headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
+    assert "Còn thiếu: Ngày hẹn" in empty
+    filled = agent.get(
+        "/scripts/xin-loi-khieu-nai/fill?ph__ngay_hen=mai", headers={"HX-Request": "true"}
+    )
+    assert "Còn thiếu" not in filled.get_data(as_text=True)

@@ -177,10 +177,11 @@ def test_running_a_script_follows_branches_goes_back_and_loops(scripts, login_as
     state = svc.walk(script, ["mo-dau", "khach"])
     assert state.next_key is None and [c["goto"] for c in state.current["choices"]] == ["den-bu"]
     state = svc.walk(script, ["mo-dau", "khach", "den-bu"])
-    assert state.back_path == ["mo-dau", "khach"] and state.next_key == "tranh"
+    # The "don't say" line after it is shown beside the conversation, not as a step.
+    assert state.back_path == ["mo-dau", "khach"] and state.next_key is None
     # A loop visits a block again and keeps the whole path.
-    looped = svc.walk(script, ["mo-dau", "khach", "den-bu", "tranh", "khach"])
-    assert looped.current["key"] == "khach" and len(looped.trail) == 4
+    looped = svc.walk(script, ["mo-dau", "khach", "den-bu", "khach"])
+    assert looped.current["key"] == "khach" and len(looped.trail) == 3
     assert svc.walk(script, ["mo-dau", "<script>"]).path == ["mo-dau"]  # unknown keys restart
     agent = login_as("agent")
     fragment = agent.get(
@@ -188,10 +189,12 @@ def test_running_a_script_follows_branches_goes_back_and_loops(scripts, login_as
     ).get_data(as_text=True)
     assert "<html" not in fragment and "Khách đòi đền bù" in fragment
     assert 'path=mo-dau,khach,den-bu"' in fragment and 'path=mo-dau"' in fragment
-    page = agent.get("/scripts/xin-loi-khieu-nai/run?path=mo-dau,khach,den-bu,tranh").get_data(
-        as_text=True
-    )
-    assert "<html" in page and "Không phải lỗi của em." in page
+    page = agent.get(
+        "/scripts/xin-loi-khieu-nai/run?path=mo-dau,khach,den-bu&ph__ngay_hen=th%E1%BB%A9+Hai"
+    ).get_data(as_text=True)
+    assert "<html" in page and "Không phải lỗi của em." in page  # beside the steps
+    assert 'trước ngày <span class="filled">thứ Hai</span>' in page  # values carry over
+    assert "ph__ngay_hen=th" in page  # ...and into the next links
 
 
 def test_the_built_in_library_covers_every_step_situation_and_four_channels(content, db):
