@@ -105,6 +105,33 @@
     }
   });
 
+  // "Add a row" for WTForms FieldLists: copy the last row with the next
+  // index (blocks-3-text -> blocks-4-text) and empty values. Without
+  // JavaScript the form still offers blank rows after each save.
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("[data-add-row]");
+    if (!button) return;
+    var container = document.querySelector(button.dataset.addRow);
+    var rows = container && container.children;
+    if (!rows || !rows.length) return;
+    var last = rows[rows.length - 1];
+    var copy = last.cloneNode(true);
+    var next = rows.length;
+    copy.querySelectorAll("[name], [id], label[for]").forEach(function (el) {
+      ["name", "id", "for", "aria-describedby"].forEach(function (attr) {
+        var value = el.getAttribute(attr);
+        if (value) el.setAttribute(attr, value.replace(/-\d+-/, "-" + next + "-"));
+      });
+      if (el.matches("input:not([type=hidden]), textarea")) el.value = "";
+      if (el.matches("select")) el.selectedIndex = 0;
+      el.removeAttribute("aria-invalid");
+    });
+    copy.querySelectorAll(".field-error").forEach(function (el) { el.remove(); });
+    container.appendChild(copy);
+    var first = copy.querySelector("input:not([type=hidden]), textarea");
+    if (first) first.focus();
+  });
+
   function init(root) { initDrafts(root); initToggles(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (e) { if (e.detail.elt !== document.body) init(e.detail.elt); });
