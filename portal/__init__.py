@@ -88,6 +88,7 @@ def _unauthorized():
 
 
 def _register_features(app: Flask) -> None:
+    import quizzes.models  # noqa: F401  (the question bank's tables; routes come later)
     from portal.accounts import bp as accounts_bp
     from portal.admin import bp as admin_bp
     from portal.core.content import ItemKind, register_item_kind

@@ -33,15 +33,18 @@ def setup_demo_command():
 def load_content_command(force):
     """Load the content pack; steps whose text changed get a new version."""
     from portal.playbooks.services import load_content_pack
+    from quizzes.services import load_question_bank
     from scripts_library.services import load_scripts_pack
 
     counts = load_content_pack(force=force)
     scripts = load_scripts_pack()
+    questions = load_question_bank()
     click.echo(
         f"playbooks created: {counts['playbooks']}, steps created: {counts['created']}, "
         f"updated: {counts['updated']}, kept because edited in the portal: {counts['kept']}"
     )
     click.echo(f"call scripts created: {scripts['created']}, updated: {scripts['updated']}")
+    click.echo(f"quiz questions created: {questions['created']}, updated: {questions['updated']}")
 
 
 @portal_cli.command("create-admin")

@@ -15,6 +15,7 @@ from portal.core.roles import Role
 from portal.onboarding import services as onboarding
 from portal.onboarding.models import ModuleItem, OnboardingModule
 from portal.playbooks import services as playbooks
+from quizzes.services import load_question_bank
 from scripts_library.services import load_scripts_pack
 
 DEMO_PEOPLE = [
@@ -66,6 +67,7 @@ def setup_demo(instance_path: str) -> list[dict]:
         return json.loads(path.read_text()) if path.exists() else []
     playbooks.load_content_pack()
     load_scripts_pack()
+    load_question_bank()
     teams = {}
     logins, people = [], []
     for email, name, role, team_name, days in DEMO_PEOPLE:

@@ -1,0 +1,1 @@
+"""Skill quizzes: the question bank (this part), quizzes and attempts (to come)."""

@@ -1,0 +1,72 @@
+"""The question bank: nested categories, questions and their immutable versions."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.extensions import db
+from portal.core.models import UTCDateTime, utcnow
+
+QUESTION_TYPES = (
+    "single",
+    "multiple",
+    "true_false",
+    "ordering",
+    "matching",
+    "short_answer",
+    "essay",
+)
+
+
+class QuestionCategory(db.Model):
+    __tablename__ = "question_categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("question_categories.id"))
+
+    parent: Mapped["QuestionCategory | None"] = relationship(remote_side=[id])
+
+
+class Question(db.Model):
+    """A question's identity; what it says lives in its versions.
+
+    An attempt will point at the QuestionVersion it showed, so editing a
+    question (a new version) never changes an answer already given.
+    """
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("question_categories.id"), index=True)
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("playbook_steps.id"))
+    current_version: Mapped[int] = mapped_column(Integer, default=0)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    category: Mapped[QuestionCategory] = relationship()
+
+
+class QuestionVersion(db.Model):
+    __tablename__ = "question_versions"
+    __table_args__ = (UniqueConstraint("question_id", "version", name="uq_question_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(20))
+    prompt: Mapped[str] = mapped_column(Text)
+    points: Mapped[int] = mapped_column(Integer, default=1)
+    # choices / items / pairs / answers + diacritics_optional / rubric, by type
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    general_feedback: Mapped[str] = mapped_column(Text, default="")
+    change_note: Mapped[str] = mapped_column(String(300), default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    question: Mapped[Question] = relationship()
+    author = relationship("User")
