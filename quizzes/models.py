@@ -70,3 +70,47 @@ class QuestionVersion(db.Model):
 
     question: Mapped[Question] = relationship()
     author = relationship("User")
+
+
+GRADING_METHODS = ("highest", "average", "first", "last")
+
+
+class Quiz(db.Model):
+    __tablename__ = "quizzes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    shuffle_questions: Mapped[bool] = mapped_column(Boolean, default=True)
+    shuffle_answers: Mapped[bool] = mapped_column(Boolean, default=True)
+    time_limit_minutes: Mapped[int | None] = mapped_column(Integer)
+    open_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts_allowed: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
+    delay_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    grading_method: Mapped[str] = mapped_column(String(10), default="highest")
+    pass_percent: Mapped[int] = mapped_column(Integer, default=80)
+    # What a person may see and when: {"during"|"after"|"later"|"closed": [..]}
+    review: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    slots: Mapped[list["QuizSlot"]] = relationship(
+        back_populates="quiz", order_by="QuizSlot.position", cascade="all, delete-orphan"
+    )
+
+
+class QuizSlot(db.Model):
+    """One place in a quiz: a fixed question, or a random draw of `count` from a category."""
+
+    __tablename__ = "quiz_slots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("question_categories.id"))
+    include_subcategories: Mapped[bool] = mapped_column(Boolean, default=True)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+
+    quiz: Mapped[Quiz] = relationship(back_populates="slots")
+    category: Mapped[QuestionCategory | None] = relationship()
