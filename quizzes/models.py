@@ -114,3 +114,56 @@ class QuizSlot(db.Model):
 
     quiz: Mapped[Quiz] = relationship(back_populates="slots")
     category: Mapped[QuestionCategory | None] = relationship()
+
+
+IN_PROGRESS, SUBMITTED, FINISHED, ABANDONED = "in_progress", "submitted", "finished", "abandoned"
+
+
+class QuizAttempt(db.Model):
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (UniqueConstraint("quiz_id", "user_id", "number", name="uq_attempt_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), default=IN_PROGRESS)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    marks: Mapped[float | None] = mapped_column(db.Float)
+    max_marks: Mapped[float] = mapped_column(db.Float, default=0)
+
+    answers: Mapped[list["AttemptAnswer"]] = relationship(
+        order_by="AttemptAnswer.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def percent(self) -> float | None:
+        return (
+            None if self.marks is None or not self.max_marks else 100 * self.marks / self.max_marks
+        )
+
+
+class AttemptAnswer(db.Model):
+    """One question of an attempt, bound to the version that was shown."""
+
+    __tablename__ = "attempt_answers"
+    __table_args__ = (UniqueConstraint("attempt_id", "position", name="uq_attempt_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
+    response: Mapped[dict | list | str | int | None] = mapped_column(JSON)
+    # The browser numbers its saves; an older number never overwrites a newer answer.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fraction: Mapped[float | None] = mapped_column(db.Float)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    version: Mapped[QuestionVersion] = relationship()
