@@ -88,7 +88,6 @@ def _unauthorized():
 
 
 def _register_features(app: Flask) -> None:
-    import quizzes.models  # noqa: F401  (the question bank's tables; routes come later)
     from portal.accounts import bp as accounts_bp
     from portal.admin import bp as admin_bp
     from portal.core.content import ItemKind, register_item_kind
@@ -101,6 +100,7 @@ def _register_features(app: Flask) -> None:
     )
     from portal.playbooks import bp as playbooks_bp
     from portal.playbooks import services as playbook_services
+    from quizzes import bp as quizzes_bp
     from scripts_library import bp as scripts_bp
     from scripts_library import services as script_services
 
@@ -109,6 +109,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(playbooks_bp, url_prefix="/playbooks")
     app.register_blueprint(onboarding_bp, url_prefix="/onboarding")
     app.register_blueprint(scripts_bp, url_prefix="/scripts")
+    app.register_blueprint(quizzes_bp, url_prefix="/quizzes")
 
     register_item_kind(
         app,
@@ -136,7 +137,7 @@ def _register_features(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from flask_babel import format_date, format_datetime, get_locale
+    from flask_babel import format_date, format_datetime, format_time, get_locale
     from flask_babel import lazy_gettext as _l
 
     from portal.core.markdown import render_markdown
@@ -177,6 +178,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["format_date"] = date_filter
     app.jinja_env.filters["format_datetime"] = lambda d: format_datetime(d, "short") if d else ""
+    app.jinja_env.filters["format_time"] = lambda d: format_time(d, "medium") if d else ""
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale()),
         status_label=status_label,

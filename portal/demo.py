@@ -68,6 +68,7 @@ def setup_demo(instance_path: str) -> list[dict]:
     playbooks.load_content_pack()
     load_scripts_pack()
     load_question_bank()
+    _demo_quiz()
     teams = {}
     logins, people = [], []
     for email, name, role, team_name, days in DEMO_PEOPLE:
@@ -109,3 +110,26 @@ def setup_demo(instance_path: str) -> list[dict]:
     path.write_text(json.dumps(logins, ensure_ascii=False, indent=1))
     path.chmod(0o600)
     return logins
+
+
+def _demo_quiz() -> None:
+    """A quiz drawing from the built-in bank, so the demo team can take one."""
+    from quizzes.models import QuestionCategory, Quiz, QuizSlot
+
+    categories = {c.code: c for c in db.session.scalars(select(QuestionCategory))}
+    if not {"quy-trinh-truoc-ban", "chi-so"} <= set(categories):
+        return
+    quiz = Quiz(
+        title="Kiểm tra: chăm sóc trước bán hàng và chỉ số",
+        description="Năm câu về quy trình trước bán hàng và ba câu về các chỉ số, rút ngẫu nhiên.",
+        time_limit_minutes=15,
+        attempts_allowed=3,
+        delay_minutes=0,
+        pass_percent=70,
+    )
+    quiz.slots.append(
+        QuizSlot(position=0, category_id=categories["quy-trinh-truoc-ban"].id, count=5)
+    )
+    quiz.slots.append(QuizSlot(position=1, category_id=categories["chi-so"].id, count=3))
+    db.session.add(quiz)
+    db.session.commit()

@@ -1,1 +1,7 @@
-"""Skill quizzes: the question bank (this part), quizzes and attempts (to come)."""
+"""Skill quizzes: question bank, quizzes, attempts that never lose an answer."""
+
+from flask import Blueprint
+
+bp = Blueprint("quizzes", __name__, template_folder="templates")
+
+from quizzes import routes  # noqa: E402,F401

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal.core.models import utcnow
 from portal.core.roles import Role
 from portal.onboarding import services as onboarding
 from portal.onboarding.models import ModuleItem, OnboardingModule
@@ -80,6 +81,14 @@ EXPECTED = {
     "scripts_library.export": ("GET", allowed("supervisor", "hr", "admin")),
     "scripts_library.import_library": ("GET", allowed("admin")),
     "scripts_library.favourite": ("POST", allowed(*ALL)),
+    "quizzes.index": ("GET", allowed(*ALL)),
+    "quizzes.start": ("POST", allowed(*ALL, ok=303)),
+    # An attempt belongs to the new hire alone: for everyone else it does not exist.
+    "quizzes.attempt": ("GET", {**allowed(*ALL, ok=404, others=404), "new_hire": 200}),
+    # Without a sequence number a save counts as older than what is stored: 409.
+    "quizzes.save": ("POST", {**allowed(*ALL, ok=404, others=404), "new_hire": 409}),
+    "quizzes.result": ("GET", {**allowed(*ALL, ok=404, others=404), "new_hire": 302}),
+    "quizzes.submit": ("POST", {**allowed(*ALL, ok=404, others=404), "new_hire": 303}),
 }
 
 
@@ -110,7 +119,38 @@ def world(app, db, make, content, script_pack):
     onboarding.assign([people["new_hire"]], [module], by=people["admin"])
     with app.test_request_context():
         onboarding.open_item(people["new_hire"], module.items[0].id)
-    return {"people": people, "team": team, "outsider": outsider, "step": step, "module": module}
+    from quizzes import attempts
+    from quizzes.models import Question, QuestionCategory, QuestionVersion, Quiz, QuizSlot
+
+    category = QuestionCategory(code="chi-so", name_vi="Chỉ số")
+    db.session.add(category)
+    db.session.flush()
+    question = Question(key="nps", category_id=category.id, current_version=1)
+    db.session.add(question)
+    db.session.flush()
+    db.session.add(
+        QuestionVersion(
+            question_id=question.id,
+            version=1,
+            type="short_answer",
+            prompt="NPS?",
+            data={"answers": ["45"], "diacritics_optional": True},
+        )
+    )
+    quiz = Quiz(title="NPS", attempts_allowed=None)
+    quiz.slots.append(QuizSlot(position=0, question_id=question.id))
+    db.session.add(quiz)
+    db.session.commit()
+    attempt = attempts.start(quiz, people["new_hire"].id, now=utcnow())
+    return {
+        "people": people,
+        "team": team,
+        "outsider": outsider,
+        "step": step,
+        "module": module,
+        "quiz": quiz,
+        "attempt": attempt,
+    }
 
 
 def _url(endpoint, world):
@@ -133,6 +173,11 @@ def _url(endpoint, world):
         "playbooks.search": "/playbooks/search?q=khach+hang",
         "onboarding.open_item": f"/onboarding/items/{module.items[0].id}/open",
         "scripts_library.script": "/scripts/xin-loi-khieu-nai",
+        "quizzes.start": f"/quizzes/{world['quiz'].id}/start",
+        "quizzes.attempt": f"/quizzes/attempts/{world['attempt'].id}",
+        "quizzes.save": f"/quizzes/attempts/{world['attempt'].id}/answers/0",
+        "quizzes.result": f"/quizzes/attempts/{world['attempt'].id}/result",
+        "quizzes.submit": f"/quizzes/attempts/{world['attempt'].id}/submit",
         "scripts_library.fill": "/scripts/xin-loi-khieu-nai/fill?ph__ten_khach_hang=Lan",
         "scripts_library.favourite": "/scripts/xin-loi-khieu-nai/favourite",
         "scripts_library.run": "/scripts/xin-loi-khieu-nai/run?path=mo-dau,khach",

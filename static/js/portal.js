@@ -132,6 +132,28 @@
     if (first) first.focus();
   });
 
+  // Quiz autosave: every save carries a higher sequence number than the
+  // last one from this page, so a stale tab can never overwrite newer work;
+  // a failed save says so and tries again.
+  document.addEventListener("htmx:configRequest", function (e) {
+    var form = e.detail.elt.closest && e.detail.elt.closest("form.answer");
+    if (!form) return;
+    var next = (parseInt(form.dataset.sequence, 10) || 0) + 1;
+    form.dataset.sequence = next;
+    e.detail.parameters.sequence = next;
+  });
+  function saveFailed(e) {
+    var form = e.detail.elt.closest && e.detail.elt.closest("form.answer");
+    if (!form || e.detail.xhr && e.detail.xhr.status === 409) return;
+    var state = form.querySelector(".save-state");
+    if (state) state.textContent = document.body.dataset.errorOffline;
+    htmx.trigger(form, "retry");
+  }
+  document.addEventListener("htmx:sendError", saveFailed);
+  document.addEventListener("htmx:responseError", function (e) {
+    if (e.detail.xhr.status >= 500) saveFailed(e);
+  });
+
   function init(root) { initDrafts(root); initToggles(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (e) { if (e.detail.elt !== document.body) init(e.detail.elt); });

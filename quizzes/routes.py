@@ -1,0 +1,161 @@
+"""Taking quizzes: the list, starting or resuming, autosaving answers, submitting."""
+
+import random
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal.core.extensions import db
+from portal.core.htmx import redirect_to, render
+from portal.core.models import utcnow
+from quizzes import attempts as svc
+from quizzes import bp
+from quizzes.models import IN_PROGRESS, Quiz, QuizAttempt
+
+ATTEMPT_STATES = {
+    "in_progress": _l("In progress"),
+    "submitted": _l("Handed in"),
+    "finished": _l("Graded"),
+    "abandoned": _l("Time ran out"),
+}
+
+
+@bp.app_context_processor
+def _template_helpers():
+    return {"state_label_quiz": lambda state: str(ATTEMPT_STATES.get(state, state))}
+
+
+REFUSALS = {
+    "not_open": lambda v: _("This quiz opens on %(at)s.", at=format_datetime(v["at"], "short")),
+    "closed": lambda v: _("This quiz is closed."),
+    "no_attempts_left": lambda v: _("You have used all %(n)d attempts.", n=v["allowed"]),
+    "wait": lambda v: _("You can try again from %(at)s.", at=format_datetime(v["until"], "short")),
+    "time_up": lambda v: _("Time is up. Your answers saved before the deadline have been graded."),
+    "not_in_progress": lambda v: _("This attempt is already handed in."),
+    "no_such_question": lambda v: _("This question is not part of the attempt."),
+}
+
+
+def _refusal(error: svc.AttemptRefused) -> str:
+    return REFUSALS[error.reason](error.values)
+
+
+@bp.get("/")
+@login_required
+def index():
+    quizzes = list(db.session.scalars(select(Quiz).order_by(Quiz.title)))
+    mine = {q.id: svc.attempts_of(q, current_user.id) for q in quizzes}
+    return render(
+        "quizzes/index.html", quizzes=quizzes, mine=mine, grade=svc.quiz_grade, passed=svc.passed
+    )
+
+
+@bp.post("/<int:quiz_id>/start")
+@login_required
+def start(quiz_id: int):
+    quiz = db.get_or_404(Quiz, quiz_id)
+    try:
+        attempt = svc.start(quiz, current_user.id, now=utcnow())
+    except (svc.AttemptRefused, ValueError) as error:
+        flash(_refusal(error) if isinstance(error, svc.AttemptRefused) else str(error), "error")
+        return redirect_to(url_for("quizzes.index"))
+    return redirect_to(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+def _own_attempt(attempt_id: int) -> QuizAttempt:
+    attempt = db.get_or_404(QuizAttempt, attempt_id)
+    if attempt.user_id != current_user.id:
+        abort(404)  # someone else's attempt does not exist for you
+    return attempt
+
+
+def _display_order(attempt: QuizAttempt, answer) -> list[int]:
+    """Choices/items in a stable shuffled order per attempt and question."""
+    data = answer.version.data
+    count = len(data.get("choices") or data.get("items") or data.get("pairs") or [])
+    order = list(range(count))
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    if quiz.shuffle_answers or answer.version.type == "ordering":
+        random.Random(f"{attempt.id}:{answer.position}").shuffle(order)
+    return order
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    current = _own_attempt(attempt_id)
+    svc.settle(current, now=utcnow())
+    if current.state != IN_PROGRESS:
+        return redirect(url_for("quizzes.result", attempt_id=current.id))
+    quiz = db.session.get(Quiz, current.quiz_id)
+    return render(
+        "quizzes/attempt.html",
+        attempt=current,
+        quiz=quiz,
+        order=_display_order,
+    )
+
+
+def _response_from_form(answer):
+    kind, form = answer.version.type, request.form
+    if kind in ("single", "true_false"):
+        return form.get("choice", type=int)
+    if kind == "multiple":
+        return sorted({int(v) for v in form.getlist("choice") if v.isdigit()})
+    if kind == "ordering":
+        return [form.get(f"place-{i}", type=int) for i in range(len(answer.version.data["items"]))]
+    if kind == "matching":
+        return {
+            str(i): form.get(f"match-{i}", type=int)
+            for i in range(len(answer.version.data["pairs"]))
+        }
+    return (form.get("text") or "")[:20_000]
+
+
+@bp.post("/attempts/<int:attempt_id>/answers/<int:position>")
+@login_required
+def save(attempt_id: int, position: int):
+    """Autosave one answer (htmx); answers 200 with the time saved, 409 when stale."""
+    current = _own_attempt(attempt_id)
+    answer = next((a for a in current.answers if a.position == position), None)
+    if answer is None:
+        abort(404)
+    try:
+        saved = svc.save_answer(
+            current,
+            position,
+            _response_from_form(answer),
+            sequence=request.form.get("sequence", type=int) or 0,
+            now=utcnow(),
+        )
+    except svc.StaleSave:
+        return render_template("quizzes/_saved.html", stale=True), 409
+    except svc.AttemptRefused as refused:
+        return render_template("quizzes/_saved.html", refused=_refusal(refused)), 422
+    return render_template("quizzes/_saved.html", saved_at=saved.saved_at)
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int):
+    current = _own_attempt(attempt_id)
+    try:
+        svc.submit(current, now=utcnow())
+    except svc.AttemptRefused as refused:
+        flash(_refusal(refused), "error")
+    return redirect_to(url_for("quizzes.result", attempt_id=current.id))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id: int):
+    current = _own_attempt(attempt_id)
+    svc.settle(current, now=utcnow())
+    if current.state == IN_PROGRESS:
+        return redirect(url_for("quizzes.attempt", attempt_id=current.id))
+    quiz = db.session.get(Quiz, current.quiz_id)
+    return render("quizzes/result.html", attempt=current, quiz=quiz)

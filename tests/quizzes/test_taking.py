@@ -1,0 +1,61 @@
+"""Taking a quiz in the browser's terms: start, autosave (htmx), stale saves, hand in, result."""
+
+import re
+
+from portal.core.roles import Role
+from quizzes.models import QuizAttempt
+from tests.quizzes.test_attempts import quiz  # noqa: F401  (fixture)
+
+
+def test_start_autosave_and_hand_in(quiz, login_as, db):  # noqa: F811
+    hire = login_as("new_hire")
+    response = hire.post(f"/quizzes/{quiz.id}/start")
+    assert response.status_code == 303
+    attempt_url = response.location
+    page = hire.get(attempt_url).get_data(as_text=True)
+    assert page.count('class="question"') == 3 and "Nộp trước" in page
+    attempt = db.session.query(QuizAttempt).one()
+    saved = hire.post(
+        f"/quizzes/attempts/{attempt.id}/answers/0", {"choice": "1", "sequence": "1"}, htmx=True
+    )
+    assert saved.status_code == 200 and "<html" not in saved.get_data(as_text=True)
+    # The same question saved from an older tab is refused and the newer answer kept.
+    stale = hire.post(
+        f"/quizzes/attempts/{attempt.id}/answers/0", {"choice": "0", "sequence": "1"}, htmx=True
+    )
+    assert stale.status_code == 409
+    hire.post(
+        f"/quizzes/attempts/{attempt.id}/answers/1",
+        {"place-0": "0", "place-1": "1", "place-2": "2", "place-3": "3", "sequence": "1"},
+        htmx=True,
+    )
+    hire.post(
+        f"/quizzes/attempts/{attempt.id}/answers/2",
+        {"text": "Xin lỗi và khắc phục.", "sequence": "1"},
+        htmx=True,
+    )
+    # Coming back shows every saved answer.
+    page = hire.get(attempt_url).get_data(as_text=True)
+    assert re.search(r'value="1"\s*checked', page) and "Xin lỗi và khắc phục." in page
+    done = hire.post(f"/quizzes/attempts/{attempt.id}/submit")
+    assert done.status_code == 303
+    result = hire.get(done.location).get_data(as_text=True)
+    assert "3.0 / 6" in result
+    db.session.refresh(attempt)
+    assert attempt.state == "submitted"  # the essay waits for a supervisor
+
+
+def test_nobody_else_sees_or_changes_an_attempt(quiz, login_as, make, db):  # noqa: F811
+    owner = login_as("new_hire")
+    owner.post(f"/quizzes/{quiz.id}/start")
+    attempt = db.session.query(QuizAttempt).one()
+    other = login_as(make.user(Role.AGENT))
+    assert other.get(f"/quizzes/attempts/{attempt.id}").status_code == 404
+    assert (
+        other.post(
+            f"/quizzes/attempts/{attempt.id}/answers/0", {"choice": "1", "sequence": "9"}
+        ).status_code
+        == 404
+    )
+    assert other.post(f"/quizzes/attempts/{attempt.id}/submit").status_code == 404
+    assert other.get(f"/quizzes/attempts/{attempt.id}/result").status_code == 404
