@@ -1,0 +1,44 @@
+"""A new hire answers, closes the page, comes back: every answer is still there."""
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.core.roles import Role
+from tests.conftest import PASSWORD
+from tests.quizzes.test_attempts import quiz  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.browser
+
+
+def test_answers_survive_closing_the_page(live_server, browser, quiz, make):  # noqa: F811
+    hire = make.user(Role.NEW_HIRE)
+    context = browser.new_context(locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill(hire.email)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+    page.goto(f"{live_server}/quizzes/")
+    page.get_by_role("button", name="Bắt đầu").click()
+    page.wait_for_url("**/quizzes/attempts/*")
+    page.locator("#q0").get_by_label("45").check()
+    expect(page.locator("#q0 .save-state")).to_contain_text("Đã lưu lúc")
+    page.locator("#q2 textarea").fill("Lắng nghe, xin lỗi, tìm nguyên nhân.")
+    expect(page.locator("#q2 .save-state")).to_contain_text("Đã lưu lúc")
+    attempt_url = page.url
+    context.close()  # the browser is closed without handing in
+
+    again = browser.new_context(locale="vi-VN")
+    page = again.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill(hire.email)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(attempt_url)
+    expect(page.locator("#q0").get_by_label("45")).to_be_checked()
+    expect(page.locator("#q2 textarea")).to_have_value("Lắng nghe, xin lỗi, tìm nguyên nhân.")
+    again.close()
