@@ -8,13 +8,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from portal.accounts.models import User
+from portal.accounts.services import visible_users
+from portal.core.auth import roles_required
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.models import utcnow
+from portal.core.roles import Role
+from portal.core.text import clean
 from quizzes import attempts as svc
 from quizzes import bp
-from quizzes.models import IN_PROGRESS, Quiz, QuizAttempt
+from quizzes.models import IN_PROGRESS, AttemptAnswer, QuestionVersion, Quiz, QuizAttempt
 
 ATTEMPT_STATES = {
     "in_progress": _l("In progress"),
@@ -159,3 +165,69 @@ def result(attempt_id: int):
         return redirect(url_for("quizzes.attempt", attempt_id=current.id))
     quiz = db.session.get(Quiz, current.quiz_id)
     return render("quizzes/result.html", attempt=current, quiz=quiz)
+
+
+# --- essays waiting for a mark (supervisors: their teams; admins: everyone) -----------------
+
+GRADERS = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def _essays_in_scope():
+    people = visible_users(current_user).with_only_columns(User.id)
+    return (
+        select(AttemptAnswer)
+        .join(QuizAttempt, QuizAttempt.id == AttemptAnswer.attempt_id)
+        .join(QuestionVersion, QuestionVersion.id == AttemptAnswer.question_version_id)
+        .where(
+            QuestionVersion.type == "essay",
+            AttemptAnswer.fraction.is_(None),
+            QuizAttempt.state.in_(["submitted", "abandoned"]),
+            QuizAttempt.user_id.in_(people),
+        )
+        .order_by(QuizAttempt.submitted_at)
+    )
+
+
+@bp.get("/grading")
+@roles_required(*GRADERS)
+def grading():
+    answers = list(
+        db.session.scalars(
+            _essays_in_scope().options(selectinload(AttemptAnswer.version)).limit(100)
+        )
+    )
+    attempts = {
+        a.id: a
+        for a in db.session.scalars(
+            select(QuizAttempt).where(QuizAttempt.id.in_([x.attempt_id for x in answers]))
+        )
+    }
+    people = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(User.id.in_([a.user_id for a in attempts.values()]))
+        )
+    }
+    return render("quizzes/grading.html", answers=answers, attempts=attempts, people=people)
+
+
+@bp.post("/grading/<int:answer_id>")
+@roles_required(*GRADERS)
+def grade_essay(answer_id: int):
+    answer = db.session.scalar(_essays_in_scope().where(AttemptAnswer.id == answer_id))
+    if answer is None:
+        abort(404)  # not an essay waiting in your scope (or marked already)
+    points = request.form.get("points", type=float)
+    comment = clean(request.form.get("comment", ""), multiline=True)[:2000]
+    if points is None or not 0 <= points <= answer.version.points:
+        flash(_("Give between 0 and %(n)d points.", n=answer.version.points), "error")
+        return redirect_to(url_for("quizzes.grading"))
+    svc.grade_essay(
+        answer,
+        fraction=points / answer.version.points,
+        comment=comment,
+        grader_id=current_user.id,
+        now=utcnow(),
+    )
+    flash(_("Marked."), "success")
+    return redirect_to(url_for("quizzes.grading"))

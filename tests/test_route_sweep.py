@@ -89,6 +89,9 @@ EXPECTED = {
     "quizzes.save": ("POST", {**allowed(*ALL, ok=404, others=404), "new_hire": 409}),
     "quizzes.result": ("GET", {**allowed(*ALL, ok=404, others=404), "new_hire": 302}),
     "quizzes.submit": ("POST", {**allowed(*ALL, ok=404, others=404), "new_hire": 303}),
+    "quizzes.grading": ("GET", allowed("supervisor", "admin")),
+    # No essay is waiting in the sweep's world: 404 for graders, 403 for the rest.
+    "quizzes.grade_essay": ("POST", allowed("supervisor", "admin", ok=404)),
 }
 
 
@@ -178,6 +181,7 @@ def _url(endpoint, world):
         "quizzes.save": f"/quizzes/attempts/{world['attempt'].id}/answers/0",
         "quizzes.result": f"/quizzes/attempts/{world['attempt'].id}/result",
         "quizzes.submit": f"/quizzes/attempts/{world['attempt'].id}/submit",
+        "quizzes.grade_essay": "/quizzes/grading/1",
         "scripts_library.fill": "/scripts/xin-loi-khieu-nai/fill?ph__ten_khach_hang=Lan",
         "scripts_library.favourite": "/scripts/xin-loi-khieu-nai/favourite",
         "scripts_library.run": "/scripts/xin-loi-khieu-nai/run?path=mo-dau,khach",

@@ -59,3 +59,42 @@ def test_nobody_else_sees_or_changes_an_attempt(quiz, login_as, make, db):  # no
     )
     assert other.post(f"/quizzes/attempts/{attempt.id}/submit").status_code == 404
     assert other.get(f"/quizzes/attempts/{attempt.id}/result").status_code == 404
+
+
+def test_supervisors_mark_essays_of_their_teams_only(quiz, login_as, make, db):  # noqa: F811
+    team, other_team = make.team("A"), make.team("B")
+    hire = login_as(make.user(Role.NEW_HIRE, team=team))
+    outsider = login_as(make.user(Role.NEW_HIRE, team=other_team))
+    for person in (hire, outsider):
+        person.post(f"/quizzes/{quiz.id}/start")
+        attempt = db.session.query(QuizAttempt).filter_by(user_id=person.user.id).one()
+        person.post(
+            f"/quizzes/attempts/{attempt.id}/answers/2",
+            {"text": f"Bài của {person.user.name}", "sequence": "1"},
+            htmx=True,
+        )
+        person.post(f"/quizzes/attempts/{attempt.id}/submit")
+    supervisor = login_as(make.user(Role.SUPERVISOR, leads=[team]))
+    queue = supervisor.get("/quizzes/grading").get_data(as_text=True)
+    assert f"Bài của {hire.user.name}" in queue and f"Bài của {outsider.user.name}" not in queue
+    mine = db.session.query(QuizAttempt).filter_by(user_id=hire.user.id).one()
+    theirs = db.session.query(QuizAttempt).filter_by(user_id=outsider.user.id).one()
+    essay = next(a for a in mine.answers if a.version.type == "essay")
+    other_essay = next(a for a in theirs.answers if a.version.type == "essay")
+    assert supervisor.post(f"/quizzes/grading/{other_essay.id}", {"points": "3"}).status_code == 404
+    assert (
+        supervisor.post(f"/quizzes/grading/{essay.id}", {"points": "9"}).status_code == 303
+    )  # refused, flashed
+    db.session.refresh(essay)
+    assert essay.fraction is None
+    assert (
+        supervisor.post(
+            f"/quizzes/grading/{essay.id}", {"points": "1.5", "comment": "Thiếu ví dụ."}
+        ).status_code
+        == 303
+    )
+    db.session.refresh(mine)
+    assert mine.state == "finished" and "Thiếu ví dụ." in hire.get(
+        f"/quizzes/attempts/{mine.id}/result"
+    ).get_data(as_text=True)
+    assert login_as("agent").get("/quizzes/grading").status_code == 403
