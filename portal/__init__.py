@@ -101,6 +101,7 @@ def _register_features(app: Flask) -> None:
     from portal.playbooks import bp as playbooks_bp
     from portal.playbooks import services as playbook_services
     from quizzes import bp as quizzes_bp
+    from quizzes import services as quiz_services
     from scripts_library import bp as scripts_bp
     from scripts_library import services as script_services
 
@@ -129,6 +130,17 @@ def _register_features(app: Flask) -> None:
             describe=script_services.onboarding_items,
             diff_url=script_services.version_diff_url,
             choices=script_services.script_choices,
+        ),
+    )
+    register_item_kind(
+        app,
+        ItemKind(
+            code=quiz_services.ITEM_KIND,
+            label="quiz",
+            describe=quiz_services.onboarding_items,
+            diff_url=lambda ref_id, version: None,  # passing is what counts, not reading
+            choices=quiz_services.quiz_choices,
+            completes_itself=True,
         ),
     )
     content_changed.connect(flag_changed_content, sender=app)

@@ -7,10 +7,12 @@ Times are passed in (`now`) so the rules can be tested to the second.
 import random
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.core.extensions import db
+from portal.core.signals import content_completed
 from quizzes import drawing, grading
 from quizzes.models import (
     ABANDONED,
@@ -151,6 +153,7 @@ def submit(attempt: QuizAttempt, *, now: datetime) -> QuizAttempt:
     attempt.state, attempt.submitted_at = SUBMITTED, now
     _grade(attempt, now=now)
     db.session.commit()
+    _announce_if_passed(attempt)
     return attempt
 
 
@@ -200,6 +203,22 @@ def grade_essay(
     attempt = db.session.get(QuizAttempt, answer.attempt_id)
     _total(attempt, list(attempt.answers), now=now)
     db.session.commit()
+    _announce_if_passed(attempt)
+
+
+def _announce_if_passed(attempt: QuizAttempt) -> None:
+    """A pass ticks the quiz wherever it is an onboarding item (through the signal)."""
+    if attempt.state != FINISHED:
+        return
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    if passed(quiz, attempts_of(quiz, attempt.user_id)):
+        content_completed.send(
+            current_app._get_current_object(),
+            kind="quiz",
+            ref_id=quiz.id,
+            user_id=attempt.user_id,
+            version=1,
+        )
 
 
 def quiz_grade(quiz: Quiz, attempts: list[QuizAttempt]) -> float | None:

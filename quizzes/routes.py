@@ -60,6 +60,20 @@ def index():
     )
 
 
+@bp.get("/<int:quiz_id>")
+@login_required
+def quiz(quiz_id: int):
+    """One quiz: what it is, your attempts, and the button to start."""
+    current = db.get_or_404(Quiz, quiz_id)
+    return render(
+        "quizzes/index.html",
+        quizzes=[current],
+        mine={current.id: svc.attempts_of(current, current_user.id)},
+        grade=svc.quiz_grade,
+        passed=svc.passed,
+    )
+
+
 @bp.post("/<int:quiz_id>/start")
 @login_required
 def start(quiz_id: int):

@@ -168,3 +168,31 @@ def current_version(question: Question) -> QuestionVersion:
             QuestionVersion.version == question.current_version,
         )
     )
+
+
+# --- onboarding items -------------------------------------------------------------------
+
+ITEM_KIND = "quiz"
+
+
+def onboarding_items(ref_ids: list[int]):
+    from flask import url_for
+
+    from portal.core.content import ItemInfo
+    from quizzes.models import Quiz
+
+    return {
+        q.id: ItemInfo(
+            q.title,
+            str(_l("Quiz: pass mark %(n)d%%", n=q.pass_percent)),
+            url_for("quizzes.quiz", quiz_id=q.id),
+            1,
+        )
+        for q in db.session.scalars(select(Quiz).where(Quiz.id.in_(ref_ids)))
+    }
+
+
+def quiz_choices() -> list[tuple[int, str]]:
+    from quizzes.models import Quiz
+
+    return [(q.id, q.title) for q in db.session.scalars(select(Quiz).order_by(Quiz.title))]

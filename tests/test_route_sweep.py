@@ -82,6 +82,7 @@ EXPECTED = {
     "scripts_library.import_library": ("GET", allowed("admin")),
     "scripts_library.favourite": ("POST", allowed(*ALL)),
     "quizzes.index": ("GET", allowed(*ALL)),
+    "quizzes.quiz": ("GET", allowed(*ALL)),
     "quizzes.start": ("POST", allowed(*ALL, ok=303)),
     # An attempt belongs to the new hire alone: for everyone else it does not exist.
     "quizzes.attempt": ("GET", {**allowed(*ALL, ok=404, others=404), "new_hire": 200}),
@@ -177,6 +178,7 @@ def _url(endpoint, world):
         "onboarding.open_item": f"/onboarding/items/{module.items[0].id}/open",
         "scripts_library.script": "/scripts/xin-loi-khieu-nai",
         "quizzes.start": f"/quizzes/{world['quiz'].id}/start",
+        "quizzes.quiz": f"/quizzes/{world['quiz'].id}",
         "quizzes.attempt": f"/quizzes/attempts/{world['attempt'].id}",
         "quizzes.save": f"/quizzes/attempts/{world['attempt'].id}/answers/0",
         "quizzes.result": f"/quizzes/attempts/{world['attempt'].id}/result",

@@ -98,3 +98,46 @@ def test_supervisors_mark_essays_of_their_teams_only(quiz, login_as, make, db): 
         f"/quizzes/attempts/{mine.id}/result"
     ).get_data(as_text=True)
     assert login_as("agent").get("/quizzes/grading").status_code == 403
+
+
+def test_passing_a_quiz_ticks_it_in_onboarding(app, quiz, login_as, make, db):  # noqa: F811
+    from portal.onboarding import services as onboarding
+    from portal.onboarding.models import ItemProgress
+
+    quiz.slots = quiz.slots[:2]  # no essay: the grade is final on handing in
+    db.session.commit()
+    module = onboarding.save_module(
+        None, title="Kiểm tra", description="", due_days=7, requires_previous=False
+    )
+    admin = login_as("admin")
+    assert (
+        admin.post(
+            f"/onboarding/modules/{module.id}/items", {"content": f"quiz:{quiz.id}"}
+        ).status_code
+        == 303
+    )
+    hire = login_as("new_hire")
+    onboarding.assign([hire.user], [module], by=None)
+    item = module.items[0]
+    opened = hire.get(f"/onboarding/items/{item.id}/open")
+    page = hire.get(opened.location).get_data(as_text=True)
+    assert quiz.title in page and "Tự động đánh dấu khi bạn hoàn thành" in page
+    assert hire.post(f"/onboarding/items/{item.id}/complete", htmx=True).status_code == 422
+    hire.post(f"/quizzes/{quiz.id}/start")
+    attempt = db.session.query(QuizAttempt).one()
+    first, second = attempt.answers
+    right_choice = next(i for i, c in enumerate(first.version.data["choices"]) if c["correct"])
+    hire.post(
+        f"/quizzes/attempts/{attempt.id}/answers/0",
+        {"choice": str(right_choice), "sequence": "1"},
+        htmx=True,
+    )
+    hire.post(
+        f"/quizzes/attempts/{attempt.id}/answers/1",
+        {"place-0": "0", "place-1": "1", "place-2": "2", "place-3": "3", "sequence": "1"},
+        htmx=True,
+    )
+    hire.post(f"/quizzes/attempts/{attempt.id}/submit")
+    progress = db.session.query(ItemProgress).filter_by(item_id=item.id, user_id=hire.user.id).one()
+    assert progress.completed_at is not None
+    assert "1/1" in hire.get("/onboarding/").get_data(as_text=True)
