@@ -154,7 +154,26 @@
     if (e.detail.xhr.status >= 500) saveFailed(e);
   });
 
-  function init(root) { initDrafts(root); initToggles(root); }
+  // The quiz countdown is only a display: the server enforces the deadline.
+  function initTimers(root) {
+    root.querySelectorAll(".timer[data-deadline]").forEach(function (el) {
+      if (el.dataset.ticking) return;
+      el.dataset.ticking = "1";
+      var deadline = Date.parse(el.dataset.deadline);
+      function tick() {
+        var left = Math.max(0, Math.floor((deadline - Date.now()) / 1000));
+        var text = left > 0
+          ? el.dataset.left + " " + Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0")
+          : el.dataset.over;
+        el.textContent = text;
+        el.classList.toggle("overdue-count", left < 120);
+        if (left > 0) setTimeout(tick, 1000);
+      }
+      tick();
+    });
+  }
+
+  function init(root) { initDrafts(root); initToggles(root); initTimers(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (e) { if (e.detail.elt !== document.body) init(e.detail.elt); });
 })();

@@ -24,6 +24,8 @@ def test_answers_survive_closing_the_page(live_server, browser, quiz, make):  # 
     page.goto(f"{live_server}/quizzes/")
     page.get_by_role("button", name="Bắt đầu").click()
     page.wait_for_url("**/quizzes/attempts/*")
+    # A countdown of the time left (the quiz allows 10 minutes).
+    expect(page.locator(".timer")).to_contain_text("Còn lại 9:")
     page.locator("#q0").get_by_label("45").check()
     expect(page.locator("#q0 .save-state")).to_contain_text("Đã lưu lúc")
     page.locator("#q2 textarea").fill("Lắng nghe, xin lỗi, tìm nguyên nhân.")
