@@ -6,7 +6,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
-from portal.core.models import UTCDateTime, utcnow
+from portal.core.models import UTCDateTime, VersionStamp, utcnow
 
 QUESTION_TYPES = (
     "single",
@@ -51,7 +51,7 @@ class Question(db.Model):
     category: Mapped[QuestionCategory] = relationship()
 
 
-class QuestionVersion(db.Model):
+class QuestionVersion(VersionStamp, db.Model):
     __tablename__ = "question_versions"
     __table_args__ = (UniqueConstraint("question_id", "version", name="uq_question_version"),)
 
@@ -64,12 +64,8 @@ class QuestionVersion(db.Model):
     # choices / items / pairs / answers + diacritics_optional / rubric, by type
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     general_feedback: Mapped[str] = mapped_column(Text, default="")
-    change_note: Mapped[str] = mapped_column(String(300), default="")
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     question: Mapped[Question] = relationship()
-    author = relationship("User")
 
 
 GRADING_METHODS = ("highest", "average", "first", "last")

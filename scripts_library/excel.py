@@ -13,9 +13,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
-from sqlalchemy import select
 
-from portal.core.extensions import db
 from portal.core.text import clean
 from scripts_library import services as svc
 from scripts_library.models import CallScript
@@ -217,29 +215,4 @@ def import_library(parsed: Parsed, *, author) -> dict[str, int]:
     """Publish every new or changed script in one transaction (only a valid file)."""
     if parsed.errors:
         raise ValueError("workbook has errors")
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    changed = []
-    existing = {s.slug: s for s in db.session.scalars(select(CallScript))}
-    try:
-        for slug, content in parsed.contents.items():
-            script = existing.get(slug)
-            if script is None:
-                script = CallScript(slug=slug, **content)
-                db.session.add(script)
-                db.session.flush()
-                counts["created"] += 1
-            elif script.published_version and all(
-                getattr(script, k) == v for k, v in content.items()
-            ):
-                counts["unchanged"] += 1
-                continue
-            else:
-                counts["updated"] += 1
-                changed.append(script)
-            svc.publish(script, content, author=author, note="Excel import")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    svc.announce_new_versions(changed)
-    return counts
+    return svc.publish_all(parsed.contents, author=author, note="Excel import")

@@ -6,7 +6,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
-from portal.core.models import UTCDateTime, utcnow
+from portal.core.models import UTCDateTime, VersionStamp, utcnow
 
 DRAFT, IN_REVIEW, PUBLISHED, ARCHIVED = "draft", "in_review", "published", "archived"
 
@@ -56,7 +56,7 @@ class CallScript(ScriptContent, db.Model):
     step = relationship("PlaybookStep")
 
 
-class ScriptVersion(ScriptContent, db.Model):
+class ScriptVersion(ScriptContent, VersionStamp, db.Model):
     """A published version: never changed once written."""
 
     __tablename__ = "script_versions"
@@ -65,11 +65,6 @@ class ScriptVersion(ScriptContent, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     script_id: Mapped[int] = mapped_column(ForeignKey("call_scripts.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    change_note: Mapped[str] = mapped_column(String(300), default="")
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    author = relationship("User")
 
 
 class ScriptFavourite(db.Model):

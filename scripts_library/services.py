@@ -178,24 +178,41 @@ def load_scripts_pack(folder: Path | None = None) -> dict[str, int]:
         contents[data.get("slug")] = content
     if problems:
         raise ValueError("\n".join(problems))
-    counts = {"created": 0, "updated": 0}
-    updated = []
+    counts = publish_all(contents, author=None, note="content pack")
+    return {"created": counts["created"], "updated": counts["updated"]}
+
+
+def publish_all(contents: dict[str, dict], *, author, note: str) -> dict[str, int]:
+    """Publish every new or changed script (slug -> content) in one transaction.
+
+    Shared by the built-in pack and the Excel import; onboarding hears about
+    changed scripts once everything is committed.
+    """
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    changed = []
     existing = {s.slug: s for s in db.session.scalars(select(CallScript))}
-    for slug, content in contents.items():
-        script = existing.get(slug)
-        if script is None:
-            script = CallScript(slug=slug, **content)
-            db.session.add(script)
-            db.session.flush()
-            counts["created"] += 1
-        elif all(getattr(script, k) == v for k, v in content.items()):
-            continue
-        else:
-            counts["updated"] += 1
-            updated.append(script)
-        publish(script, content, author=None, note="content pack")
-    db.session.commit()
-    announce_new_versions(updated)
+    try:
+        for slug, content in contents.items():
+            script = existing.get(slug)
+            if script is None:
+                script = CallScript(slug=slug, **content)
+                db.session.add(script)
+                db.session.flush()
+                counts["created"] += 1
+            elif script.published_version and all(
+                getattr(script, k) == v for k, v in content.items()
+            ):
+                counts["unchanged"] += 1
+                continue
+            else:
+                counts["updated"] += 1
+                changed.append(script)
+            publish(script, content, author=author, note=note)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    announce_new_versions(changed)
     return counts
 
 

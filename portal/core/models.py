@@ -4,7 +4,8 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 
@@ -37,3 +38,15 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+class VersionStamp:
+    """Who wrote a kept version of some content, when, and why (history, not overwrite)."""
+
+    change_note: Mapped[str] = mapped_column(String(300), default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @declared_attr
+    def author(cls):
+        return relationship("User")

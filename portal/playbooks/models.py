@@ -6,7 +6,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
-from portal.core.models import UTCDateTime, utcnow
+from portal.core.models import UTCDateTime, VersionStamp, utcnow
 
 PROCESS = "process"  # a care process: its steps are steps
 HANDBOOK = "handbook"  # supporting knowledge: its steps are chapters
@@ -91,30 +91,21 @@ class PlaybookStep(StepContent, db.Model):
     )
 
 
-class PlaybookStepVersion(StepContent, db.Model):
+class PlaybookStepVersion(StepContent, VersionStamp, db.Model):
     __tablename__ = "playbook_step_versions"
     __table_args__ = (UniqueConstraint("step_id", "version", name="uq_step_version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     step_id: Mapped[int] = mapped_column(ForeignKey("playbook_steps.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    change_note: Mapped[str] = mapped_column(String(300), default="")
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     step: Mapped[PlaybookStep] = relationship(back_populates="versions")
-    author = relationship("User")
 
 
-class PlaybookVersion(IntroContent, db.Model):
+class PlaybookVersion(IntroContent, VersionStamp, db.Model):
     __tablename__ = "playbook_versions"
     __table_args__ = (UniqueConstraint("playbook_id", "version", name="uq_playbook_version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     playbook_id: Mapped[int] = mapped_column(ForeignKey("playbooks.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    change_note: Mapped[str] = mapped_column(String(300), default="")
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    author = relationship("User")

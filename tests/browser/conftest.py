@@ -55,3 +55,12 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def log_in(page, base_url: str, user, password: str) -> None:
+    """Log in through the form, as a person would, and wait to leave the login page."""
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(lambda url: "/login" not in url)

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.core.roles import Role
+from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD
 from tests.quizzes.test_attempts import quiz  # noqa: F401  (fixture)
 
@@ -15,11 +16,7 @@ def test_answers_survive_closing_the_page(live_server, browser, quiz, make):  # 
     context = browser.new_context(locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill(hire.email)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(lambda url: "/login" not in url)
+    log_in(page, live_server, hire, PASSWORD)
 
     page.goto(f"{live_server}/quizzes/")
     page.get_by_role("button", name="Bắt đầu").click()
@@ -35,11 +32,7 @@ def test_answers_survive_closing_the_page(live_server, browser, quiz, make):  # 
 
     again = browser.new_context(locale="vi-VN")
     page = again.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill(hire.email)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(lambda url: "/login" not in url)
+    log_in(page, live_server, hire, PASSWORD)
     page.goto(attempt_url)
     expect(page.locator("#q0").get_by_label("45")).to_be_checked()
     expect(page.locator("#q2 textarea")).to_have_value("Lắng nghe, xin lỗi, tìm nguyên nhân.")

@@ -5,6 +5,7 @@ import pytest
 from portal.core.roles import Role
 from scripts_library.models import ScriptDraft
 from scripts_library.services import find_published, load_scripts_pack
+from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD
 from tests.scripts_library.conftest import EMAIL
 
@@ -16,11 +17,7 @@ def test_supervisor_adds_blocks_and_saves_a_draft(
 ):
     load_scripts_pack(script_pack(EMAIL))
     writer = make.user(Role.SUPERVISOR)
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill(writer.email)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(lambda url: "/login" not in url)
+    log_in(page, live_server, writer, PASSWORD)
 
     page.goto(f"{live_server}/scripts/cam-on-sau-dich-vu/edit")
     rows = page.locator("#block-rows fieldset")

@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from portal.core.roles import Role
 from scripts_library.services import load_scripts_pack
+from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD
 from tests.scripts_library.conftest import COMPLAINT, EMAIL
 
@@ -17,11 +18,7 @@ def test_agent_finds_a_script_and_fills_in_the_customer(
     load_scripts_pack(script_pack(COMPLAINT, EMAIL))
     agent = make.user(Role.AGENT, team=make.team())
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill(agent.email)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(lambda url: "/login" not in url)
+    log_in(page, live_server, agent, PASSWORD)
 
     page.goto(f"{live_server}/scripts/")
     page.get_by_role("searchbox").fill("xu ly khieu nai")
