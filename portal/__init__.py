@@ -156,7 +156,12 @@ def _register_template_helpers(app: Flask) -> None:
     from portal.core.roles import ROLE_LABELS, Role
 
     # Change notes the system writes itself, shown in the reader's language.
-    system_notes = {"content pack": _l("Built-in content"), "Excel import": _l("Excel import")}
+    system_notes = {
+        "content pack": _l("Built-in content"),
+        "Excel import": _l("Excel import"),
+        "created": _l("Created"),
+        "edited": _l("Edited"),
+    }
 
     status_labels = {
         "not_assigned": _l("Not assigned"),

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
 
-from quizzes import routes  # noqa: E402,F401
+from quizzes import bank_routes, manage_routes, routes  # noqa: E402,F401

@@ -153,7 +153,7 @@ def submit(attempt: QuizAttempt, *, now: datetime) -> QuizAttempt:
     attempt.state, attempt.submitted_at = SUBMITTED, now
     _grade(attempt, now=now)
     db.session.commit()
-    _announce_if_passed(attempt)
+    announce_if_passed(attempt)
     return attempt
 
 
@@ -203,10 +203,10 @@ def grade_essay(
     attempt = db.session.get(QuizAttempt, answer.attempt_id)
     _total(attempt, list(attempt.answers), now=now)
     db.session.commit()
-    _announce_if_passed(attempt)
+    announce_if_passed(attempt)
 
 
-def _announce_if_passed(attempt: QuizAttempt) -> None:
+def announce_if_passed(attempt: QuizAttempt) -> None:
     """A pass ticks the quiz wherever it is an onboarding item (through the signal)."""
     if attempt.state != FINISHED:
         return

@@ -44,6 +44,9 @@ class Question(db.Model):
     key: Mapped[str] = mapped_column(String(80), unique=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("question_categories.id"), index=True)
     step_id: Mapped[int | None] = mapped_column(ForeignKey("playbook_steps.id"))
+    # A soft link: the script library is another feature, joined by its slug only.
+    script_slug: Mapped[str | None] = mapped_column(String(120))
+    tags: Mapped[list] = mapped_column(JSON, default=list)
     current_version: Mapped[int] = mapped_column(Integer, default=0)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -88,6 +91,10 @@ class Quiz(db.Model):
     pass_percent: Mapped[int] = mapped_column(Integer, default=80)
     # What a person may see and when: {"during"|"after"|"later"|"closed": [..]}
     review: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Hidden quizzes are being set up: only authors see and try them.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped by every save of the settings, so a stale tab cannot overwrite newer ones.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     slots: Mapped[list["QuizSlot"]] = relationship(
@@ -161,5 +168,40 @@ class AttemptAnswer(db.Model):
     fraction: Mapped[float | None] = mapped_column(db.Float)
     comment: Mapped[str] = mapped_column(Text, default="")
     graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # After a regrade: the version whose key marked this answer (None: the one shown).
+    key_version_id: Mapped[int | None] = mapped_column(ForeignKey("question_versions.id"))
 
-    version: Mapped[QuestionVersion] = relationship()
+    version: Mapped[QuestionVersion] = relationship(foreign_keys=[question_version_id])
+    key_version: Mapped[QuestionVersion | None] = relationship(foreign_keys=[key_version_id])
+
+
+class Regrade(db.Model):
+    """One applied regrade of a question: who ran it, when, with which key."""
+
+    __tablename__ = "quiz_regrades"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    key_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    by = relationship("User")
+    key_version: Mapped[QuestionVersion] = relationship()
+    changes: Mapped[list["RegradeChange"]] = relationship(cascade="all, delete-orphan")
+
+
+class RegradeChange(db.Model):
+    """An answer whose mark a regrade changed, with the old and new marks kept."""
+
+    __tablename__ = "quiz_regrade_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    regrade_id: Mapped[int] = mapped_column(
+        ForeignKey("quiz_regrades.id", ondelete="CASCADE"), index=True
+    )
+    answer_id: Mapped[int] = mapped_column(ForeignKey("attempt_answers.id"), index=True)
+    old_fraction: Mapped[float | None] = mapped_column(db.Float)
+    new_fraction: Mapped[float] = mapped_column(db.Float)
+    old_marks: Mapped[float | None] = mapped_column(db.Float)
+    new_marks: Mapped[float] = mapped_column(db.Float)

@@ -11,15 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
-from portal.accounts.services import visible_users
+from portal.accounts.services import can_view_user, visible_users
 from portal.core.auth import roles_required
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.models import utcnow
-from portal.core.roles import Role
+from portal.core.roles import OVERSEERS, Role
 from portal.core.text import clean
 from quizzes import attempts as svc
-from quizzes import bp
+from quizzes import bp, results
 from quizzes.models import IN_PROGRESS, AttemptAnswer, QuestionVersion, Quiz, QuizAttempt
 
 ATTEMPT_STATES = {
@@ -33,6 +33,12 @@ ATTEMPT_STATES = {
 @bp.app_context_processor
 def _template_helpers():
     return {"state_label_quiz": lambda state: str(ATTEMPT_STATES.get(state, state))}
+
+
+@bp.app_template_filter("marks")
+def _marks(value: float | None) -> str:
+    """Marks as people write them: 7, 7.5, 6.67 (never 7.000 or 6.666666)."""
+    return "" if value is None else f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 REFUSALS = {
@@ -50,34 +56,57 @@ def _refusal(error: svc.AttemptRefused) -> str:
     return REFUSALS[error.reason](error.values)
 
 
+def _is_author() -> bool:
+    return current_user.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+def _quiz_or_404(quiz_id: int) -> Quiz:
+    quiz = db.get_or_404(Quiz, quiz_id)
+    if quiz.hidden and not _is_author():
+        abort(404)  # a quiz being set up does not exist for learners yet
+    return quiz
+
+
+def _quiz_list(quizzes: list[Quiz]):
+    mine = {a.id: [] for a in quizzes}
+    for attempt in db.session.scalars(
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == current_user.id, QuizAttempt.quiz_id.in_(mine))
+        .order_by(QuizAttempt.number)
+    ):
+        mine[attempt.quiz_id].append(attempt)
+    now = utcnow()
+    return render(
+        "quizzes/index.html",
+        quizzes=quizzes,
+        mine=mine,
+        grade=svc.quiz_grade,
+        passed=svc.passed,
+        shows_marks=lambda quiz, attempt: "marks" in results.review_allowed(quiz, attempt, now),
+        is_author=_is_author(),
+    )
+
+
 @bp.get("/")
 @login_required
 def index():
-    quizzes = list(db.session.scalars(select(Quiz).order_by(Quiz.title)))
-    mine = {q.id: svc.attempts_of(q, current_user.id) for q in quizzes}
-    return render(
-        "quizzes/index.html", quizzes=quizzes, mine=mine, grade=svc.quiz_grade, passed=svc.passed
-    )
+    query = select(Quiz).order_by(Quiz.title)
+    if not _is_author():
+        query = query.where(Quiz.hidden.is_(False))
+    return _quiz_list(list(db.session.scalars(query)))
 
 
 @bp.get("/<int:quiz_id>")
 @login_required
 def quiz(quiz_id: int):
     """One quiz: what it is, your attempts, and the button to start."""
-    current = db.get_or_404(Quiz, quiz_id)
-    return render(
-        "quizzes/index.html",
-        quizzes=[current],
-        mine={current.id: svc.attempts_of(current, current_user.id)},
-        grade=svc.quiz_grade,
-        passed=svc.passed,
-    )
+    return _quiz_list([_quiz_or_404(quiz_id)])
 
 
 @bp.post("/<int:quiz_id>/start")
 @login_required
 def start(quiz_id: int):
-    quiz = db.get_or_404(Quiz, quiz_id)
+    quiz = _quiz_or_404(quiz_id)
     try:
         attempt = svc.start(quiz, current_user.id, now=utcnow())
     except (svc.AttemptRefused, ValueError) as error:
@@ -117,6 +146,7 @@ def attempt(attempt_id: int):
         attempt=current,
         quiz=quiz,
         order=_display_order,
+        allowed=results.review_allowed(quiz, current, utcnow()),
     )
 
 
@@ -173,12 +203,28 @@ def submit(attempt_id: int):
 @bp.get("/attempts/<int:attempt_id>/result")
 @login_required
 def result(attempt_id: int):
-    current = _own_attempt(attempt_id)
-    svc.settle(current, now=utcnow())
-    if current.state == IN_PROGRESS:
+    """The person sees what the quiz's review options allow now; supervisors (their
+    teams), HR and admins see everything of an attempt they may look at."""
+    current = db.get_or_404(QuizAttempt, attempt_id)
+    own = current.user_id == current_user.id
+    person = db.session.get(User, current.user_id)
+    if not own and (current_user.role not in OVERSEERS or not can_view_user(current_user, person)):
+        abort(404)
+    now = utcnow()
+    svc.settle(current, now=now)
+    if current.state == IN_PROGRESS and own:
         return redirect(url_for("quizzes.attempt", attempt_id=current.id))
     quiz = db.session.get(Quiz, current.quiz_id)
-    return render("quizzes/result.html", attempt=current, quiz=quiz)
+    return render(
+        "quizzes/result.html",
+        attempt=current,
+        quiz=quiz,
+        person=person,
+        own=own,
+        allowed=results.review_allowed(quiz, current, now) if own else results.EVERYTHING,
+        passed=svc.passed(quiz, svc.attempts_of(quiz, current.user_id)),
+        order=_display_order,
+    )
 
 
 # --- essays waiting for a mark (supervisors: their teams; admins: everyone) -----------------

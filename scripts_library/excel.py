@@ -10,11 +10,12 @@ import io
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from portal.core.text import clean
+from portal.core.workbooks import read_table, text_cell
 from scripts_library import services as svc
 from scripts_library.models import CallScript
 
@@ -64,23 +65,13 @@ def export_workbook(scripts: list[CallScript], step_slugs: dict[int, str]) -> by
             choices = "; ".join(f"{c['label']} -> {c['goto']}" for c in block["choices"])
             sheet.append(
                 [
-                    _text(sheet, v)
+                    text_cell(sheet, v)
                     for v in [*values, block["key"], block["kind"], block["text"], choices]
                 ]
             )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def _text(sheet, value):
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"  # never a formula, whatever the text starts with
-    return cell
-
-
-class WorkbookError(Exception):
-    """The file as a whole cannot be read."""
 
 
 @dataclass
@@ -91,65 +82,40 @@ class Parsed:
 
 def read_workbook(stream, step_ids: dict[str, int], known_segments: set[str]) -> Parsed:
     """Read and check every row; writes nothing."""
-    try:
-        book = load_workbook(stream, read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises several types for a non-workbook
-        raise WorkbookError(str(_l("This file is not a readable Excel workbook (.xlsx)."))) from exc
-    try:
-        rows = book.worksheets[0].iter_rows()
-        header = [clean(str(c.value or "")).lower() for c in next(rows, [])]
-        if header[: len(COLUMNS)] != COLUMNS:
-            raise WorkbookError(
-                str(_l("The first row must be exactly: %(cols)s.", cols=", ".join(COLUMNS)))
-            )
-        parsed, first_row, scripts, reported = Parsed(), {}, {}, set()
-        for number, cells in enumerate(rows, start=2):
-            if number > MAX_ROWS:
-                raise WorkbookError(str(_l("A workbook may hold at most %(n)d rows.", n=MAX_ROWS)))
-            if any(c.data_type == "f" for c in cells):
-                parsed.errors.append(
-                    (number, str(_l("A cell holds a formula; type the text instead.")))
-                )
-                continue
-            values = {
-                name: clean(str(c.value), multiline=True) if c.value is not None else ""
-                for name, c in zip(COLUMNS, cells, strict=False)
-            }
-            if not any(values.values()):
-                continue  # empty rows are skipped
-            slug = values.get("slug", "")
-            if not slug:
-                parsed.errors.append((number, str(_l("The slug is missing."))))
-                continue
-            if slug not in scripts:
-                first_row[slug] = number
-                scripts[slug] = _script_from(values)
-            else:
-                for name in SCRIPT_COLUMNS[1:]:
-                    differs = values.get(name) and values[name] != _script_value(
-                        scripts[slug], name
-                    )
-                    if differs and (slug, name) not in reported:  # once per script and column
-                        reported.add((slug, name))
-                        parsed.errors.append(
-                            (
-                                number,
-                                str(
-                                    _l(
-                                        "“%(col)s” differs from row %(row)d of the same script.",
-                                        col=name,
-                                        row=first_row[slug],
-                                    )
-                                ),
-                            )
+    parsed, first_row, scripts, reported = Parsed(), {}, {}, set()
+    for number, values in read_table(stream, COLUMNS, max_rows=MAX_ROWS):
+        if isinstance(values, str):
+            parsed.errors.append((number, values))
+            continue
+        slug = values.get("slug", "")
+        if not slug:
+            parsed.errors.append((number, str(_l("The slug is missing."))))
+            continue
+        if slug not in scripts:
+            first_row[slug] = number
+            scripts[slug] = _script_from(values)
+        else:
+            for name in SCRIPT_COLUMNS[1:]:
+                differs = values.get(name) and values[name] != _script_value(scripts[slug], name)
+                if differs and (slug, name) not in reported:  # once per script and column
+                    reported.add((slug, name))
+                    parsed.errors.append(
+                        (
+                            number,
+                            str(
+                                _l(
+                                    "“%(col)s” differs from row %(row)d of the same script.",
+                                    col=name,
+                                    row=first_row[slug],
+                                )
+                            ),
                         )
-            block, problem = _block_from(values)
-            if problem:
-                parsed.errors.append((number, problem))
-            elif block:
-                scripts[slug]["blocks"].append(block)
-    finally:
-        book.close()
+                    )
+        block, problem = _block_from(values)
+        if problem:
+            parsed.errors.append((number, problem))
+        elif block:
+            scripts[slug]["blocks"].append(block)
     for slug, raw in scripts.items():
         step_slug = raw.pop("step_slug")
         raw.pop("_raw", None)

@@ -12,6 +12,7 @@ from portal.core.models import local_today
 from portal.core.params import int_arg
 from portal.core.roles import Role
 from portal.core.text import clean
+from portal.core.workbooks import WorkbookError
 from scripts_library import authoring, bp, excel
 from scripts_library import services as svc
 from scripts_library.forms import ImportForm, ScriptForm
@@ -392,7 +393,7 @@ def import_library():
         parsed = excel.read_workbook(
             form.workbook.data.stream, process_step_ids(), set(taxonomy().segments)
         )
-    except excel.WorkbookError as error:
+    except WorkbookError as error:
         form.workbook.errors = [str(error)]
         return render("scripts_library/import.html", status=422, form=form)
     if parsed.errors:

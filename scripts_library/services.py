@@ -552,6 +552,16 @@ def script_choices() -> list[tuple[int, str]]:
     ]
 
 
+def script_slug_choices() -> list[tuple[str, str]]:
+    """Published scripts by slug, for other features that link to one (quiz questions)."""
+    return [
+        (s.slug, s.title)
+        for s in db.session.scalars(
+            select(CallScript).where(*readable()).order_by(CallScript.title)
+        )
+    ]
+
+
 def version_diff_url(ref_id: int, from_version: int) -> str | None:
     script = db.session.get(CallScript, ref_id)
     if script is None or not script.published_version:

@@ -88,11 +88,32 @@ EXPECTED = {
     "quizzes.attempt": ("GET", {**allowed(*ALL, ok=404, others=404), "new_hire": 200}),
     # Without a sequence number a save counts as older than what is stored: 409.
     "quizzes.save": ("POST", {**allowed(*ALL, ok=404, others=404), "new_hire": 409}),
-    "quizzes.result": ("GET", {**allowed(*ALL, ok=404, others=404), "new_hire": 302}),
+    # The new hire's own attempt is still running (302 back to it); supervisors of
+    # their team, HR and admins may read it; other learners get 404.
+    "quizzes.result": (
+        "GET",
+        {**allowed("supervisor", "hr", "admin", others=404), "new_hire": 302},
+    ),
     "quizzes.submit": ("POST", {**allowed(*ALL, ok=404, others=404), "new_hire": 303}),
     "quizzes.grading": ("GET", allowed("supervisor", "admin")),
     # No essay is waiting in the sweep's world: 404 for graders, 403 for the rest.
     "quizzes.grade_essay": ("POST", allowed("supervisor", "admin", ok=404)),
+    "quizzes.bank_index": ("GET", allowed("supervisor", "admin")),
+    "quizzes.question_new": ("GET", allowed("supervisor", "admin")),
+    "quizzes.question": ("GET", allowed("supervisor", "admin")),
+    "quizzes.question_edit": ("GET", allowed("supervisor", "admin")),
+    "quizzes.question_archive": ("POST", allowed("supervisor", "admin", ok=303)),
+    "quizzes.question_regrade": ("GET", allowed("supervisor", "admin")),
+    "quizzes.bank_export": ("GET", allowed("supervisor", "admin")),
+    "quizzes.bank_import": ("GET", allowed("supervisor", "admin")),
+    "quizzes.quiz_new": ("GET", allowed("supervisor", "admin")),
+    "quizzes.quiz_edit": ("GET", allowed("supervisor", "admin")),
+    # An empty submission names no question: refused with a reason.
+    "quizzes.slot_add": ("POST", allowed("supervisor", "admin", ok=422)),
+    "quizzes.slot_change": ("POST", allowed("supervisor", "admin", ok=303)),
+    "quizzes.quiz_results": ("GET", allowed("supervisor", "hr", "admin")),
+    "quizzes.quiz_analysis": ("GET", allowed("supervisor", "hr", "admin")),
+    "quizzes.person_results": ("GET", allowed("supervisor", "hr", "admin")),
 }
 
 
@@ -153,6 +174,7 @@ def world(app, db, make, content, script_pack):
         "step": step,
         "module": module,
         "quiz": quiz,
+        "question": question,
         "attempt": attempt,
     }
 
@@ -184,6 +206,16 @@ def _url(endpoint, world):
         "quizzes.result": f"/quizzes/attempts/{world['attempt'].id}/result",
         "quizzes.submit": f"/quizzes/attempts/{world['attempt'].id}/submit",
         "quizzes.grade_essay": "/quizzes/grading/1",
+        "quizzes.question": f"/quizzes/bank/{world['question'].id}",
+        "quizzes.question_edit": f"/quizzes/bank/{world['question'].id}/edit",
+        "quizzes.question_archive": f"/quizzes/bank/{world['question'].id}/archive",
+        "quizzes.question_regrade": f"/quizzes/bank/{world['question'].id}/regrade",
+        "quizzes.quiz_edit": f"/quizzes/{world['quiz'].id}/edit",
+        "quizzes.slot_add": f"/quizzes/{world['quiz'].id}/slots",
+        "quizzes.slot_change": f"/quizzes/{world['quiz'].id}/slots/{world['quiz'].slots[0].id}",
+        "quizzes.quiz_results": f"/quizzes/{world['quiz'].id}/results",
+        "quizzes.quiz_analysis": f"/quizzes/{world['quiz'].id}/analysis",
+        "quizzes.person_results": f"/quizzes/people/{people['new_hire'].id}",
         "scripts_library.fill": "/scripts/xin-loi-khieu-nai/fill?ph__ten_khach_hang=Lan",
         "scripts_library.favourite": "/scripts/xin-loi-khieu-nai/favourite",
         "scripts_library.run": "/scripts/xin-loi-khieu-nai/run?path=mo-dau,khach",
@@ -262,6 +294,12 @@ POSTED_FORMS = {
     "scripts_library.new": allowed("supervisor", "admin", ok=422),
     "scripts_library.edit": allowed("supervisor", "admin", ok=422),
     "scripts_library.import_library": allowed("admin", ok=422),
+    "quizzes.question_new": allowed("supervisor", "admin", ok=422),
+    "quizzes.question_edit": allowed("supervisor", "admin", ok=422),
+    "quizzes.question_regrade": allowed("supervisor", "admin", ok=303),
+    "quizzes.bank_import": allowed("supervisor", "admin", ok=422),
+    "quizzes.quiz_new": allowed("supervisor", "admin", ok=422),
+    "quizzes.quiz_edit": allowed("supervisor", "admin", ok=422),
 }
 
 

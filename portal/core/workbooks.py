@@ -1,0 +1,81 @@
+"""Reading and writing the portal's plain one-sheet Excel workbooks.
+
+Every text cell is written as text, never as a formula (a line such as
+"=..." or "+84..." stays what it is), and a formula found on import is
+refused with its row number rather than evaluated or stored.
+"""
+
+import io
+from collections.abc import Iterator
+
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from portal.core.text import clean
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class WorkbookError(Exception):
+    """The file as a whole cannot be read."""
+
+
+def text_cell(sheet, value):
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+    return cell
+
+
+def write_table(title: str, columns: list[str], rows) -> bytes:
+    """One sheet: a bold frozen header and the rows (write-only: flat memory)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        sheet.append([text_cell(sheet, v) for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def read_table(stream, columns: list[str], *, max_rows: int) -> Iterator[tuple[int, dict | str]]:
+    """(row number, {column: cleaned text}) for each non-empty row of the first
+    sheet, or (row number, message) for a row holding a formula.
+
+    Raises WorkbookError for a file that is not a workbook, a wrong header
+    or too many rows; reading stops there, so callers write nothing.
+    """
+    try:
+        book = load_workbook(stream, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises several types for a non-workbook
+        raise WorkbookError(str(_l("This file is not a readable Excel workbook (.xlsx)."))) from exc
+    try:
+        rows = book.worksheets[0].iter_rows()
+        header = [clean(str(c.value or "")).lower() for c in next(rows, [])]
+        if header[: len(columns)] != columns:
+            raise WorkbookError(
+                str(_l("The first row must be exactly: %(cols)s.", cols=", ".join(columns)))
+            )
+        for number, cells in enumerate(rows, start=2):
+            if number > max_rows:
+                raise WorkbookError(str(_l("A workbook may hold at most %(n)d rows.", n=max_rows)))
+            if any(c.data_type == "f" for c in cells):
+                yield number, str(_l("A cell holds a formula; type the text instead."))
+                continue
+            values = {
+                name: clean(str(c.value), multiline=True) if c.value is not None else ""
+                for name, c in zip(columns, cells, strict=False)
+            }
+            if any(values.values()):  # empty rows are skipped
+                yield number, values
+    finally:
+        book.close()

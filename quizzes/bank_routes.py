@@ -1,0 +1,219 @@
+"""The question bank for authors: find, write, version, archive, regrade,
+and the bank as an Excel workbook."""
+
+from flask import Response, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.core.auth import roles_required
+from portal.core.extensions import db
+from portal.core.htmx import redirect_to, render
+from portal.core.models import local_today, utcnow
+from portal.core.params import int_arg
+from portal.core.roles import Role
+from portal.core.workbooks import XLSX_MIMETYPE, WorkbookError
+from quizzes import bank, bp, excel, regrade
+from quizzes.forms import QUESTION_TYPE_LABELS, BankImportForm, QuestionForm
+from quizzes.models import QUESTION_TYPES, Question
+from quizzes.services import current_version
+
+AUTHORS = (Role.SUPERVISOR, Role.ADMIN)
+
+
+@bp.app_context_processor
+def _labels():
+    return {"question_type_label": lambda t: str(QUESTION_TYPE_LABELS.get(t, t))}
+
+
+@bp.get("/bank")
+@roles_required(*AUTHORS)
+def bank_index():
+    kind = request.args.get("type", "")
+    found = bank.find_questions(
+        words=request.args.get("q", "")[:200],
+        category_id=int_arg("category"),
+        kind=kind if kind in QUESTION_TYPES else "",
+        archived=request.args.get("archived") == "1",
+        page=int_arg("page") or 1,
+    )
+    return render(
+        "quizzes/bank.html",
+        "quizzes/_bank_rows.html",
+        found=found,
+        categories=bank.category_choices(),
+        types=QUESTION_TYPE_LABELS,
+    )
+
+
+def _question_form(**kwargs) -> QuestionForm:
+    from portal.playbooks.services import step_choices
+    from scripts_library.services import script_slug_choices
+
+    form = QuestionForm(**kwargs)
+    form.category_id.choices = bank.category_choices()
+    form.step_id.choices = [(0, "—"), *step_choices()]
+    form.script_slug.choices = [("", "—"), *script_slug_choices()]
+    return form
+
+
+def _editor(form, question=None, *, status=200, problems=(), conflict=None):
+    return render(
+        "quizzes/question_edit.html",
+        status=status,
+        form=form,
+        question=question,
+        problems=problems,
+        conflict=conflict,
+    )
+
+
+@bp.route("/bank/new", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def question_new():
+    form = _question_form()
+    if not form.validate_on_submit():
+        return _editor(form, status=422 if request.method == "POST" else 200)
+    try:
+        question = bank.create_question(
+            form.question_input(), author=current_user, note=form.change_note.data
+        )
+    except bank.InvalidQuestion as invalid:
+        return _editor(form, status=422, problems=invalid.problems)
+    flash(_("Question saved."), "success")
+    return redirect_to(url_for("quizzes.question", question_id=question.id))
+
+
+@bp.get("/bank/<int:question_id>")
+@roles_required(*AUTHORS)
+def question(question_id: int):
+    current = db.get_or_404(Question, question_id)
+    return render(
+        "quizzes/question.html",
+        question=current,
+        versions=bank.versions_of(current),
+        regrades=regrade.history(current),
+        answers_text=bank.format_answers,
+    )
+
+
+@bp.route("/bank/<int:question_id>/edit", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def question_edit(question_id: int):
+    current = db.get_or_404(Question, question_id)
+    if request.method == "GET":
+        version = current_version(current)
+        form = _question_form(
+            data={
+                "key": current.key,
+                "category_id": current.category_id,
+                "type": version.type,
+                "prompt": version.prompt,
+                "points": version.points,
+                "answers": bank.format_answers(version.type, version.data),
+                "diacritics_optional": bool(version.data.get("diacritics_optional")),
+                "general_feedback": version.general_feedback,
+                "step_id": current.step_id or 0,
+                "script_slug": current.script_slug or "",
+                "tags": ", ".join(current.tags or []),
+                "version": current.current_version,
+            }
+        )
+        return _editor(form, current)
+    form = _question_form()
+    if not form.validate_on_submit():
+        return _editor(form, current, status=422)
+    given = form.question_input()
+    given.key = current.key  # the key names the question in workbooks; it does not change
+    try:
+        changed = bank.update_question(
+            current,
+            given,
+            author=current_user,
+            seen_version=int(form.version.data or 0),
+            note=form.change_note.data,
+        )
+    except bank.InvalidQuestion as invalid:
+        return _editor(form, current, status=422, problems=invalid.problems)
+    except bank.StaleQuestion as stale:
+        return _editor(form, current, status=409, conflict=stale.current)
+    flash(
+        _("Saved as version %(v)d.", v=current.current_version) if changed else _("Saved."),
+        "success",
+    )
+    return redirect_to(url_for("quizzes.question", question_id=current.id))
+
+
+@bp.post("/bank/<int:question_id>/archive")
+@roles_required(*AUTHORS)
+def question_archive(question_id: int):
+    current = db.get_or_404(Question, question_id)
+    bank.set_archived(current, request.form.get("archived") == "1")
+    flash(
+        _("Archived: it will not be drawn again.") if current.archived else _("Back in the bank."),
+        "success",
+    )
+    return redirect_to(url_for("quizzes.question", question_id=current.id))
+
+
+@bp.route("/bank/<int:question_id>/regrade", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def question_regrade(question_id: int):
+    """GET: the dry run (whose marks would change). POST: apply it."""
+    current = db.get_or_404(Question, question_id)
+    if request.method == "POST":
+        done = regrade.apply(current, by=current_user, now=utcnow())
+        flash(
+            _("Regraded: %(n)d answers changed.", n=len(done.changes)),
+            "success",
+        )
+        return redirect_to(url_for("quizzes.question", question_id=current.id))
+    plan = regrade.plan(current)
+    people = _names({c.attempt.user_id for c in plan.changes})
+    return render("quizzes/regrade.html", question=current, plan=plan, people=people)
+
+
+def _names(user_ids) -> dict:
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+
+
+@bp.get("/bank/export.xlsx")
+@roles_required(*AUTHORS)
+def bank_export():
+    from portal.playbooks.services import process_steps
+
+    body = excel.export_bank({s.id: s.slug for s in process_steps()})
+    name = f"ngan-hang-cau-hoi-{local_today().isoformat()}.xlsx"
+    return Response(
+        body,
+        mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.route("/bank/import", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def bank_import():
+    from portal.playbooks.services import process_step_ids
+    from scripts_library.services import script_slug_choices
+
+    form = BankImportForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render("quizzes/bank_import.html", status=status, form=form)
+    try:
+        parsed = excel.read_bank(
+            form.workbook.data.stream,
+            process_step_ids(),
+            {slug for slug, _title in script_slug_choices()},
+        )
+    except WorkbookError as error:
+        form.workbook.errors = [str(error)]
+        return render("quizzes/bank_import.html", status=422, form=form)
+    if parsed.errors:
+        return render("quizzes/bank_import.html", status=422, form=form, errors=parsed.errors)
+    counts = excel.import_bank(parsed, author=current_user)
+    return render("quizzes/bank_import.html", form=BankImportForm(formdata=None), counts=counts)

@@ -1,0 +1,191 @@
+"""Setting quizzes up (authors) and reading their results (supervisors, HR, admins)."""
+
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.accounts.models import Team, User
+from portal.accounts.services import can_view_user, visible_users
+from portal.core.auth import roles_required
+from portal.core.extensions import db
+from portal.core.htmx import redirect_to, render
+from portal.core.roles import OVERSEERS
+from quizzes import bank, bp, results, setup
+from quizzes.bank_routes import AUTHORS
+from quizzes.forms import GRADING_LABELS, QuizForm, SlotDrawForm, SlotQuestionForm
+from quizzes.models import Quiz, QuizAttempt
+
+
+def _quiz_page(quiz, form=None, *, status=200, problems=(), conflict=False, slot_problems=()):
+    question_form = SlotQuestionForm(formdata=None)
+    draw_form = SlotDrawForm()
+    draw_form.category_id.choices = bank.category_choices()
+    if form is None:
+        form = QuizForm(formdata=None)
+        form.fill_from(quiz, results.review_settings(quiz))
+    return render(
+        "quizzes/quiz_edit.html",
+        status=status,
+        quiz=quiz,
+        form=form,
+        problems=problems,
+        conflict=conflict,
+        slot_problems=slot_problems,
+        question_form=question_form,
+        draw_form=draw_form,
+        labels=setup.slot_labels(quiz),
+        keys=bank.question_keys(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def quiz_new():
+    form = QuizForm()
+    if request.method == "GET":
+        form.fill_from(
+            Quiz(
+                title="",
+                shuffle_questions=True,
+                shuffle_answers=True,
+                delay_minutes=0,
+                grading_method="highest",
+                pass_percent=80,
+                hidden=True,
+                revision=1,
+            ),
+            results.DEFAULT_REVIEW,
+        )
+        return render("quizzes/quiz_new.html", form=form)
+    if not form.validate_on_submit():
+        return render("quizzes/quiz_new.html", form=form, status=422)
+    try:
+        quiz = setup.create_quiz(form.settings())
+    except setup.InvalidQuiz as invalid:
+        return render("quizzes/quiz_new.html", form=form, status=422, problems=invalid.problems)
+    flash(_("Quiz created. Add its questions below."), "success")
+    return redirect_to(url_for("quizzes.quiz_edit", quiz_id=quiz.id))
+
+
+@bp.route("/<int:quiz_id>/edit", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def quiz_edit(quiz_id: int):
+    quiz = db.get_or_404(Quiz, quiz_id)
+    if request.method == "GET":
+        return _quiz_page(quiz)
+    form = QuizForm()
+    if not form.validate_on_submit():
+        return _quiz_page(quiz, form, status=422)
+    try:
+        setup.save_settings(quiz, form.settings(), seen_revision=int(form.revision.data or 0))
+    except setup.InvalidQuiz as invalid:
+        return _quiz_page(quiz, form, status=422, problems=invalid.problems)
+    except setup.StaleQuiz:
+        return _quiz_page(quiz, form, status=409, conflict=True)
+    flash(_("Settings saved."), "success")
+    return redirect_to(url_for("quizzes.quiz_edit", quiz_id=quiz.id))
+
+
+@bp.post("/<int:quiz_id>/slots")
+@roles_required(*AUTHORS)
+def slot_add(quiz_id: int):
+    """Add a fixed question or a random draw; a draw larger than its pool is refused."""
+    quiz = db.get_or_404(Quiz, quiz_id)
+    try:
+        if request.form.get("kind") == "draw":
+            form = SlotDrawForm()
+            form.category_id.choices = bank.category_choices()
+            if not form.validate_on_submit():
+                raise setup.InvalidQuiz([e for errors in form.errors.values() for e in errors])
+            setup.add_draw(
+                quiz,
+                form.category_id.data,
+                form.count.data,
+                include_subcategories=form.include_subcategories.data,
+            )
+        else:
+            form = SlotQuestionForm()
+            found = form.validate_on_submit() and bank.question_by_key(form.key.data)
+            if not found:
+                raise setup.InvalidQuiz([_("No question in the bank has this key.")])
+            setup.add_question(quiz, found.id)
+    except setup.InvalidQuiz as invalid:
+        return _quiz_page(quiz, status=422, slot_problems=invalid.problems)
+    return redirect_to(url_for("quizzes.quiz_edit", quiz_id=quiz.id) + "#slots")
+
+
+@bp.post("/<int:quiz_id>/slots/<int:slot_id>")
+@roles_required(*AUTHORS)
+def slot_change(quiz_id: int, slot_id: int):
+    quiz = db.get_or_404(Quiz, quiz_id)
+    action = request.form.get("action")
+    if action == "remove":
+        setup.remove_slot(quiz, slot_id)
+    elif action in ("up", "down"):
+        setup.move_slot(quiz, slot_id, -1 if action == "up" else 1)
+    return redirect_to(url_for("quizzes.quiz_edit", quiz_id=quiz.id) + "#slots")
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+def _scope():
+    return visible_users(current_user).with_only_columns(User.id)
+
+
+@bp.get("/<int:quiz_id>/results")
+@roles_required(*OVERSEERS)
+def quiz_results(quiz_id: int):
+    quiz = db.get_or_404(Quiz, quiz_id)
+    grades = results.grades(QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id.in_(_scope()))
+    people = {
+        u.id: u
+        for u in db.session.scalars(select(User).where(User.id.in_([g.user_id for g in grades])))
+    }
+    teams = dict(db.session.execute(select(Team.id, Team.name)).all())
+    grades.sort(key=lambda g: people[g.user_id].name)
+    return render(
+        "quizzes/quiz_results.html",
+        quiz=quiz,
+        grades=grades,
+        people=people,
+        teams=teams,
+        method=GRADING_LABELS[quiz.grading_method],
+    )
+
+
+@bp.get("/<int:quiz_id>/analysis")
+@roles_required(*OVERSEERS)
+def quiz_analysis(quiz_id: int):
+    quiz = db.get_or_404(Quiz, quiz_id)
+    # Item statistics pool everyone's answers and name no one: they describe the
+    # questions, so a supervisor sees the whole company's figures too.
+    return render("quizzes/analysis.html", quiz=quiz, items=results.item_analysis(quiz))
+
+
+@bp.get("/people/<int:user_id>")
+@roles_required(*OVERSEERS)
+def person_results(user_id: int):
+    person = db.get_or_404(User, user_id)
+    if not can_view_user(current_user, person):
+        abort(404)
+    grades = results.grades(QuizAttempt.user_id == person.id)
+    quizzes = {
+        q.id: q
+        for q in db.session.scalars(select(Quiz).where(Quiz.id.in_([g.quiz_id for g in grades])))
+    }
+    attempts = list(
+        db.session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == person.id)
+            .order_by(QuizAttempt.quiz_id, QuizAttempt.number)
+        )
+    )
+    return render(
+        "quizzes/person_results.html",
+        person=person,
+        grades=sorted(grades, key=lambda g: quizzes[g.quiz_id].title),
+        quizzes=quizzes,
+        attempts=attempts,
+    )
