@@ -3,6 +3,7 @@ and the bank as an Excel workbook."""
 
 from flask import Response, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.core.auth import roles_required
@@ -163,7 +164,11 @@ def question_regrade(question_id: int):
     if request.method == "POST":
         done = regrade.apply(current, by=current_user, now=utcnow())
         flash(
-            _("Regraded: %(n)d answers changed.", n=len(done.changes)),
+            ngettext(
+                "Regraded: %(num)d answer changed.",
+                "Regraded: %(num)d answers changed.",
+                len(done.changes),
+            ),
             "success",
         )
         return redirect_to(url_for("quizzes.question", question_id=current.id))
