@@ -122,6 +122,20 @@ def _own_attempt(attempt_id: int) -> QuizAttempt:
     return attempt
 
 
+def _load_questions(attempt: QuizAttempt) -> None:
+    """Every answer with the versions it shows, in three statements whatever the quiz's size."""
+    db.session.scalars(
+        select(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id)
+        .options(
+            selectinload(QuizAttempt.answers).options(
+                selectinload(AttemptAnswer.version), selectinload(AttemptAnswer.key_version)
+            )
+        )
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def _display_order(attempt: QuizAttempt, answer) -> list[int]:
     """Choices/items in a stable shuffled order per attempt and question."""
     data = answer.version.data
@@ -141,6 +155,7 @@ def attempt(attempt_id: int):
     if current.state != IN_PROGRESS:
         return redirect(url_for("quizzes.result", attempt_id=current.id))
     quiz = db.session.get(Quiz, current.quiz_id)
+    _load_questions(current)
     return render(
         "quizzes/attempt.html",
         attempt=current,
@@ -215,6 +230,7 @@ def result(attempt_id: int):
     if current.state == IN_PROGRESS and own:
         return redirect(url_for("quizzes.attempt", attempt_id=current.id))
     quiz = db.session.get(Quiz, current.quiz_id)
+    _load_questions(current)
     return render(
         "quizzes/result.html",
         attempt=current,

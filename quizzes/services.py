@@ -138,10 +138,12 @@ def load_question_bank(folder: Path | None = None) -> dict[str, int]:
             current = current_version(question)
             if all(getattr(current, k) == v for k, v in content.items()) or current.author_id:
                 question.category_id = known[raw["category"]].id
+                question.tags = question.tags or list(raw.get("tags") or [])
                 continue
             counts["updated"] += 1
         question.category_id = known[raw["category"]].id
         question.step_id = steps.get(raw.get("step"))
+        question.tags = list(raw.get("tags") or [])
         db.session.flush()
         new_version(question, content, author=None, note="content pack")
     db.session.commit()
