@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select
 from portal.core.extensions import db
 from portal.core.text import clean, fold
 from quizzes.models import Question, QuestionCategory, QuestionVersion
-from quizzes.services import check_question, current_version, new_version
+from quizzes.services import check_question, current_version, new_version, with_current_versions
 
 CHOICE_TYPES = ("single", "multiple", "true_false")
 _CHOICE = re.compile(r"^\[(?P<mark>[ xX]?)\]\s*(?P<text>.*)$")
@@ -230,14 +230,8 @@ def find_questions(
     page: int = 1,
 ) -> BankPage:
     """A page of the bank, newest versions, filtered; a bounded number of queries."""
-    query = (
-        select(Question, QuestionVersion)
-        .join(
-            QuestionVersion,
-            (QuestionVersion.question_id == Question.id)
-            & (QuestionVersion.version == Question.current_version),
-        )
-        .where(Question.archived.is_(archived))
+    query = with_current_versions(select(Question, QuestionVersion)).where(
+        Question.archived.is_(archived)
     )
     if category_id:
         query = query.where(Question.category_id == category_id)
@@ -298,12 +292,7 @@ def question_keys(limit: int = 5000) -> list[tuple[str, str]]:
     return [
         (key, prompt[:90])
         for key, prompt in db.session.execute(
-            select(Question.key, QuestionVersion.prompt)
-            .join(
-                QuestionVersion,
-                (QuestionVersion.question_id == Question.id)
-                & (QuestionVersion.version == Question.current_version),
-            )
+            with_current_versions(select(Question.key, QuestionVersion.prompt))
             .where(Question.archived.is_(False))
             .order_by(Question.key)
             .limit(limit)

@@ -14,7 +14,7 @@ from portal.core.extensions import db
 from portal.core.workbooks import read_table, write_table
 from quizzes import bank
 from quizzes.models import QUESTION_TYPES, Question, QuestionCategory, QuestionVersion
-from quizzes.services import current_version, new_version
+from quizzes.services import current_version, new_version, with_current_versions
 
 COLUMNS = [
     "key",
@@ -36,12 +36,7 @@ _YES = {"1", "x", "yes", "true", "có", "co"}
 def export_bank(step_slugs: dict[int, str]) -> bytes:
     """The current version of every question that is not archived."""
     rows = db.session.execute(
-        select(Question, QuestionVersion, QuestionCategory.code)
-        .join(
-            QuestionVersion,
-            (QuestionVersion.question_id == Question.id)
-            & (QuestionVersion.version == Question.current_version),
-        )
+        with_current_versions(select(Question, QuestionVersion, QuestionCategory.code))
         .join(QuestionCategory, QuestionCategory.id == Question.category_id)
         .where(Question.archived.is_(False))
         .order_by(QuestionCategory.code, Question.key)

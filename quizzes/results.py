@@ -18,6 +18,7 @@ from quizzes.models import (
     Quiz,
     QuizAttempt,
 )
+from quizzes.services import with_current_versions
 
 # --- review options ----------------------------------------------------------------------
 
@@ -194,13 +195,9 @@ def item_analysis(quiz: Quiz) -> list[ItemStats]:
     texts = {
         q.id: (q.key, v.prompt, v.type)
         for q, v in db.session.execute(
-            select(Question, QuestionVersion)
-            .join(
-                QuestionVersion,
-                (QuestionVersion.question_id == Question.id)
-                & (QuestionVersion.version == Question.current_version),
+            with_current_versions(select(Question, QuestionVersion)).where(
+                Question.id.in_([r.question_id for r in rows])
             )
-            .where(Question.id.in_([r.question_id for r in rows]))
         )
     }
     stats = []

@@ -163,6 +163,15 @@ def new_version(question: Question, content: dict, *, author, note: str) -> Ques
     return version
 
 
+def with_current_versions(query):
+    """Join each question of `query` to its current version (one row per question)."""
+    return query.join(
+        QuestionVersion,
+        (QuestionVersion.question_id == Question.id)
+        & (QuestionVersion.version == Question.current_version),
+    )
+
+
 def current_version(question: Question) -> QuestionVersion:
     return db.session.scalar(
         select(QuestionVersion).where(

@@ -12,6 +12,7 @@ from portal.core.extensions import db
 from quizzes.drawing import check_draws
 from quizzes.models import GRADING_METHODS, Question, Quiz, QuizSlot
 from quizzes.results import ALLOWED_DURING, REVIEW_ITEMS, REVIEW_TIMES
+from quizzes.services import with_current_versions
 
 
 class InvalidQuiz(Exception):
@@ -135,12 +136,8 @@ def slot_labels(quiz: Quiz) -> dict[int, str]:
     ids = [s.question_id for s in quiz.slots if s.question_id]
     return dict(
         db.session.execute(
-            select(Question.id, QuestionVersion.prompt)
-            .join(
-                QuestionVersion,
-                (QuestionVersion.question_id == Question.id)
-                & (QuestionVersion.version == Question.current_version),
+            with_current_versions(select(Question.id, QuestionVersion.prompt)).where(
+                Question.id.in_(ids)
             )
-            .where(Question.id.in_(ids))
         ).all()
     )

@@ -6,16 +6,12 @@ rows may leave them empty. Text cells are always written as text, never as
 formulas (a line such as "=..." or "- ..." stays what it is).
 """
 
-import io
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from portal.core.text import clean
-from portal.core.workbooks import read_table, text_cell
+from portal.core.workbooks import read_table, write_table
 from scripts_library import services as svc
 from scripts_library.models import CallScript
 
@@ -40,38 +36,25 @@ MAX_ROWS = 20_000
 
 def export_workbook(scripts: list[CallScript], step_slugs: dict[int, str]) -> bytes:
     """Every script's published version, one row per block (write-only: flat memory)."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("scripts")
-    sheet.freeze_panes = "B2"
-    header = []
-    for name in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for script in scripts:
-        values = [
-            script.slug,
-            script.title,
-            script.purpose,
-            step_slugs.get(script.step_id, ""),
-            script.channel,
-            script.situation,
-            ", ".join(script.segments),
-            ", ".join(script.tags),
-            "; ".join(f"{p['name']}|{p['label']}|{p['default']}" for p in script.placeholders),
-        ]
-        for block in script.blocks:
-            choices = "; ".join(f"{c['label']} -> {c['goto']}" for c in block["choices"])
-            sheet.append(
-                [
-                    text_cell(sheet, v)
-                    for v in [*values, block["key"], block["kind"], block["text"], choices]
-                ]
-            )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+
+    def rows():
+        for script in scripts:
+            values = [
+                script.slug,
+                script.title,
+                script.purpose,
+                step_slugs.get(script.step_id, ""),
+                script.channel,
+                script.situation,
+                ", ".join(script.segments),
+                ", ".join(script.tags),
+                "; ".join(f"{p['name']}|{p['label']}|{p['default']}" for p in script.placeholders),
+            ]
+            for block in script.blocks:
+                choices = "; ".join(f"{c['label']} -> {c['goto']}" for c in block["choices"])
+                yield [*values, block["key"], block["kind"], block["text"], choices]
+
+    return write_table("scripts", COLUMNS, rows(), freeze="B2")
 
 
 @dataclass

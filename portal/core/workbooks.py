@@ -29,11 +29,11 @@ def text_cell(sheet, value):
     return cell
 
 
-def write_table(title: str, columns: list[str], rows) -> bytes:
+def write_table(title: str, columns: list[str], rows, *, freeze: str = "A2") -> bytes:
     """One sheet: a bold frozen header and the rows (write-only: flat memory)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
-    sheet.freeze_panes = "A2"
+    sheet.freeze_panes = freeze
     header = []
     for name in columns:
         cell = WriteOnlyCell(sheet, value=name)
