@@ -102,6 +102,7 @@ def _register_features(app: Flask) -> None:
     from portal.playbooks import services as playbook_services
     from quizzes import bp as quizzes_bp
     from quizzes import services as quiz_services
+    from reviews import bp as reviews_bp
     from scripts_library import bp as scripts_bp
     from scripts_library import services as script_services
 
@@ -111,6 +112,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(onboarding_bp, url_prefix="/onboarding")
     app.register_blueprint(scripts_bp, url_prefix="/scripts")
     app.register_blueprint(quizzes_bp, url_prefix="/quizzes")
+    app.register_blueprint(reviews_bp, url_prefix="/reviews")
 
     register_item_kind(
         app,

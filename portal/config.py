@@ -43,6 +43,11 @@ def load_config(instance_path: Path) -> dict:
         "UPLOAD_DIR": str(instance_path / "uploads"),
         "CONTENT_DIR": str(PROJECT_ROOT / "content"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("PORTAL_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        "RECORDINGS_DIR": str(instance_path / "recordings"),
+        # One recording; a whole upload of recordings with their manifest.
+        "RECORDING_MAX_MB": int(os.environ.get("PORTAL_RECORDING_MAX_MB", "50")),
+        "RECORDING_BATCH_MAX_MB": int(os.environ.get("PORTAL_RECORDING_BATCH_MAX_MB", "500")),
+        "REVIEW_DISPUTE_DAYS": int(os.environ.get("PORTAL_REVIEW_DISPUTE_DAYS", "7")),
         "LOGIN_MAX_FAILURES": int(os.environ.get("PORTAL_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(os.environ.get("PORTAL_LOGIN_LOCK_MINUTES", "15")),
         "PASSWORD_HASH_METHOD": "scrypt",

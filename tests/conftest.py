@@ -50,6 +50,7 @@ def app(tmp_path_factory):
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": url,
             "UPLOAD_DIR": str(root / "uploads"),
+            "RECORDINGS_DIR": str(root / "recordings"),
             # Fast hashing in tests only; production uses scrypt.
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "SECRET_KEY": "test-only",

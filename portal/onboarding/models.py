@@ -22,6 +22,9 @@ class OnboardingModule(db.Model):
     due_days: Mapped[int] = mapped_column(Integer, default=7)
     # Given to every new hire when their account is created.
     auto_assign: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A refresher made for one person from a quality review's coaching note;
+    # it lives in that person's path only, not in the module list or the matrix.
+    refresher_for_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # Only the items in use; removed ones stay in the table with their

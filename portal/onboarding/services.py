@@ -44,6 +44,7 @@ def modules() -> list[OnboardingModule]:
     return list(
         db.session.scalars(
             select(OnboardingModule)
+            .where(OnboardingModule.refresher_for_id.is_(None))
             .options(selectinload(OnboardingModule.items))
             .order_by(OnboardingModule.position, OnboardingModule.id)
         )
@@ -202,6 +203,27 @@ def _assign_missing(users, chosen, by, due_in_days) -> int:
             created += 1
     db.session.commit()
     return created
+
+
+def give_refresher(
+    person: User, title: str, items: list[tuple[str, int]], *, by: User | None, due_in_days: int
+) -> OnboardingModule:
+    """A one-person module of things to go over again (from a coaching note):
+    it joins the person's path like any module, due in `due_in_days`."""
+    module = OnboardingModule(
+        title=title[:200],
+        description="",
+        position=10_000,  # after the regular path
+        due_days=due_in_days,
+        refresher_for_id=person.id,
+    )
+    db.session.add(module)
+    db.session.flush()
+    for position, (kind, ref_id) in enumerate(items, start=1):
+        module.items.append(ModuleItem(kind=kind, ref_id=ref_id, position=position))
+    db.session.flush()
+    assign([person], [module], by=by, due_in_days=due_in_days)
+    return module
 
 
 def assign_to_new_hire(sender, *, user: User, **_) -> None:
@@ -572,7 +594,9 @@ def completion_matrix(
     ordered_ids = list(db.session.scalars(ids.order_by(User.name, User.id)))
     module_list = list(
         db.session.scalars(
-            select(OnboardingModule).order_by(OnboardingModule.position, OnboardingModule.id)
+            select(OnboardingModule)
+            .where(OnboardingModule.refresher_for_id.is_(None))
+            .order_by(OnboardingModule.position, OnboardingModule.id)
         )
     )
     totals = dict(

@@ -1,0 +1,7 @@
+"""Quality reviews: rubrics, recorded interactions, scoring, disputes, calibration, coaching."""
+
+from flask import Blueprint
+
+bp = Blueprint("reviews", __name__, template_folder="templates")
+
+from reviews import routes  # noqa: E402,F401

@@ -1,0 +1,299 @@
+"""Quality reviews: rubrics and their versions, interactions with recordings,
+reviews and their criterion scores, comments on the recording, score
+history, disputes, coaching notes and calibration sessions."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.extensions import db
+from portal.core.models import UTCDateTime, VersionStamp, utcnow
+
+# --- rubrics ----------------------------------------------------------------------------
+
+DRAFT, PUBLISHED, RETIRED = "draft", "published", "retired"
+
+
+class Rubric(db.Model):
+    """A scorecard's identity. What it scores lives in its versions: a review is
+    bound to the version it was scored with, so later edits never move its score."""
+
+    __tablename__ = "rubrics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    # The version new reviews use (0 until first published).
+    published_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RubricVersion(VersionStamp, db.Model):
+    """One immutable version once published; the newest may be a draft being edited."""
+
+    __tablename__ = "rubric_versions"
+    __table_args__ = (UniqueConstraint("rubric_id", "version", name="uq_rubric_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("rubrics.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    pass_percent: Mapped[int] = mapped_column(Integer, default=80)
+    # {"sections": [{key, title, weight, criteria: [{key, title, scale, guidance,
+    #   na_allowed, critical: None|"section"|"all"}]}], "fields": [{key, label, options}]}
+    structure: Mapped[dict] = mapped_column(JSON, default=dict)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by each save of a draft, so a stale editor tab cannot overwrite it.
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    rubric: Mapped[Rubric] = relationship()
+
+
+# --- interactions -----------------------------------------------------------------------
+
+
+class Interaction(db.Model):
+    """One customer contact handled by an agent, with its recording for calls."""
+
+    __tablename__ = "interactions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    customer_ref: Mapped[str] = mapped_column(String(120), default="")
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("playbook_steps.id"))
+    transcript: Mapped[str] = mapped_column(Text, default="")
+    # The stored file's generated name under instance/recordings (never the client's).
+    recording_file: Mapped[str | None] = mapped_column(String(80), unique=True)
+    recording_format: Mapped[str | None] = mapped_column(String(10))
+    recording_bytes: Mapped[int | None] = mapped_column(Integer)
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agent = relationship("User", foreign_keys=[agent_id])
+
+
+# --- reviews ----------------------------------------------------------------------------
+
+ASSIGNED, IN_PROGRESS, SUBMITTED, ACKNOWLEDGED, DISPUTED = (
+    "assigned",
+    "in_progress",
+    "submitted",
+    "acknowledged",
+    "disputed",
+)
+REGULAR, CALIBRATION = "regular", "calibration"
+
+
+class Review(db.Model):
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id"), index=True)
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default=REGULAR)
+    calibration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calibration_sessions.id"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(20), default=ASSIGNED)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    score: Mapped[float | None] = mapped_column(Float)  # review %, 0..100
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    critical_failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    field_values: Mapped[dict] = mapped_column(JSON, default=dict)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    interaction: Mapped[Interaction] = relationship()
+    rubric_version: Mapped[RubricVersion] = relationship()
+    reviewer = relationship("User", foreign_keys=[reviewer_id])
+    agent = relationship("User", foreign_keys=[agent_id])
+    scores: Mapped[list["CriterionScore"]] = relationship(cascade="all, delete-orphan")
+    comments: Mapped[list["ReviewComment"]] = relationship(
+        order_by="ReviewComment.at_seconds", cascade="all, delete-orphan"
+    )
+
+
+class CriterionScore(db.Model):
+    """One criterion's value in one review (kept per row so averages per
+    criterion are SQL aggregates)."""
+
+    __tablename__ = "criterion_scores"
+    __table_args__ = (UniqueConstraint("review_id", "criterion_key", name="uq_review_criterion"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    section_key: Mapped[str] = mapped_column(String(60))
+    criterion_key: Mapped[str] = mapped_column(String(60), index=True)
+    value: Mapped[int | None] = mapped_column(Integer)
+    na: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Filled on submit: the criterion's share 0..1 (None for N/A), for roll-ups.
+    percent: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReviewComment(db.Model):
+    __tablename__ = "review_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at_seconds: Mapped[float | None] = mapped_column(Float)  # playback time, None: general
+    criterion_key: Mapped[str | None] = mapped_column(String(60))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author = relationship("User")
+
+
+class ScoreChange(db.Model):
+    """Every change to a submitted review's score: old and new, who, when, why."""
+
+    __tablename__ = "score_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    criterion_key: Mapped[str] = mapped_column(String(60))
+    old_value: Mapped[int | None] = mapped_column(Integer)
+    old_na: Mapped[bool] = mapped_column(Boolean, default=False)
+    new_value: Mapped[int | None] = mapped_column(Integer)
+    new_na: Mapped[bool] = mapped_column(Boolean, default=False)
+    old_score: Mapped[float | None] = mapped_column(Float)
+    new_score: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    dispute_id: Mapped[int | None] = mapped_column(ForeignKey("disputes.id"))
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    changed_by = relationship("User")
+
+
+OPEN, ACCEPTED, PARTIAL, REJECTED = "open", "accepted", "partially_accepted", "rejected"
+
+
+class Dispute(db.Model):
+    __tablename__ = "disputes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(30), default=OPEN)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    items: Mapped[list["DisputeItem"]] = relationship(cascade="all, delete-orphan")
+    raised_by = relationship("User", foreign_keys=[raised_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+
+class DisputeItem(db.Model):
+    __tablename__ = "dispute_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(
+        ForeignKey("disputes.id", ondelete="CASCADE"), index=True
+    )
+    criterion_key: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text)
+    proposed_value: Mapped[int | None] = mapped_column(Integer)
+    proposed_na: Mapped[bool] = mapped_column(Boolean, default=False)
+    accepted: Mapped[bool | None] = mapped_column(Boolean)
+    decided_value: Mapped[int | None] = mapped_column(Integer)
+    decided_na: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- coaching ---------------------------------------------------------------------------
+
+
+class CoachingNote(db.Model):
+    __tablename__ = "coaching_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    criteria: Mapped[list] = mapped_column(JSON, default=list)
+    body: Mapped[str] = mapped_column(Text)
+    # The refresher module created for the agent, if any (onboarding's id).
+    module_id: Mapped[int | None] = mapped_column(ForeignKey("onboarding_modules.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author = relationship("User", foreign_keys=[author_id])
+
+
+# --- calibration ------------------------------------------------------------------------
+
+calibration_interactions = Table(
+    "calibration_interactions",
+    db.metadata,
+    Column(
+        "session_id", ForeignKey("calibration_sessions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("interaction_id", ForeignKey("interactions.id"), primary_key=True),
+)
+calibration_reviewers = Table(
+    "calibration_reviewers",
+    db.metadata,
+    Column(
+        "session_id", ForeignKey("calibration_sessions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+)
+
+
+class CalibrationSession(db.Model):
+    """Several reviewers score the same interactions blind; calibration reviews
+    never count toward anyone's scores."""
+
+    __tablename__ = "calibration_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"))
+    benchmark_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    rubric_version: Mapped[RubricVersion] = relationship()
+    interactions: Mapped[list[Interaction]] = relationship(secondary=calibration_interactions)
+    reviewers = relationship("User", secondary=calibration_reviewers)
+    benchmark = relationship("User", foreign_keys=[benchmark_id])
+
+
+# --- notifications (the agent hears about new reviews and decisions) -------------------
+
+
+class Notification(db.Model):
+    __tablename__ = "review_notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"))
+    kind: Mapped[str] = mapped_column(String(30))  # new_review, dispute_raised, dispute_decided
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,301 @@
+"""Recorded interactions: checking audio by its content (mutagen), storing it
+under a generated name, and creating interactions one by one or from a
+manifest (Excel or CSV) with the files. A bad file or row is reported with
+why; the rest of the batch is kept."""
+
+import csv
+import io
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import mutagen
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from mutagen.mp3 import MP3, HeaderNotFoundError
+from mutagen.mp4 import MP4
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+from mutagen.wave import WAVE
+from sqlalchemy import func, select
+
+from portal.accounts.models import User
+from portal.core.extensions import db
+from portal.core.roles import FRONTLINE
+from portal.core.text import clean
+from portal.core.workbooks import WorkbookError, read_table
+from reviews.models import Interaction
+
+CHANNELS = {
+    "phone": _l("Phone"),
+    "email": _l("Email"),
+    "live_chat": _l("Live chat"),
+    "social": _l("Social messaging (Zalo, Messenger)"),
+}
+# What mutagen recognises → how the file is stored and served.
+FORMATS = {
+    WAVE: ("wav", "audio/wav"),
+    MP3: ("mp3", "audio/mpeg"),
+    OggOpus: ("opus", "audio/ogg"),
+    OggVorbis: ("ogg", "audio/ogg"),
+    MP4: ("m4a", "audio/mp4"),
+}
+MIMETYPES = dict(FORMATS.values())
+MANIFEST_COLUMNS = ["file_name", "agent_email", "occurred_at", "channel", "customer_ref"]
+OPTIONAL_COLUMNS = ["duration_seconds", "step", "transcript"]
+
+
+class RecordingRejected(Exception):
+    """Why a file is not accepted as a recording (a sentence for the uploader)."""
+
+
+def folder() -> Path:
+    path = Path(current_app.config["RECORDINGS_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def client_name(name: str | None) -> str:
+    """The uploader's file name for display and matching only: no folders, NFC."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return unicodedata.normalize("NFC", clean(base))[:255]
+
+
+@dataclass
+class Audio:
+    data: bytes
+    extension: str
+    seconds: float
+
+
+def check_audio(stream, *, max_bytes: int) -> Audio:
+    """Read the upload and recognise its format from its bytes; the file's name
+    and the browser's content type are never trusted."""
+    data = stream.read(max_bytes + 1)
+    if not data:
+        raise RecordingRejected(str(_l("The file is empty.")))
+    if len(data) > max_bytes:
+        raise RecordingRejected(
+            str(_l("The file is larger than %(n)d MB.", n=max_bytes // (1024 * 1024)))
+        )
+    # No file name goes to mutagen: it would score a format by the extension.
+    try:
+        audio = mutagen.File(io.BytesIO(data), options=list(FORMATS))
+        if audio is None:
+            # An MP3 without an ID3 tag scores nothing by header: parse it as one,
+            # which finds real MPEG frames or fails.
+            audio = MP3(io.BytesIO(data))
+    except (HeaderNotFoundError, mutagen.MutagenError, ValueError, EOFError):
+        audio = None
+    seconds = getattr(getattr(audio, "info", None), "length", 0) or 0
+    if audio is None or seconds <= 0:
+        raise RecordingRejected(
+            str(_l("This is not a recording we can play (mp3, wav, ogg/opus or m4a)."))
+        )
+    return Audio(data, FORMATS[type(audio)][0], seconds)
+
+
+def store(audio: Audio) -> str:
+    """Write the file under a generated name; returns that name."""
+    name = f"{uuid.uuid4().hex}.{audio.extension}"
+    target = folder() / name
+    with open(target, "xb") as out:  # never overwrite
+        out.write(audio.data)
+    return name
+
+
+def path_of(interaction: Interaction) -> Path | None:
+    if not interaction.recording_file:
+        return None
+    path = folder() / interaction.recording_file
+    return path if path.is_file() else None
+
+
+@dataclass
+class InteractionInput:
+    agent_id: int
+    channel: str
+    occurred_at: datetime
+    customer_ref: str = ""
+    duration_seconds: int | None = None
+    step_id: int | None = None
+    transcript: str = ""
+
+
+def create_interaction(
+    given: InteractionInput, audio: Audio | None, *, by, original=""
+) -> Interaction:
+    interaction = Interaction(
+        agent_id=given.agent_id,
+        channel=given.channel,
+        occurred_at=given.occurred_at,
+        customer_ref=clean(given.customer_ref)[:120],
+        duration_seconds=given.duration_seconds,
+        step_id=given.step_id,
+        transcript=clean(given.transcript or "", multiline=True),
+        created_by_id=by.id if by else None,
+        original_name=original,
+    )
+    if audio is not None:
+        interaction.recording_file = store(audio)
+        interaction.recording_format = audio.extension
+        interaction.recording_bytes = len(audio.data)
+        if not interaction.duration_seconds:
+            interaction.duration_seconds = round(audio.seconds)
+    db.session.add(interaction)
+    return interaction
+
+
+# --- a manifest and its files ------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    created: list[Interaction] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (row or file, why)
+
+
+def _rows(manifest) -> list[tuple[int, dict | str]]:
+    """Rows of an .xlsx or .csv manifest (recognised by content, not by name)."""
+    head = manifest.read(4)
+    manifest.seek(0)
+    columns = MANIFEST_COLUMNS + OPTIONAL_COLUMNS
+    if head == b"PK\x03\x04":
+        return [
+            (n, v if isinstance(v, str) else v)
+            for n, v in read_table(manifest, columns, max_rows=5000)
+        ]
+    try:
+        text = manifest.read(2_000_000).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise WorkbookError(
+            str(_l("The manifest must be an Excel workbook or a UTF-8 CSV file."))
+        ) from exc
+    reader = csv.reader(io.StringIO(text))
+    header = [clean(h).lower() for h in next(reader, [])]
+    if header[: len(MANIFEST_COLUMNS)] != MANIFEST_COLUMNS:
+        raise WorkbookError(
+            str(_l("The first row must be exactly: %(cols)s.", cols=", ".join(MANIFEST_COLUMNS)))
+        )
+    rows = []
+    for number, cells in enumerate(reader, start=2):
+        values = {
+            name: clean(cell, multiline=True) for name, cell in zip(header, cells, strict=False)
+        }
+        if any(values.values()):
+            rows.append((number, values))
+        if number > 5000:
+            raise WorkbookError(str(_l("A workbook may hold at most %(n)d rows.", n=5000)))
+    return rows
+
+
+def parse_when(value: str, zone: ZoneInfo) -> datetime | None:
+    """Vietnam-time "YYYY-MM-DD HH:MM" (or an Excel date) → UTC."""
+    value = (value or "").strip().replace("T", " ")
+    for pattern in (
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d",
+        "%d/%m/%Y %H:%M",
+        "%d/%m/%Y",
+    ):
+        try:
+            return (
+                datetime.strptime(value, pattern).replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
+            )
+        except ValueError:
+            continue
+    return None
+
+
+def import_batch(
+    manifest, files: list, *, by, max_bytes: int, step_ids: dict[str, int]
+) -> BatchResult:
+    """Create one interaction per valid manifest row with its file; report the rest."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
+    uploads = {}
+    result = BatchResult()
+    for upload in files:
+        name = client_name(upload.filename)
+        if name in uploads:
+            result.rejected.append((name, str(_l("Two files have this name."))))
+        uploads[name] = upload
+    agents = {
+        email.lower(): user_id
+        for user_id, email in db.session.execute(
+            select(User.id, func.lower(User.email)).where(
+                User.active.is_(True), User.role.in_([r.value for r in FRONTLINE])
+            )
+        )
+    }
+    used = set()
+    for number, values in _rows(manifest):
+        where = str(_l("Row %(n)d", n=number))
+        if isinstance(values, str):
+            result.rejected.append((where, values))
+            continue
+        name = client_name(values.get("file_name"))
+        problems = []
+        agent_id = agents.get(values.get("agent_email", "").strip().lower())
+        if agent_id is None:
+            problems.append(str(_l("No active agent or new hire has this email.")))
+        when = parse_when(values.get("occurred_at", ""), zone)
+        if when is None:
+            problems.append(str(_l("Write the date as YYYY-MM-DD HH:MM.")))
+        channel = values.get("channel", "").strip()
+        if channel not in CHANNELS:
+            problems.append(
+                str(
+                    _l(
+                        "Unknown channel “%(v)s”; use one of: %(all)s.",
+                        v=channel,
+                        all=", ".join(CHANNELS),
+                    )
+                )
+            )
+        step = values.get("step", "").strip()
+        if step and step not in step_ids:
+            problems.append(str(_l("Unknown playbook step “%(v)s”.", v=step)))
+        duration = values.get("duration_seconds", "").strip().removesuffix(".0")
+        if duration and not duration.isdigit():
+            problems.append(str(_l("The duration must be a whole number of seconds.")))
+        upload = uploads.get(name)
+        if name and upload is None:
+            problems.append(
+                str(_l("The file “%(name)s” was not uploaded with the manifest.", name=name))
+            )
+        audio = None
+        if upload is not None and not problems:
+            try:
+                audio = check_audio(upload.stream, max_bytes=max_bytes)
+            except RecordingRejected as rejected:
+                problems.append(f"{name}: {rejected}")
+        if problems:
+            result.rejected.append((where, " ".join(problems)))
+            used.add(name)
+            continue
+        used.add(name)
+        result.created.append(
+            create_interaction(
+                InteractionInput(
+                    agent_id=agent_id,
+                    channel=channel,
+                    occurred_at=when,
+                    customer_ref=values.get("customer_ref", ""),
+                    duration_seconds=int(duration) if duration else None,
+                    step_id=step_ids.get(step),
+                    transcript=values.get("transcript", ""),
+                ),
+                audio,
+                by=by,
+                original=name,
+            )
+        )
+        db.session.commit()  # each good row is kept even if a later one fails
+    for name in uploads:
+        if name not in used:
+            result.rejected.append((name, str(_l("No row of the manifest names this file."))))
+    return result

@@ -1,0 +1,3 @@
+"""Routes of the reviews package."""
+
+from reviews import models  # noqa: F401

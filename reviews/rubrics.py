@@ -1,0 +1,264 @@
+"""Rubrics: the built-in pack, drafts, publishing (an immutable version each
+time) and retiring. A review keeps the version it was scored with."""
+
+from pathlib import Path
+
+import yaml
+from flask import current_app
+from sqlalchemy import select
+
+from portal.core.extensions import db
+from portal.core.models import utcnow
+from portal.core.text import clean
+from reviews.models import DRAFT, PUBLISHED, RETIRED, Rubric, RubricVersion
+from reviews.scoring import SCALES, check_structure
+
+
+class InvalidRubric(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class StaleRubric(Exception):
+    """The draft was saved from another tab since this one was opened."""
+
+
+def normalize(raw: dict) -> dict:
+    """A rubric's structure from the pack's (or the editor's) YAML, cleaned and typed."""
+    text = lambda v: clean(str(v if v is not None else ""), multiline=True).strip()  # noqa: E731
+    sections = []
+    for section in raw.get("sections") or []:
+        criteria = []
+        for c in section.get("criteria") or []:
+            criteria.append(
+                {
+                    "key": text(c.get("key")),
+                    "title": text(c.get("title")),
+                    "scale": c.get("scale"),
+                    "weight": c.get("weight", 1),
+                    "na_allowed": bool(c.get("na_allowed")),
+                    "critical": c.get("critical") or None,
+                    "guidance": {
+                        str(level): text(words)
+                        for level, words in (c.get("guidance") or {}).items()
+                    },
+                }
+            )
+        sections.append(
+            {
+                "key": text(section.get("key")),
+                "title": text(section.get("title")),
+                "weight": section.get("weight", 1),
+                "criteria": criteria,
+            }
+        )
+    fields = [
+        {
+            "key": text(f.get("key")),
+            "label": text(f.get("label")),
+            "options": [text(o) for o in f.get("options") or []],
+        }
+        for f in raw.get("fields") or []
+    ]
+    return {"sections": sections, "fields": fields}
+
+
+def parse_yaml(source: str) -> tuple[dict | None, list[str]]:
+    try:
+        raw = yaml.safe_load(source or "")
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        return None, [f"The text is not valid YAML{where}."]
+    if not isinstance(raw, dict):
+        return None, ["The text must describe sections and criteria."]
+    try:
+        structure = normalize(raw)
+    except (AttributeError, TypeError):
+        return None, ["Sections, criteria and fields must be lists of entries."]
+    return structure, check_structure(structure)
+
+
+def to_yaml(structure: dict) -> str:
+    return yaml.safe_dump(structure, allow_unicode=True, sort_keys=False, width=100)
+
+
+def load_rubric_pack(folder: Path | None = None) -> dict[str, int]:
+    """Load the built-in rubrics. A changed pack rubric is published as a new
+    version unless an admin has published their own since."""
+    folder = Path(folder or Path(current_app.config["CONTENT_DIR"]) / "rubrics")
+    counts = {"created": 0, "updated": 0}
+    if not folder.exists():
+        return counts
+    parsed, problems = [], []
+    for path in sorted(folder.glob("*.yml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        structure = normalize(raw)
+        problems.extend(f"{path.name}: {p}" for p in check_structure(structure))
+        parsed.append((raw, structure))
+    if problems:
+        raise ValueError("\n".join(problems))
+    for raw, structure in parsed:
+        rubric = db.session.scalar(select(Rubric).where(Rubric.slug == raw["slug"]))
+        if rubric is None:
+            rubric = Rubric(slug=raw["slug"], title=raw["title"], state=DRAFT, published_version=0)
+            db.session.add(rubric)
+            db.session.flush()
+            counts["created"] += 1
+        else:
+            current = published(rubric)
+            if current and (current.author_id or current.structure == structure):
+                continue
+            counts["updated"] += 1
+        version = _new_version(rubric, raw["title"], raw.get("pass_percent", 80), structure, None)
+        version.change_note = "content pack"
+        publish(version)
+    db.session.commit()
+    return counts
+
+
+def _new_version(rubric, title, pass_percent, structure, author) -> RubricVersion:
+    number = (
+        db.session.scalar(
+            select(db.func.max(RubricVersion.version)).where(RubricVersion.rubric_id == rubric.id)
+        )
+        or 0
+    ) + 1
+    version = RubricVersion(
+        rubric_id=rubric.id,
+        version=number,
+        title=title,
+        pass_percent=pass_percent,
+        structure=structure,
+        author=author,
+        change_note="",
+        lock_version=1,
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def published(rubric: Rubric) -> RubricVersion | None:
+    if not rubric.published_version:
+        return None
+    return db.session.scalar(
+        select(RubricVersion).where(
+            RubricVersion.rubric_id == rubric.id,
+            RubricVersion.version == rubric.published_version,
+        )
+    )
+
+
+def draft_of(rubric: Rubric) -> RubricVersion | None:
+    return db.session.scalar(
+        select(RubricVersion).where(
+            RubricVersion.rubric_id == rubric.id, RubricVersion.published_at.is_(None)
+        )
+    )
+
+
+def create_rubric(slug: str, title: str, *, author) -> Rubric:
+    rubric = Rubric(slug=slug, title=title, state=DRAFT, published_version=0)
+    db.session.add(rubric)
+    db.session.flush()
+    skeleton = {
+        "sections": [
+            {
+                "key": "phan-1",
+                "title": "Phần 1",
+                "weight": 1,
+                "criteria": [
+                    {"key": "tieu-chi-1", "title": "Tiêu chí 1", "scale": "1_5", "weight": 1}
+                ],
+            }
+        ],
+        "fields": [],
+    }
+    _new_version(rubric, title, 80, normalize(skeleton), author)
+    db.session.commit()
+    return rubric
+
+
+def open_draft(rubric: Rubric, *, author) -> RubricVersion:
+    """The draft to edit: the existing one, or a copy of the published version."""
+    draft = draft_of(rubric)
+    if draft is None:
+        base = published(rubric)
+        draft = _new_version(rubric, base.title, base.pass_percent, base.structure, author)
+        db.session.commit()
+    return draft
+
+
+def save_draft(
+    draft: RubricVersion, *, title: str, pass_percent: int, source: str, author, lock_version: int
+) -> None:
+    if draft.published_at is not None:
+        raise InvalidRubric(["A published version cannot change."])
+    structure, problems = parse_yaml(source)
+    if problems:
+        raise InvalidRubric(problems)
+    updated = db.session.execute(
+        db.update(RubricVersion)
+        .where(RubricVersion.id == draft.id, RubricVersion.lock_version == lock_version)
+        .values(
+            lock_version=RubricVersion.lock_version + 1,
+            title=clean(title),
+            pass_percent=pass_percent,
+            structure=structure,
+            author_id=author.id if author else None,
+        )
+    )
+    if updated.rowcount != 1:
+        db.session.rollback()
+        raise StaleRubric()
+    db.session.commit()
+    db.session.refresh(draft)
+
+
+def publish(version: RubricVersion, *, note: str = "") -> None:
+    """Freeze the version; new reviews use it, old reviews keep theirs."""
+    problems = check_structure(version.structure)
+    if problems:
+        raise InvalidRubric(problems)
+    rubric = db.session.get(Rubric, version.rubric_id)
+    version.published_at = utcnow()
+    if note:
+        version.change_note = note
+    rubric.published_version = version.version
+    rubric.title = version.title
+    rubric.state = PUBLISHED
+    db.session.commit()
+
+
+def retire(rubric: Rubric) -> None:
+    """No new reviews with it; reviews already made keep it."""
+    rubric.state = RETIRED
+    db.session.commit()
+
+
+def usable_versions() -> list[RubricVersion]:
+    """The published version of every rubric in use, for starting reviews."""
+    return list(
+        db.session.scalars(
+            select(RubricVersion)
+            .join(Rubric, Rubric.id == RubricVersion.rubric_id)
+            .where(Rubric.state == PUBLISHED, RubricVersion.version == Rubric.published_version)
+            .order_by(Rubric.title)
+        )
+    )
+
+
+def criteria_of(structure: dict) -> dict[str, dict]:
+    """Every criterion by key, with its section key added."""
+    return {
+        c["key"]: {**c, "section": s["key"]}
+        for s in structure.get("sections", [])
+        for c in s["criteria"]
+    }
+
+
+def scale_values(scale: str) -> list[int]:
+    low, high = SCALES[scale]
+    return list(range(low, high + 1))
