@@ -174,14 +174,23 @@ def _grade(attempt: QuizAttempt, *, now: datetime, saved_before: datetime | None
             .options(selectinload(AttemptAnswer.version))
         )
     )
+    from quizzes.regrade import latest_keys, shape
+
+    # A key fixed by a regrade while this attempt ran marks it too.
+    keys = latest_keys({a.version.question_id for a in answers})
     for answer in answers:
         response = answer.response
         if saved_before and answer.saved_at and answer.saved_at > saved_before:
             response = None
-        if answer.version.type == "essay":
+        key = keys.get(answer.version.question_id)
+        if key is not None and key.id != answer.version.id and shape(key) == shape(answer.version):
+            answer.key_version_id = key.id
+        else:
+            key = answer.version
+        if key.type == "essay":
             answer.fraction = None if response else 0.0
         else:
-            answer.fraction = grading.grade(answer.version.type, answer.version.data, response)
+            answer.fraction = grading.grade(key.type, key.data, response)
     _total(attempt, answers, now=now)
 
 

@@ -169,7 +169,7 @@ def create_question(given: QuestionInput, *, author, note: str = "") -> Question
 
 
 def update_question(
-    question: Question, given: QuestionInput, *, author, seen_version: int, note: str = ""
+    question: Question, given: QuestionInput, *, author, seen_revision: int, note: str = ""
 ) -> bool:
     """Save the editor's content; True if it made a new version.
 
@@ -181,8 +181,17 @@ def update_question(
     if problems:
         raise InvalidQuestion(problems)
     current = current_version(question)
-    if seen_version != question.current_version:
-        raise StaleQuestion(current)
+    # Compare and bump in one UPDATE: of two tabs saving at once only one wins,
+    # whether they change the text or only the labels.
+    updated = db.session.execute(
+        db.update(Question)
+        .where(Question.id == question.id, Question.revision == seen_revision)
+        .values(revision=Question.revision + 1)
+    )
+    if updated.rowcount != 1:
+        db.session.rollback()
+        raise StaleQuestion(current_version(question))
+    db.session.refresh(question)
     apply_labels(question, given)
     changed = any(getattr(current, k) != v for k, v in content.items())
     if changed:
@@ -238,10 +247,10 @@ def find_questions(
     if kind:
         query = query.where(QuestionVersion.type == kind)
     for word in clean(words).split()[:8]:
-        word = word.lower()
+        word = fold(word)
         query = query.where(
             or_(
-                func.lower(QuestionVersion.prompt).contains(word, autoescape=True),
+                QuestionVersion.search_key.contains(word, autoescape=True),
                 Question.key.contains(word, autoescape=True),
             )
         )

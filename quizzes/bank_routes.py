@@ -10,7 +10,7 @@ from portal.core.auth import roles_required
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.models import local_today, utcnow
-from portal.core.params import int_arg
+from portal.core.params import int_arg, whole_number
 from portal.core.roles import Role
 from portal.core.workbooks import XLSX_MIMETYPE, WorkbookError
 from quizzes import bank, bp, excel, regrade
@@ -116,7 +116,7 @@ def question_edit(question_id: int):
                 "step_id": current.step_id or 0,
                 "script_slug": current.script_slug or "",
                 "tags": ", ".join(current.tags or []),
-                "version": current.current_version,
+                "revision": current.revision,
             }
         )
         return _editor(form, current)
@@ -130,7 +130,7 @@ def question_edit(question_id: int):
             current,
             given,
             author=current_user,
-            seen_version=int(form.version.data or 0),
+            seen_revision=whole_number(form.revision.data),
             note=form.change_note.data,
         )
     except bank.InvalidQuestion as invalid:
@@ -157,12 +157,27 @@ def question_archive(question_id: int):
 
 
 @bp.route("/bank/<int:question_id>/regrade", methods=["GET", "POST"])
-@roles_required(*AUTHORS)
+@roles_required(Role.ADMIN)
 def question_regrade(question_id: int):
-    """GET: the dry run (whose marks would change). POST: apply it."""
+    """GET: the dry run (whose marks would change). POST: apply exactly that key.
+
+    Admins only: a regrade changes the marks of everyone who answered the
+    question, across every team."""
     current = db.get_or_404(Question, question_id)
     if request.method == "POST":
-        done = regrade.apply(current, by=current_user, now=utcnow())
+        try:
+            done = regrade.apply(
+                current,
+                key_version_id=whole_number(request.form.get("key_version_id")),
+                by=current_user,
+                now=utcnow(),
+            )
+        except regrade.KeyChanged:
+            flash(
+                _("The question was changed after this dry run. Check the new one below."),
+                "warning",
+            )
+            return _dry_run(current, status=409)
         flash(
             ngettext(
                 "Regraded: %(num)d answer changed.",
@@ -172,9 +187,15 @@ def question_regrade(question_id: int):
             "success",
         )
         return redirect_to(url_for("quizzes.question", question_id=current.id))
-    plan = regrade.plan(current)
+    return _dry_run(current)
+
+
+def _dry_run(question, status=200):
+    plan = regrade.plan(question)
     people = _names({c.attempt.user_id for c in plan.changes})
-    return render("quizzes/regrade.html", question=current, plan=plan, people=people)
+    return render(
+        "quizzes/regrade.html", status=status, question=question, plan=plan, people=people
+    )
 
 
 def _names(user_ids) -> dict:
@@ -188,9 +209,13 @@ def _names(user_ids) -> dict:
 @bp.get("/bank/export.xlsx")
 @roles_required(*AUTHORS)
 def bank_export():
-    from portal.playbooks.services import process_steps
+    from portal.playbooks.services import step_refs
 
-    body = excel.export_bank({s.id: s.slug for s in process_steps()})
+    # The shortest reference of each step (a process step's slug alone).
+    refs = {}
+    for ref, step_id in sorted(step_refs().items(), key=lambda r: len(r[0]), reverse=True):
+        refs[step_id] = ref
+    body = excel.export_bank(refs)
     name = f"ngan-hang-cau-hoi-{local_today().isoformat()}.xlsx"
     return Response(
         body,
@@ -202,7 +227,7 @@ def bank_export():
 @bp.route("/bank/import", methods=["GET", "POST"])
 @roles_required(*AUTHORS)
 def bank_import():
-    from portal.playbooks.services import process_step_ids
+    from portal.playbooks.services import step_refs
     from scripts_library.services import script_slug_choices
 
     form = BankImportForm()
@@ -212,7 +237,7 @@ def bank_import():
     try:
         parsed = excel.read_bank(
             form.workbook.data.stream,
-            process_step_ids(),
+            step_refs(),
             {slug for slug, _title in script_slug_choices()},
         )
     except WorkbookError as error:

@@ -5,6 +5,7 @@ what an author learns in one place works in the other. Import checks every
 row first and writes nothing unless the whole file is valid.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -93,6 +94,7 @@ def read_bank(stream, step_ids: dict[str, int], script_slugs: set[str]) -> Parse
         points = values.get("points", "").strip()
         if points.endswith(".0"):
             points = points[:-2]  # Excel gives whole numbers back as floats
+        points = points if re.fullmatch(r"[0-9]{1,3}", points) else ""
         step = values.get("step", "").strip()
         if step and step not in step_ids:
             problems.append(str(_l("Unknown playbook step “%(v)s”.", v=step)))
@@ -104,7 +106,7 @@ def read_bank(stream, step_ids: dict[str, int], script_slugs: set[str]) -> Parse
             category_id=category_id or 0,
             type=kind,
             prompt=values.get("prompt", ""),
-            points=int(points) if points.isdigit() else -1,
+            points=int(points) if points else -1,
             answers=values.get("answers", ""),
             general_feedback=values.get("general_feedback", ""),
             diacritics_optional=values.get("diacritics_optional", "").strip().lower() in _YES,

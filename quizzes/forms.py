@@ -14,7 +14,14 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from portal.core.forms import CHECKBOXES, CleanStringField, CleanTextAreaField, NoMarkup, PortalForm
 from quizzes.bank import QuestionInput
@@ -73,15 +80,15 @@ class QuestionForm(PortalForm):
     general_feedback = CleanTextAreaField(
         _l("Feedback shown after the attempt"), validators=[Optional(), Length(max=4000)]
     )
-    step_id = SelectField(_l("Playbook step it tests"), coerce=int, validate_choice=False)
-    script_slug = SelectField(_l("Call script it tests"), validate_choice=False)
+    step_id = SelectField(_l("Playbook step it tests"), coerce=int, default=0)
+    script_slug = SelectField(_l("Call script it tests"), default="")
     tags = CleanStringField(
         _l("Tags, separated by commas"), validators=[Optional(), Length(max=300), NoMarkup()]
     )
     change_note = CleanStringField(
         _l("What changed (for the history)"), validators=[Optional(), Length(max=200)]
     )
-    version = HiddenField()
+    revision = HiddenField()
 
     def question_input(self) -> QuestionInput:
         return QuestionInput(
@@ -112,6 +119,11 @@ def to_local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(_zone()).replace(tzinfo=None) if moment else None
 
 
+def _sensible_year(form, field):
+    if field.data and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Choose a date between the years 2000 and 2100."))
+
+
 class QuizForm(PortalForm):
     title = CleanStringField(_l("Title"), validators=[InputRequired(), Length(max=200), NoMarkup()])
     description = CleanTextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
@@ -122,10 +134,14 @@ class QuizForm(PortalForm):
         validators=[Optional(), NumberRange(min=1, max=600)],
     )
     open_at = DateTimeLocalField(
-        _l("Opens (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+        _l("Opens (Vietnam time)"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[Optional(), _sensible_year],
     )
     close_at = DateTimeLocalField(
-        _l("Closes (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+        _l("Closes (Vietnam time)"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[Optional(), _sensible_year],
     )
     attempts_allowed = IntegerField(
         _l("Attempts allowed (empty: unlimited)"),

@@ -10,6 +10,7 @@ from portal.accounts.services import can_view_user, visible_users
 from portal.core.auth import roles_required
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
+from portal.core.params import whole_number
 from portal.core.roles import OVERSEERS
 from quizzes import bank, bp, results, setup
 from quizzes.bank_routes import AUTHORS
@@ -78,7 +79,7 @@ def quiz_edit(quiz_id: int):
     if not form.validate_on_submit():
         return _quiz_page(quiz, form, status=422)
     try:
-        setup.save_settings(quiz, form.settings(), seen_revision=int(form.revision.data or 0))
+        setup.save_settings(quiz, form.settings(), seen_revision=whole_number(form.revision.data))
     except setup.InvalidQuiz as invalid:
         return _quiz_page(quiz, form, status=422, problems=invalid.problems)
     except setup.StaleQuiz:

@@ -47,6 +47,9 @@ class Question(db.Model):
     # A soft link: the script library is another feature, joined by its slug only.
     script_slug: Mapped[str | None] = mapped_column(String(120))
     tags: Mapped[list] = mapped_column(JSON, default=list)
+    # Bumped by every save in the editor (text or labels): the stale-tab check,
+    # and the sign that a person has touched the question (the pack keeps off).
+    revision: Mapped[int] = mapped_column(Integer, default=1)
     current_version: Mapped[int] = mapped_column(Integer, default=0)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -67,6 +70,8 @@ class QuestionVersion(VersionStamp, db.Model):
     # choices / items / pairs / answers + diacritics_optional / rubric, by type
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     general_feedback: Mapped[str] = mapped_column(Text, default="")
+    # The prompt folded for search (SQLite's lower() ignores Vietnamese capitals).
+    search_key: Mapped[str] = mapped_column(Text, default="")
 
     question: Mapped[Question] = relationship()
 

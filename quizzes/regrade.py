@@ -55,11 +55,16 @@ class MarkChange:
 class RegradePlan:
     key: QuestionVersion
     changes: list[MarkChange]
-    unchanged: int
+    same: list[AttemptAnswer]  # re-marked with the key, same marks
     incompatible: int
+    running: int  # attempts in progress: marked with this key when handed in
+
+    @property
+    def unchanged(self) -> int:
+        return len(self.same)
 
 
-def _shape(version: QuestionVersion) -> tuple:
+def shape(version: QuestionVersion) -> tuple:
     data = version.data or {}
     return (
         version.type,
@@ -92,9 +97,9 @@ def plan(question: Question) -> RegradePlan:
             .options(selectinload(QuizAttempt.answers).selectinload(AttemptAnswer.version))
         )
     }
-    changes, unchanged, incompatible = [], 0, 0
+    changes, same, incompatible = [], [], 0
     for answer in answers:
-        if _shape(answer.version) != _shape(key):
+        if shape(answer.version) != shape(key):
             incompatible += 1
             continue
         attempt = attempts[answer.attempt_id]
@@ -104,7 +109,7 @@ def plan(question: Question) -> RegradePlan:
             response = None  # as when it was first graded
         new = grading.grade(key.type, key.data, response)
         if answer.fraction is not None and abs(new - answer.fraction) < 1e-9:
-            unchanged += 1
+            same.append(answer)
             continue
         delta = (new - (answer.fraction or 0.0)) * answer.version.points
         changes.append(
@@ -117,12 +122,26 @@ def plan(question: Question) -> RegradePlan:
                 new_marks=(attempt.marks or 0.0) + delta,
             )
         )
-    return RegradePlan(key, changes, unchanged, incompatible)
+    running = db.session.scalar(
+        select(db.func.count(db.distinct(QuizAttempt.id)))
+        .join(AttemptAnswer, AttemptAnswer.attempt_id == QuizAttempt.id)
+        .join(QuestionVersion, QuestionVersion.id == AttemptAnswer.question_version_id)
+        .where(QuestionVersion.question_id == question.id, QuizAttempt.state == IN_PROGRESS)
+    )
+    return RegradePlan(key, changes, same, incompatible, running or 0)
 
 
-def apply(question: Question, *, by, now: datetime) -> Regrade:
-    """Apply the plan in one transaction and keep who, when and every old mark."""
+class KeyChanged(Exception):
+    """The question was edited again after the dry run: its key is not the one previewed."""
+
+
+def apply(question: Question, *, key_version_id: int, by, now: datetime) -> Regrade:
+    """Apply the plan in one transaction and keep who, when and every old mark.
+
+    Refused when the current key is not the one the dry run showed."""
     current = plan(question)
+    if current.key.id != key_version_id:
+        raise KeyChanged()
     regrade = Regrade(question_id=question.id, key_version_id=current.key.id, by=by, at=now)
     db.session.add(regrade)
     touched = {}
@@ -140,6 +159,8 @@ def apply(question: Question, *, by, now: datetime) -> Regrade:
         change.answer.key_version_id = current.key.id
         change.attempt.marks = change.new_marks
         touched[change.attempt.id] = change.attempt
+    for answer in current.same:  # their review shows the corrected key too
+        answer.key_version_id = current.key.id
     db.session.commit()
     for attempt in touched.values():
         announce_if_passed(attempt)  # a fixed key can turn a fail into a pass
@@ -155,3 +176,16 @@ def history(question: Question) -> list[Regrade]:
             .order_by(Regrade.at.desc())
         )
     )
+
+
+def latest_keys(question_ids) -> dict[int, QuestionVersion]:
+    """The key of each question's latest regrade, for attempts handed in later."""
+    found = {}
+    for regrade in db.session.scalars(
+        select(Regrade)
+        .where(Regrade.question_id.in_(question_ids))
+        .options(selectinload(Regrade.key_version))
+        .order_by(Regrade.at)
+    ):
+        found[regrade.question_id] = regrade.key_version
+    return found

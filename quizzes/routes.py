@@ -82,9 +82,15 @@ def _quiz_list(quizzes: list[Quiz]):
         mine=mine,
         grade=svc.quiz_grade,
         passed=svc.passed,
-        shows_marks=lambda quiz, attempt: "marks" in results.review_allowed(quiz, attempt, now),
+        shows_marks=lambda quiz, attempts: _shows_marks(quiz, attempts, now),
         is_author=_is_author(),
     )
+
+
+def _shows_marks(quiz: Quiz, attempts: list[QuizAttempt], now) -> bool:
+    """The quiz grade shows when the latest graded attempt's review options allow marks."""
+    done = [a for a in attempts if a.state != IN_PROGRESS]
+    return bool(done) and "marks" in results.review_allowed(quiz, done[-1], now)
 
 
 @bp.get("/")

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.core.extensions import db
-from portal.core.text import clean
+from portal.core.text import clean, fold
 from quizzes.models import QUESTION_TYPES, Question, QuestionCategory, QuestionVersion
 
 VERSIONED = ("type", "prompt", "points", "data", "general_feedback")
@@ -136,9 +136,13 @@ def load_question_bank(folder: Path | None = None) -> dict[str, int]:
             counts["created"] += 1
         else:
             current = current_version(question)
-            if all(getattr(current, k) == v for k, v in content.items()) or current.author_id:
+            if question.revision > 1 or current.author_id:
+                continue  # a person has worked on it in the portal: theirs now
+            labels_only = all(getattr(current, k) == v for k, v in content.items())
+            if labels_only:
                 question.category_id = known[raw["category"]].id
-                question.tags = question.tags or list(raw.get("tags") or [])
+                question.step_id = steps.get(raw.get("step"))
+                question.tags = list(raw.get("tags") or [])
                 continue
             counts["updated"] += 1
         question.category_id = known[raw["category"]].id
@@ -157,6 +161,7 @@ def new_version(question: Question, content: dict, *, author, note: str) -> Ques
         version=question.current_version,
         change_note=note,
         author=author,
+        search_key=fold(content["prompt"]),
         **content,
     )
     db.session.add(version)
@@ -206,4 +211,8 @@ def onboarding_items(ref_ids: list[int]):
 def quiz_choices() -> list[tuple[int, str]]:
     from quizzes.models import Quiz
 
-    return [(q.id, q.title) for q in db.session.scalars(select(Quiz).order_by(Quiz.title))]
+    # A hidden quiz is still being set up: learners could not open it from their path.
+    return [
+        (q.id, q.title)
+        for q in db.session.scalars(select(Quiz).where(Quiz.hidden.is_(False)).order_by(Quiz.title))
+    ]

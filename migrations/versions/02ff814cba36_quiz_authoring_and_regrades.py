@@ -5,6 +5,8 @@ Revises: 9c3bdee201a1
 Create Date: 2026-11-23 18:22:20.247647
 
 """
+import unicodedata
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -14,6 +16,24 @@ revision = '02ff814cba36'
 down_revision = '9c3bdee201a1'
 branch_labels = None
 depends_on = None
+
+
+def _fold(text):
+    # The same folding as portal.core.text.fold, inlined so this revision never
+    # changes when that code does.
+    text = unicodedata.normalize("NFC", text or "").lower().replace("đ", "d")
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return " ".join(text.split())
+
+
+def _fold_prompts():
+    bind = op.get_bind()
+    rows = bind.execute(sa.text("SELECT id, prompt FROM question_versions")).all()
+    for row_id, prompt in rows:
+        bind.execute(
+            sa.text("UPDATE question_versions SET search_key = :k WHERE id = :i"),
+            {"k": _fold(prompt), "i": row_id},
+        )
 
 
 def upgrade():
@@ -55,6 +75,11 @@ def upgrade():
     with op.batch_alter_table('questions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('script_slug', sa.String(length=120), nullable=True))
         batch_op.add_column(sa.Column('tags', sa.JSON(), nullable=False, server_default='[]'))
+        batch_op.add_column(sa.Column('revision', sa.Integer(), nullable=False, server_default='1'))
+
+    with op.batch_alter_table('question_versions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('search_key', sa.Text(), nullable=False, server_default=''))
+    _fold_prompts()
 
     with op.batch_alter_table('quizzes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('hidden', sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -70,7 +95,11 @@ def downgrade():
         batch_op.drop_column('hidden')
 
     with op.batch_alter_table('questions', schema=None) as batch_op:
+        batch_op.drop_column('revision')
         batch_op.drop_column('tags')
+
+    with op.batch_alter_table('question_versions', schema=None) as batch_op:
+        batch_op.drop_column('search_key')
         batch_op.drop_column('script_slug')
 
     with op.batch_alter_table('attempt_answers', schema=None) as batch_op:

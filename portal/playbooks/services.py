@@ -454,5 +454,14 @@ def process_step_ids() -> dict[str, int]:
     return {step.slug: step.id for step in process_steps()}
 
 
+def step_refs() -> dict[str, int]:
+    """Every step by a reference a person can type in a spreadsheet: the nine
+    process steps by their slug, any step (handbook chapters too) as
+    "playbook/step"."""
+    refs = {f"{p.slug}/{s.slug}": s.id for p in playbooks() for s in p.steps}
+    refs.update(process_step_ids())
+    return refs
+
+
 def step_choices() -> list[tuple[int, str]]:
     return [(s.id, f"{p.title} › {s.position}. {s.title}") for p in playbooks() for s in p.steps]

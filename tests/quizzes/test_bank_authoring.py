@@ -51,13 +51,13 @@ def test_editing_makes_a_new_version_and_keeps_the_old_one(write_question, make,
         points=1,
         answers="[x] 40\n[ ] 45\n[ ] 60",
     )
-    assert bank.update_question(question, given, author=author, seen_version=1)
+    assert bank.update_question(question, given, author=author, seen_revision=1)
     versions = bank.versions_of(question)
     assert [v.version for v in versions] == [2, 1]
     assert versions[0].author_id == author.id
     assert versions[1].data["choices"][1]["correct"] is True  # the old key is kept
     # Saving the same content again changes nothing.
-    assert not bank.update_question(question, given, author=author, seen_version=2)
+    assert not bank.update_question(question, given, author=author, seen_revision=2)
 
 
 def test_a_stale_tab_cannot_overwrite_a_newer_version(write_question):
@@ -70,9 +70,9 @@ def test_a_stale_tab_cannot_overwrite_a_newer_version(write_question):
         points=1,
         answers=SAMPLES["single"],
     )
-    bank.update_question(question, given, author=None, seen_version=1)
+    bank.update_question(question, given, author=None, seen_revision=1)
     with pytest.raises(bank.StaleQuestion):
-        bank.update_question(question, given, author=None, seen_version=1)
+        bank.update_question(question, given, author=None, seen_revision=1)
 
 
 def test_the_editor_refuses_bad_questions_with_reasons_and_writes_nothing(login_as, category, db):
@@ -122,7 +122,7 @@ def test_the_editor_answers_409_to_a_stale_tab_and_keeps_the_text(login_as, writ
         "points": "1",
         "answers": SAMPLES["single"],
         "step_id": "0",
-        "version": "1",
+        "revision": "1",
     }
     first = author.post(f"/quizzes/bank/{question.id}/edit", {**form, "prompt": "Tab mới"})
     assert first.status_code == 303
@@ -155,3 +155,31 @@ def test_the_bank_page_filters_and_searches(login_as, write_question):
     fragment = author.get("/quizzes/bank?type=ordering", headers={"HX-Request": "true"})
     text = fragment.get_data(as_text=True)
     assert "<html" not in text and "Năm bước quy trình" in text and "Tính chỉ số" not in text
+
+
+def test_search_finds_vietnamese_capitals_with_or_without_diacritics(login_as, write_question):
+    write_question(SAMPLES["single"], prompt="Đơn hàng bị trả lại thì làm gì?")
+    author = login_as("supervisor")
+    for words in ("đơn", "Đơn", "don hang", "ĐƠN"):
+        page = author.get("/quizzes/bank", query_string={"q": words}).get_data(as_text=True)
+        assert "Đơn hàng bị trả lại" in page, words
+
+
+def test_a_label_edit_survives_a_content_pack_reload(app, content, make, db):
+    from quizzes.models import QuestionCategory
+    from quizzes.services import load_question_bank
+
+    load_question_bank()
+    question = db.session.query(Question).filter_by(key="kt-thoi-diem-cham-soc").one()
+    other = db.session.query(QuestionCategory).filter_by(code="ky-nang").one()
+    version = bank.versions_of(question)[0]
+    given = bank.QuestionInput(
+        key=question.key, category_id=other.id, type=version.type, prompt=version.prompt,
+        points=version.points, answers=bank.format_answers(version.type, version.data),
+        general_feedback=version.general_feedback, tags=("đã-chuyển",),
+    )
+    assert not bank.update_question(question, given, author=make.user(Role.ADMIN), seen_revision=1)
+    load_question_bank()
+    db.session.expire_all()
+    moved = db.session.get(Question, question.id)
+    assert moved.category_id == other.id and moved.tags == ["đã-chuyển"]

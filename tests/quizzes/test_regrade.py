@@ -44,7 +44,7 @@ def _fix_key(question, author=None):
         points=2,
         answers=FIXED_KEY,
     )
-    bank.update_question(question, given, author=author, seen_version=question.current_version)
+    bank.update_question(question, given, author=author, seen_revision=question.revision)
 
 
 def test_the_dry_run_lists_whose_marks_change_and_writes_nothing(setting, db):
@@ -65,7 +65,8 @@ def test_applying_keeps_who_when_and_the_old_marks(setting, make, db):
     quiz, nps, people = setting
     _fix_key(nps)
     admin = make.user(Role.ADMIN)
-    done = regrade.apply(nps, by=admin, now=T0 + timedelta(days=1))
+    key = regrade.plan(nps).key
+    done = regrade.apply(nps, key_version_id=key.id, by=admin, now=T0 + timedelta(days=1))
     db.session.expire_all()
     lan = db.session.get(QuizAttempt, people["lan"][1].id)
     assert lan.marks == 3.0 and lan.percent == 100
@@ -90,7 +91,7 @@ def test_a_version_with_other_choices_is_not_regraded_automatically(setting, db)
         points=2,
         answers="[ ] 40\n[x] 45\n[ ] 60\n[ ] 75",
     )
-    bank.update_question(nps, given, author=None, seen_version=1)
+    bank.update_question(nps, given, author=None, seen_revision=1)
     plan = regrade.plan(nps)
     assert plan.changes == [] and plan.incompatible == 3
 
@@ -107,7 +108,8 @@ def test_a_regrade_that_turns_a_fail_into_a_pass_ticks_onboarding(setting, app, 
     content_completed.connect(listener)
     try:
         _fix_key(nps)
-        regrade.apply(nps, by=people["lan"][0], now=T0 + timedelta(days=1))
+        key = regrade.plan(nps).key
+        regrade.apply(nps, key_version_id=key.id, by=people["lan"][0], now=T0 + timedelta(days=1))
     finally:
         content_completed.disconnect(listener)
     assert {r["user_id"] for r in received} == {people["lan"][0].id}
@@ -116,11 +118,59 @@ def test_a_regrade_that_turns_a_fail_into_a_pass_ticks_onboarding(setting, app, 
 def test_the_regrade_pages(setting, login_as, db):
     quiz, nps, people = setting
     _fix_key(nps)
-    author = login_as("supervisor")
+    author = login_as("admin")
     dry = author.get(f"/quizzes/bank/{nps.id}/regrade")
     text = dry.get_data(as_text=True)
     assert dry.status_code == 200 and "lan" in text and "minh" in text and "hoa" not in text
-    applied = author.post(f"/quizzes/bank/{nps.id}/regrade")
+    key = regrade.plan(nps).key.id
+    applied = author.post(f"/quizzes/bank/{nps.id}/regrade", {"key_version_id": key})
     assert applied.status_code == 303
     page = author.get(f"/quizzes/bank/{nps.id}").get_data(as_text=True)
     assert author.user.name in page
+
+
+def test_apply_refuses_a_key_other_than_the_one_previewed(setting, make, db):
+    quiz, nps, people = setting
+    _fix_key(nps)
+    previewed = regrade.plan(nps).key.id
+    given = bank.QuestionInput(
+        key="nps",
+        category_id=nps.category_id,
+        type="single",
+        prompt="Câu hỏi?",
+        points=2,
+        answers="[ ] 40\n[ ] 45\n[x] 60",
+    )
+    bank.update_question(nps, given, author=None, seen_revision=nps.revision)
+    with pytest.raises(regrade.KeyChanged):
+        regrade.apply(nps, key_version_id=previewed, by=make.user(Role.ADMIN), now=T0)
+    assert db.session.query(RegradeChange).count() == 0
+
+
+def test_every_regraded_answer_shows_the_corrected_key(setting, make, db):
+    quiz, nps, people = setting
+    _fix_key(nps)
+    regrade.apply(nps, key_version_id=regrade.plan(nps).key.id, by=make.user(Role.ADMIN), now=T0)
+    hoa = db.session.get(QuizAttempt, people["hoa"][1].id)  # wrong under both keys
+    assert hoa.answers[0].key_version.version == 2
+
+
+def test_an_attempt_running_during_a_regrade_is_marked_with_the_fixed_key(setting, make, db):
+    quiz, nps, people = setting
+    late = make.user(Role.NEW_HIRE)
+    attempt = svc.start(quiz, late.id, now=T0)  # shows version 1, the wrong key
+    svc.save_answer(attempt, 0, 1, sequence=1, now=T0)
+    _fix_key(nps)
+    plan = regrade.plan(nps)
+    assert plan.running == 1
+    regrade.apply(nps, key_version_id=plan.key.id, by=make.user(Role.ADMIN), now=T0)
+    svc.save_answer(attempt, 1, 0, sequence=1, now=T0)
+    svc.submit(attempt, now=T0 + timedelta(minutes=1))
+    assert attempt.marks == 3.0 and attempt.answers[0].key_version.version == 2
+
+
+def test_supervisors_cannot_regrade(setting, login_as, db):
+    quiz, nps, people = setting
+    supervisor = login_as("supervisor")
+    assert supervisor.get(f"/quizzes/bank/{nps.id}/regrade").status_code == 403
+    assert supervisor.post(f"/quizzes/bank/{nps.id}/regrade").status_code == 403

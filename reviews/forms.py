@@ -1,0 +1,119 @@
+"""Forms of the reviews package. The scoring form's fields come from the rubric,
+so it is read by `scores_from_form` rather than declared here."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+
+from portal.core.forms import CHECKBOXES, CleanStringField, CleanTextAreaField, NoMarkup, PortalForm
+from reviews.scoring import Given
+
+
+def scores_from_form(form, criteria: dict[str, dict]) -> dict[str, Given]:
+    """`c-<key>` holds a value on the criterion's scale or "na"; anything else is ignored."""
+    given = {}
+    for key in criteria:
+        raw = (form.get(f"c-{key}") or "").strip()
+        if raw == "na":
+            given[key] = Given(na=True)
+        elif raw.lstrip("-").isdigit() and len(raw) < 4:
+            given[key] = Given(int(raw))
+    return given
+
+
+def fields_from_form(form, fields: list[dict]) -> dict[str, str]:
+    return {f["key"]: (form.get(f"f-{f['key']}") or "").strip()[:500] for f in fields}
+
+
+class InteractionForm(PortalForm):
+    agent_id = SelectField(_l("Agent"), coerce=int, validators=[InputRequired()])
+    channel = SelectField(_l("Channel"))
+    occurred_at = DateTimeLocalField(
+        _l("When (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+    )
+    customer_ref = CleanStringField(
+        _l("Customer reference"), validators=[Optional(), Length(max=120), NoMarkup()]
+    )
+    step_id = SelectField(_l("Process step"), coerce=int, validate_choice=False)
+    transcript = CleanTextAreaField(_l("Transcript"), validators=[Optional(), Length(max=50_000)])
+    recording = FileField(_l("Recording (mp3, wav, ogg/opus, m4a)"))
+
+
+class BatchForm(PortalForm):
+    manifest = FileField(
+        _l("Manifest (.xlsx or .csv)"), validators=[FileRequired(_l("Choose a file."))]
+    )
+    recordings = MultipleFileField(_l("Recordings"))
+
+
+class StartReviewForm(PortalForm):
+    rubric_version_id = SelectField(_l("Rubric"), coerce=int, validators=[InputRequired()])
+
+
+class SampleForm(PortalForm):
+    agents = SelectMultipleField(_l("Agents"), coerce=int, **CHECKBOXES)
+    per_agent = IntegerField(
+        _l("Interactions per agent"), default=3, validators=[InputRequired(), NumberRange(1, 50)]
+    )
+    start = DateField(_l("From"), validators=[InputRequired()])
+    end = DateField(_l("To (inclusive)"), validators=[InputRequired()])
+    channel = SelectField(_l("Channel"), validate_choice=False)
+    step_id = SelectField(_l("Process step"), coerce=int, validate_choice=False)
+    reviewers = SelectMultipleField(
+        _l("Reviewers (they take turns)"), coerce=int, validators=[InputRequired()], **CHECKBOXES
+    )
+    rubric_version_id = SelectField(_l("Rubric"), coerce=int, validators=[InputRequired()])
+
+
+class RubricForm(PortalForm):
+    title = CleanStringField(_l("Title"), validators=[InputRequired(), Length(max=200), NoMarkup()])
+    pass_percent = IntegerField(
+        _l("Pass mark (%)"), default=80, validators=[InputRequired(), NumberRange(0, 100)]
+    )
+    source = CleanTextAreaField(
+        _l("Sections, criteria and fields"), validators=[InputRequired(), Length(max=100_000)]
+    )
+    lock_version = HiddenField()
+
+
+class NewRubricForm(PortalForm):
+    slug = CleanStringField(
+        _l("Short name for links"),
+        validators=[
+            InputRequired(),
+            Length(max=80),
+            Regexp(
+                r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lowercase letters, digits and hyphens.")
+            ),
+        ],
+    )
+    title = CleanStringField(_l("Title"), validators=[InputRequired(), Length(max=200), NoMarkup()])
+
+
+class CalibrationForm(PortalForm):
+    title = CleanStringField(_l("Title"), validators=[InputRequired(), Length(max=200), NoMarkup()])
+    rubric_version_id = SelectField(_l("Rubric"), coerce=int, validators=[InputRequired()])
+    interactions = SelectMultipleField(
+        _l("Interactions to score"), coerce=int, validators=[InputRequired()], **CHECKBOXES
+    )
+    reviewers = SelectMultipleField(
+        _l("Reviewers"), coerce=int, validators=[InputRequired()], **CHECKBOXES
+    )
+    benchmark_id = SelectField(_l("Benchmark reviewer (expert)"), coerce=int, validate_choice=False)
+
+
+class CoachingForm(PortalForm):
+    body = CleanTextAreaField(_l("What to work on"), validators=[InputRequired(), Length(max=5000)])
+    criteria = SelectMultipleField(_l("Criteria concerned"), **CHECKBOXES)
+    refreshers = SelectMultipleField(_l("Refresher to assign"), **CHECKBOXES)
+    due_in_days = IntegerField(
+        _l("Due in (days)"), default=7, validators=[InputRequired(), NumberRange(1, 90)]
+    )
