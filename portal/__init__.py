@@ -172,6 +172,9 @@ def _register_template_helpers(app: Flask) -> None:
         "done": _l("Done"),
         "overdue": _l("Overdue"),
         "reack": _l("Changed: read again"),
+        "draft": _l("Draft"),
+        "published": _l("Published"),
+        "retired": _l("Retired"),
     }
 
     # Big tables (the completion matrix) ask for the same few labels and dates

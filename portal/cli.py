@@ -34,9 +34,11 @@ def load_content_command(force):
     """Load the content pack; steps whose text changed get a new version."""
     from portal.playbooks.services import load_content_pack
     from quizzes.services import load_question_bank
+    from reviews.rubrics import load_rubric_pack
     from scripts_library.services import load_scripts_pack
 
     counts = load_content_pack(force=force)
+    rubric_counts = load_rubric_pack()
     scripts = load_scripts_pack()
     questions = load_question_bank()
     click.echo(
@@ -45,6 +47,7 @@ def load_content_command(force):
     )
     click.echo(f"call scripts created: {scripts['created']}, updated: {scripts['updated']}")
     click.echo(f"quiz questions created: {questions['created']}, updated: {questions['updated']}")
+    click.echo(f"rubrics created: {rubric_counts['created']}, updated: {rubric_counts['updated']}")
 
 
 @portal_cli.command("create-admin")

@@ -16,6 +16,7 @@ from portal.onboarding import services as onboarding
 from portal.onboarding.models import ModuleItem, OnboardingModule
 from portal.playbooks import services as playbooks
 from quizzes.services import load_question_bank
+from reviews.rubrics import load_rubric_pack
 from scripts_library.services import load_scripts_pack
 
 DEMO_PEOPLE = [
@@ -68,6 +69,7 @@ def setup_demo(instance_path: str) -> list[dict]:
     playbooks.load_content_pack()
     load_scripts_pack()
     load_question_bank()
+    load_rubric_pack()
     _demo_quiz()
     teams = {}
     logins, people = [], []
@@ -107,6 +109,7 @@ def setup_demo(instance_path: str) -> list[dict]:
     db.session.commit()
     admin = people[0]
     onboarding.assign([p for p in people if p.role == Role.NEW_HIRE], modules, by=admin)
+    _demo_reviews({p.email: p for p in people})
     path.write_text(json.dumps(logins, ensure_ascii=False, indent=1))
     path.chmod(0o600)
     return logins
@@ -133,3 +136,86 @@ def _demo_quiz() -> None:
     quiz.slots.append(QuizSlot(position=1, category_id=categories["chi-so"].id, count=3))
     db.session.add(quiz)
     db.session.commit()
+
+
+def _demo_reviews(people: dict[str, User]) -> None:
+    """The committed demo recordings as interactions; two wait in the supervisors'
+    queues and one is already reviewed, so every role has something to open."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    import yaml
+    from flask import current_app
+
+    from portal.core.models import utcnow
+    from reviews import recordings, reviewing, rubrics
+    from reviews.models import Rubric
+    from reviews.scoring import Given
+
+    folder = Path(current_app.config["CONTENT_DIR"]) / "recordings"
+    manifest = folder / "demo.yml"
+    call_rubric = db.session.scalar(select(Rubric).where(Rubric.slug == "goi-dien"))
+    if not manifest.exists() or call_rubric is None:
+        return
+    version = rubrics.published(call_rubric)
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    steps = playbooks.process_step_ids()
+    speakers = {"A": "Nhân viên", "K": "Khách"}
+    made = {}
+    for call in yaml.safe_load(manifest.read_text(encoding="utf-8")):
+        with open(folder / call["file"], "rb") as stream:
+            audio = recordings.check_audio(stream, max_bytes=5 * 1024 * 1024)
+        when = datetime.combine(local_today() - timedelta(days=call["days_ago"]), time(9, 30), zone)
+        made[call["file"]] = recordings.create_interaction(
+            recordings.InteractionInput(
+                agent_id=people[call["agent"]].id,
+                channel=call["channel"],
+                occurred_at=when,
+                customer_ref=call["customer_ref"],
+                step_id=steps.get(call["step"]),
+                transcript="\n".join(f"{speakers[who]}: {text}" for who, text in call["lines"]),
+            ),
+            audio,
+            by=None,
+            original=call["file"],
+        )
+    db.session.flush()
+    lead, lead2 = people["giamsat@demo.local"], people["giamsat2@demo.local"]
+    for name, reviewer in (("goi-tu-van-lan.wav", lead), ("goi-khieu-nai-hung.wav", lead2)):
+        if name in made:
+            reviewing.assign(made[name], version, reviewer.id, by=reviewer)
+    db.session.commit()
+    curt = made.get("goi-cut-lun-hung.wav")
+    if curt is None:
+        return
+    review = reviewing.assign(curt, version, lead2.id, by=lead2)
+    db.session.commit()
+    low = {
+        "chao-hoi-xac-minh": 1,
+        "kham-pha-nhu-cau": 1,
+        "lang-nghe": 2,
+        "thong-tin-dung": 1,
+        "kien-thuc-san-pham": 2,
+        "dua-lua-chon": 1,
+        "xu-ly-tinh-huong": 1,
+        "ton-trong": 1,
+        "ro-rang-ngan-gon": 2,
+        "lich-su-kien-nhan": 1,
+        "quan-ly-thoi-gian": 1,
+        "ket-thuc-buoc-tiep": 1,
+        "khong-lo-thong-tin": 1,
+    }
+    now = utcnow()
+    reviewing.save_draft(
+        review,
+        {k: Given(v) for k, v in low.items()},
+        fields={"ly-do-goi": "Đổi trả"},
+        summary="Anh cần chào và xưng danh, hỏi rõ lỗi sản phẩm rồi đưa lựa chọn đổi hoặc sửa thay vì từ chối.",
+        lock_version=review.lock_version,
+        now=now,
+    )
+    reviewing.add_comment(review, lead2, "Từ chối ngay, không hỏi lý do.", at_seconds=3.5, now=now)
+    reviewing.add_comment(
+        review, lead2, "“Chờ chút” mà không báo sẽ làm gì.", at_seconds=8.0, now=now
+    )
+    reviewing.submit(review, now=now)

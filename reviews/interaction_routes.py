@@ -83,7 +83,7 @@ def interactions():
         agents=_agents_in_scope(),
         channels=recordings.CHANNELS,
         total=total,
-        page=page,
+        current_page=page,
         pages=max(1, -(-total // PER_PAGE)),
     )
 

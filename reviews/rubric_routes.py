@@ -9,6 +9,7 @@ from portal.accounts.models import User
 from portal.core.auth import roles_required
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
+from portal.core.params import whole_number
 from portal.core.roles import Role
 from reviews import bp, calibration, rubrics
 from reviews.forms import CalibrationForm, NewRubricForm, RubricForm
@@ -86,27 +87,28 @@ def _editor(rubric, draft, form, *, status=200, problems=(), conflict=False):
 @bp.route("/rubrics/<slug>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def rubric_edit(slug: str):
-    """Edit the draft; a published version never changes (a new draft is a copy)."""
+    """Edit the draft; a published version never changes. Opening the editor
+    creates nothing: the first save makes the draft (a copy of the published
+    version). Lock version 0 means "no draft existed when this page opened"."""
     current = _rubric_or_404(slug)
-    if request.method == "GET":
-        draft = rubrics.open_draft(current, author=current_user)
-        form = RubricForm(formdata=None)
-        form.title.data, form.pass_percent.data = draft.title, draft.pass_percent
-        form.source.data = rubrics.to_yaml(draft.structure)
-        form.lock_version.data = draft.lock_version
-        return _editor(current, draft, form)
     draft = rubrics.draft_of(current)
+    if request.method == "GET":
+        base = draft or rubrics.published(current)
+        form = RubricForm(formdata=None)
+        form.title.data, form.pass_percent.data = base.title, base.pass_percent
+        form.source.data = rubrics.to_yaml(base.structure)
+        form.lock_version.data = draft.lock_version if draft else 0
+        return _editor(current, draft, form)
     form = RubricForm()
-    if draft is None:
-        return _editor(
-            current,
-            rubrics.open_draft(current, author=current_user),
-            form,
-            status=409,
-            conflict=True,
-        )
     if not form.validate_on_submit():
         return _editor(current, draft, form, status=422)
+    seen = whole_number(form.lock_version.data)
+    if draft is None and seen == 0:
+        draft = rubrics.open_draft(current, author=current_user)
+        seen = draft.lock_version
+    elif draft is None or seen == 0:
+        # The draft this page edited was published, or someone started one meanwhile.
+        return _editor(current, draft, form, status=409, conflict=True)
     try:
         rubrics.save_draft(
             draft,
@@ -114,7 +116,7 @@ def rubric_edit(slug: str):
             pass_percent=form.pass_percent.data,
             source=form.source.data,
             author=current_user,
-            lock_version=int(form.lock_version.data or 0),
+            lock_version=seen,
         )
     except rubrics.InvalidRubric as invalid:
         return _editor(current, draft, form, status=422, problems=invalid.problems)

@@ -170,7 +170,7 @@ def create_rubric(slug: str, title: str, *, author) -> Rubric:
                 "title": "Phần 1",
                 "weight": 1,
                 "criteria": [
-                    {"key": "tieu-chi-1", "title": "Tiêu chí 1", "scale": "1_5", "weight": 1}
+                    {"key": "tieu-chi-1", "title": "Tiêu chí 1", "scale": "1-5", "weight": 1}
                 ],
             }
         ],

@@ -19,7 +19,7 @@ Pure functions: no database, so the rules are tested with worked examples.
 
 from dataclasses import dataclass, field
 
-SCALES = {"yes_no": (0, 1), "1_3": (1, 3), "1_5": (1, 5), "0_10": (0, 10)}
+SCALES = {"yes_no": (0, 1), "1-3": (1, 3), "1-5": (1, 5), "0-10": (0, 10)}
 FAIL_SECTION, FAIL_ALL = "section", "all"
 
 

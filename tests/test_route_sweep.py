@@ -114,6 +114,39 @@ EXPECTED = {
     "quizzes.quiz_results": ("GET", allowed("supervisor", "hr", "admin")),
     "quizzes.quiz_analysis": ("GET", allowed("supervisor", "hr", "admin")),
     "quizzes.person_results": ("GET", allowed("supervisor", "hr", "admin")),
+    "reviews.index": ("GET", allowed(*ALL)),
+    # The new hire's submitted review, scored by their supervisor: the agent of
+    # another person's review gets 404 (it does not exist for them).
+    "reviews.review": ("GET", {**allowed(*ALL, others=404), "agent": 404}),
+    "reviews.save_draft": ("POST", {**allowed("supervisor", ok=422, others=404)}),
+    "reviews.submit": ("POST", {**allowed("supervisor", ok=422, others=404)}),
+    "reviews.comment": (
+        "POST",
+        {**allowed("supervisor", "admin", ok=422), "agent": 404},
+    ),
+    "reviews.acknowledge": ("POST", {**allowed(*ALL, ok=303), "agent": 404}),
+    # After acknowledging, the new hire can no longer dispute: refused with a reason.
+    "reviews.dispute": ("POST", {**allowed(*ALL, ok=422), "agent": 404}),
+    "reviews.decide": ("POST", allowed("supervisor", "admin", ok=422)),
+    "reviews.coach": ("POST", allowed("supervisor", "admin", ok=422)),
+    "reviews.read_notifications": ("POST", dict.fromkeys(ROLES, 303) | {"anonymous": 302}),
+    "reviews.interactions": ("GET", allowed("supervisor", "admin")),
+    "reviews.interaction_new": ("GET", allowed("supervisor", "admin")),
+    "reviews.interaction_import": ("GET", allowed("supervisor", "admin")),
+    # Recordings: the agent, their supervisors and admins; HR reads scores only.
+    "reviews.interaction": ("GET", {**allowed("new_hire", "supervisor", "admin", others=404)}),
+    "reviews.recording": ("GET", {**allowed("new_hire", "supervisor", "admin", others=404)}),
+    # Without a rubric chosen the review is not started: back to the interaction.
+    "reviews.start_review": ("POST", allowed("supervisor", "admin", ok=303)),
+    "reviews.sample": ("GET", allowed("supervisor", "admin")),
+    "reviews.rubric_list": ("GET", allowed("supervisor", "hr", "admin")),
+    "reviews.rubric": ("GET", allowed("supervisor", "hr", "admin")),
+    "reviews.rubric_new": ("GET", allowed("admin")),
+    "reviews.rubric_edit": ("GET", allowed("admin")),
+    "reviews.rubric_retire": ("POST", allowed("admin", ok=303)),
+    "reviews.calibration_list": ("GET", allowed("supervisor", "admin")),
+    "reviews.calibration_new": ("GET", allowed("supervisor", "admin")),
+    "reviews.calibration_session": ("GET", allowed("supervisor", "admin")),
 }
 
 
@@ -167,7 +200,9 @@ def world(app, db, make, content, script_pack):
     db.session.add(quiz)
     db.session.commit()
     attempt = attempts.start(quiz, people["new_hire"].id, now=utcnow())
+    world_reviews = _review_world(people)
     return {
+        **world_reviews,
         "people": people,
         "team": team,
         "outsider": outsider,
@@ -177,6 +212,64 @@ def world(app, db, make, content, script_pack):
         "question": question,
         "attempt": attempt,
     }
+
+
+def _review_world(people):
+    """A recorded call of the new hire: one submitted review by their supervisor,
+    one with an open dispute, and a calibration session."""
+    from pathlib import Path
+
+    from portal.core.models import utcnow
+    from reviews import calibration, recordings, reviewing
+    from reviews.models import Rubric
+    from reviews.rubrics import criteria_of, load_rubric_pack, published
+    from reviews.scoring import Given
+
+    load_rubric_pack()
+    version = published(_db_session().query(Rubric).filter_by(slug="goi-dien").one())
+    sample = Path(__file__).resolve().parent.parent / "content/recordings/goi-cut-lun-hung.wav"
+    with open(sample, "rb") as stream:
+        audio = recordings.check_audio(stream, max_bytes=1_000_000)
+    call = recordings.create_interaction(
+        recordings.InteractionInput(
+            agent_id=people["new_hire"].id, channel="phone", occurred_at=utcnow()
+        ),
+        audio,
+        by=people["supervisor"],
+    )
+    _db_session().flush()
+    every = {
+        k: Given(1 if c["scale"] == "yes_no" else 3)
+        for k, c in criteria_of(version.structure).items()
+    }
+    made = []
+    for _ in range(2):
+        review = reviewing.assign(call, version, people["supervisor"].id, by=people["supervisor"])
+        _db_session().commit()
+        reviewing.save_draft(review, every, fields={}, summary="", lock_version=1, now=utcnow())
+        reviewing.submit(review, now=utcnow())
+        made.append(review)
+    case = reviewing.raise_dispute(
+        made[1],
+        people["new_hire"],
+        [reviewing.DisputedCriterion("lang-nghe", "Tôi có lắng nghe.", 5)],
+        now=utcnow(),
+    )
+    session = calibration.create_session(
+        "Hiệu chỉnh",
+        version,
+        [call],
+        [people["supervisor"].id],
+        benchmark_id=people["admin"].id,
+        by=people["admin"],
+    )
+    return {"call": call, "review": made[0], "dispute": case, "calibration": session}
+
+
+def _db_session():
+    from portal.core.extensions import db
+
+    return db.session
 
 
 def _url(endpoint, world):
@@ -228,6 +321,21 @@ def _url(endpoint, world):
         "scripts_library.discard": "/scripts/xin-loi-khieu-nai/discard",
         "scripts_library.restore": "/scripts/xin-loi-khieu-nai/restore/1",
         "onboarding.complete_item": f"/onboarding/items/{module.items[0].id}/complete",
+        "reviews.review": f"/reviews/{world['review'].id}",
+        "reviews.save_draft": f"/reviews/{world['review'].id}/draft",
+        "reviews.submit": f"/reviews/{world['review'].id}/submit",
+        "reviews.comment": f"/reviews/{world['review'].id}/comments",
+        "reviews.acknowledge": f"/reviews/{world['review'].id}/acknowledge",
+        "reviews.dispute": f"/reviews/{world['review'].id}/dispute",
+        "reviews.decide": f"/reviews/disputes/{world['dispute'].id}/decide",
+        "reviews.coach": f"/reviews/{world['review'].id}/coaching",
+        "reviews.interaction": f"/reviews/interactions/{world['call'].id}",
+        "reviews.recording": f"/reviews/interactions/{world['call'].id}/recording",
+        "reviews.start_review": f"/reviews/interactions/{world['call'].id}/review",
+        "reviews.rubric": "/reviews/rubrics/goi-dien",
+        "reviews.rubric_edit": "/reviews/rubrics/goi-dien/edit",
+        "reviews.rubric_retire": "/reviews/rubrics/goi-dien/retire",
+        "reviews.calibration_session": f"/reviews/calibration/{world['calibration'].id}",
         "onboarding.person": f"/onboarding/people/{people['new_hire'].id}",
         "onboarding.change_due": f"/onboarding/people/{people['new_hire'].id}/modules/{module.id}/due",
         "onboarding.remove_assignment": f"/onboarding/people/{people['new_hire'].id}/modules/{module.id}/remove",
@@ -301,6 +409,12 @@ POSTED_FORMS = {
     "quizzes.bank_import": allowed("supervisor", "admin", ok=422),
     "quizzes.quiz_new": allowed("supervisor", "admin", ok=422),
     "quizzes.quiz_edit": allowed("supervisor", "admin", ok=422),
+    "reviews.interaction_new": allowed("supervisor", "admin", ok=422),
+    "reviews.interaction_import": allowed("supervisor", "admin", ok=422),
+    "reviews.sample": allowed("supervisor", "admin", ok=422),
+    "reviews.rubric_new": allowed("admin", ok=422),
+    "reviews.rubric_edit": allowed("admin", ok=422),
+    "reviews.calibration_new": allowed("supervisor", "admin", ok=422),
 }
 
 

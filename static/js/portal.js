@@ -173,6 +173,46 @@
     });
   }
 
+  // Reviews: a comment carries the player's current time; a time stamp in the
+  // list seeks the player there. Without JavaScript comments are general.
+  function player() { return document.getElementById("player"); }
+  document.addEventListener("htmx:configRequest", function (e) {
+    var form = e.detail.elt.closest && e.detail.elt.closest("form.comment-form");
+    var audio = player();
+    if (form && audio) e.detail.parameters.at_seconds = audio.currentTime.toFixed(1);
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.detail.elt.closest && e.detail.elt.closest("form.comment-form");
+    if (form && e.detail.successful) form.reset();
+  });
+  document.addEventListener("click", function (e) {
+    var stamp = e.target.closest && e.target.closest("[data-seek]");
+    var audio = player();
+    if (!stamp || !audio) return;
+    audio.currentTime = parseFloat(stamp.dataset.seek);
+    audio.play();
+  });
+  document.addEventListener("timeupdate", function (e) {
+    if (e.target !== player()) return;
+    var button = document.querySelector("[data-comment-here]");
+    if (!button) return;
+    var t = Math.floor(e.target.currentTime);
+    var clock = String(Math.floor(t / 60)).padStart(2, "0") + ":" + String(t % 60).padStart(2, "0");
+    button.textContent = button.dataset.label.replace("%(t)s", clock);
+  }, true);
+  // A review draft that could not be saved says so and tries again.
+  function reviewSaveFailed(e) {
+    var form = e.detail.elt.closest && e.detail.elt.closest("form.review-form");
+    if (!form) return;
+    var panel = document.getElementById("score-panel");
+    if (panel) panel.insertAdjacentHTML("beforeend", "<p class='field-error'>" + document.body.dataset.errorOffline + "</p>");
+    htmx.trigger(form, "retry");
+  }
+  document.addEventListener("htmx:sendError", reviewSaveFailed);
+  document.addEventListener("htmx:responseError", function (e) {
+    if (e.detail.xhr.status >= 500) reviewSaveFailed(e);
+  });
+
   function init(root) { initDrafts(root); initToggles(root); initTimers(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (e) { if (e.detail.elt !== document.body) init(e.detail.elt); });

@@ -174,9 +174,14 @@ def test_a_label_edit_survives_a_content_pack_reload(app, content, make, db):
     other = db.session.query(QuestionCategory).filter_by(code="ky-nang").one()
     version = bank.versions_of(question)[0]
     given = bank.QuestionInput(
-        key=question.key, category_id=other.id, type=version.type, prompt=version.prompt,
-        points=version.points, answers=bank.format_answers(version.type, version.data),
-        general_feedback=version.general_feedback, tags=("đã-chuyển",),
+        key=question.key,
+        category_id=other.id,
+        type=version.type,
+        prompt=version.prompt,
+        points=version.points,
+        answers=bank.format_answers(version.type, version.data),
+        general_feedback=version.general_feedback,
+        tags=("đã-chuyển",),
     )
     assert not bank.update_question(question, given, author=make.user(Role.ADMIN), seen_revision=1)
     load_question_bank()

@@ -11,17 +11,17 @@ RUBRIC = {
             "key": "A",
             "weight": 50,
             "criteria": [
-                {"key": "a1", "scale": "1_5"},
+                {"key": "a1", "scale": "1-5"},
                 {"key": "a2", "scale": "yes_no", "na_allowed": True},
-                {"key": "a3", "scale": "0_10", "critical": "section"},
+                {"key": "a3", "scale": "0-10", "critical": "section"},
             ],
         },
         {
             "key": "B",
             "weight": 30,
             "criteria": [
-                {"key": "b1", "scale": "1_3", "na_allowed": True},
-                {"key": "b2", "scale": "1_5", "na_allowed": True},
+                {"key": "b1", "scale": "1-3", "na_allowed": True},
+                {"key": "b2", "scale": "1-5", "na_allowed": True},
             ],
         },
         {
@@ -42,9 +42,9 @@ ALL_GOOD = {
 
 
 def test_criterion_percent_is_the_position_on_its_scale():
-    assert criterion_percent("1_5", 3) == 0.5
-    assert criterion_percent("0_10", 7) == pytest.approx(0.7)
-    assert criterion_percent("1_3", 1) == 0
+    assert criterion_percent("1-5", 3) == 0.5
+    assert criterion_percent("0-10", 7) == pytest.approx(0.7)
+    assert criterion_percent("1-3", 1) == 0
     assert criterion_percent("yes_no", 1) == 1
 
 
@@ -94,10 +94,10 @@ def test_fail_section_takes_precedence_over_na():
                 "weight": 1,
                 "criteria": [
                     {"key": "x1", "scale": "yes_no", "critical": "section"},
-                    {"key": "x2", "scale": "1_5", "na_allowed": True},
+                    {"key": "x2", "scale": "1-5", "na_allowed": True},
                 ],
             },
-            {"key": "Y", "weight": 1, "criteria": [{"key": "y1", "scale": "1_5"}]},
+            {"key": "Y", "weight": 1, "criteria": [{"key": "y1", "scale": "1-5"}]},
         ]
     }
     result = score(rubric, {"x1": Given(0), "x2": Given(na=True), "y1": Given(5)}, 80)
@@ -119,7 +119,7 @@ def test_criterion_weights_and_the_pass_mark_boundary():
                 "key": "S",
                 "weight": 1,
                 "criteria": [
-                    {"key": "heavy", "scale": "1_5", "weight": 3},
+                    {"key": "heavy", "scale": "1-5", "weight": 3},
                     {"key": "light", "scale": "yes_no", "weight": 1},
                 ],
             }
@@ -145,7 +145,7 @@ def test_rubric_structures_are_checked():
                 "weight": 0,
                 "criteria": [
                     {"key": "k", "scale": "1_7"},
-                    {"key": "k", "scale": "1_5", "critical": "maybe"},
+                    {"key": "k", "scale": "1-5", "critical": "maybe"},
                 ],
             }
         ]
