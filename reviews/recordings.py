@@ -162,12 +162,10 @@ def _rows(manifest) -> list[tuple[int, dict | str]]:
     """Rows of an .xlsx or .csv manifest (recognised by content, not by name)."""
     head = manifest.read(4)
     manifest.seek(0)
-    columns = MANIFEST_COLUMNS + OPTIONAL_COLUMNS
     if head == b"PK\x03\x04":
-        return [
-            (n, v if isinstance(v, str) else v)
-            for n, v in read_table(manifest, columns, max_rows=5000)
-        ]
+        return list(
+            read_table(manifest, MANIFEST_COLUMNS, max_rows=5000, optional=tuple(OPTIONAL_COLUMNS))
+        )
     try:
         text = manifest.read(2_000_000).decode("utf-8-sig")
     except UnicodeDecodeError as exc:

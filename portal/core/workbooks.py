@@ -47,7 +47,9 @@ def write_table(title: str, columns: list[str], rows, *, freeze: str = "A2") -> 
     return buffer.getvalue()
 
 
-def read_table(stream, columns: list[str], *, max_rows: int) -> Iterator[tuple[int, dict | str]]:
+def read_table(
+    stream, columns: list[str], *, max_rows: int, optional: tuple[str, ...] = ()
+) -> Iterator[tuple[int, dict | str]]:
     """(row number, {column: cleaned text}) for each non-empty row of the first
     sheet, or (row number, message) for a row holding a formula.
 
@@ -65,6 +67,8 @@ def read_table(stream, columns: list[str], *, max_rows: int) -> Iterator[tuple[i
             raise WorkbookError(
                 str(_l("The first row must be exactly: %(cols)s.", cols=", ".join(columns)))
             )
+        # Optional columns may follow, by name; anything else is ignored.
+        names = columns + [h if h in optional else "" for h in header[len(columns) :]]
         for number, cells in enumerate(rows, start=2):
             if number > max_rows:
                 raise WorkbookError(str(_l("A workbook may hold at most %(n)d rows.", n=max_rows)))
@@ -73,7 +77,8 @@ def read_table(stream, columns: list[str], *, max_rows: int) -> Iterator[tuple[i
                 continue
             values = {
                 name: clean(str(c.value), multiline=True) if c.value is not None else ""
-                for name, c in zip(columns, cells, strict=False)
+                for name, c in zip(names, cells, strict=False)
+                if name
             }
             if any(values.values()):  # empty rows are skipped
                 yield number, values

@@ -1,0 +1,257 @@
+"""Reviewing: autosave with a version check, submit, rubric versions that never
+move an old score, disputes with their history, coaching, sampling, calibration."""
+
+from datetime import timedelta
+
+import pytest
+
+from portal.core.models import utcnow
+from portal.core.roles import Role
+from reviews import calibration, reviewing, rubrics, sampling
+from reviews.models import Notification, Review, ScoreChange
+from reviews.scoring import Given
+from tests.reviews.conftest import every_criterion
+
+
+def _form(version, values, lock):
+    data = {f"c-{k}": ("na" if v.na else str(v.value)) for k, v in values.items()}
+    return {**data, "lock_version": str(lock), "summary": "Tốt."}
+
+
+def test_the_review_page_autosaves_and_refuses_a_stale_tab(login_as, call, call_rubric, team, db):
+    review = reviewing.assign(call, call_rubric, team["lead"].id, by=team["lead"])
+    db.session.commit()
+    lead = login_as(team["lead"])
+    page = lead.get(f"/reviews/{review.id}").get_data(as_text=True)
+    assert 'id="player"' in page and "Alô." in page and 'name="c-ton-trong"' in page
+    url = f"/reviews/{review.id}/draft"
+    first = lead.post(url, {"c-chao-hoi-xac-minh": "3", "lock_version": "1"}, htmx=True)
+    assert first.status_code == 200
+    text = first.get_data(as_text=True)
+    assert "100.0%" in text and 'id="lock-version" value="2"' in text and "<html" not in text
+    # A second tab still holding version 1 cannot overwrite.
+    stale = lead.post(url, {"c-chao-hoi-xac-minh": "1", "lock_version": "1"}, htmx=True)
+    assert stale.status_code == 409 and "tải lại trang" in stale.get_data(as_text=True)
+    db.session.refresh(review)
+    assert review.scores[0].value == 3 and review.lock_version == 2
+    # The live score follows: a critical fail-all criterion at its minimum gives 0.
+    worse = lead.post(
+        url, {"c-chao-hoi-xac-minh": "3", "c-ton-trong": "0", "lock_version": "2"}, htmx=True
+    )
+    assert "0.0%" in worse.get_data(as_text=True) and "cả phiếu bị tính 0" in worse.get_data(
+        as_text=True
+    )
+
+
+def test_values_off_the_scale_are_refused(call, call_rubric, team, db):
+    review = reviewing.assign(call, call_rubric, team["lead"].id, by=team["lead"])
+    db.session.commit()
+    with pytest.raises(reviewing.ReviewRefused):
+        reviewing.save_draft(
+            review, {"lang-nghe": Given(9)}, fields={}, summary="", lock_version=1, now=utcnow()
+        )
+    with pytest.raises(reviewing.ReviewRefused):  # N/A is not allowed there
+        reviewing.save_draft(
+            review,
+            {"ton-trong": Given(na=True)},
+            fields={},
+            summary="",
+            lock_version=1,
+            now=utcnow(),
+        )
+
+
+def test_submit_needs_every_criterion_and_tells_the_agent(login_as, call, call_rubric, team, db):
+    review = reviewing.assign(call, call_rubric, team["lead"].id, by=team["lead"])
+    db.session.commit()
+    lead = login_as(team["lead"])
+    values = every_criterion(call_rubric)
+    partial = dict(list(values.items())[:5])
+    refused = lead.post(f"/reviews/{review.id}/submit", _form(call_rubric, partial, 1))
+    assert refused.status_code == 422 and "còn 8" in refused.get_data(as_text=True)
+    assert review.state == "in_progress"  # what was set is kept
+    done = lead.post(
+        f"/reviews/{review.id}/submit", _form(call_rubric, values, review.lock_version)
+    )
+    assert done.status_code == 303
+    db.session.refresh(review)
+    assert review.state == "submitted" and review.score == pytest.approx(
+        reviewing.live_score(review).percent
+    )
+    notice = db.session.query(Notification).filter_by(user_id=team["agent"].id).one()
+    agent = login_as(team["agent"])
+    assert "badge" in agent.get("/reviews/").get_data(as_text=True)
+    page = agent.get(f"/reviews/{review.id}").get_data(as_text=True)
+    assert "Tôi đã đọc và đồng ý" in page and 'id="player"' in page
+    db.session.refresh(notice)
+    assert notice.read_at is not None
+
+
+def test_editing_a_published_rubric_never_moves_an_old_score(
+    submitted, call, call_rubric, team, make, db
+):
+    before = submitted.score
+    rubric = db.session.get(rubrics.Rubric, call_rubric.rubric_id)
+    admin = make.user(Role.ADMIN)
+    draft = rubrics.open_draft(rubric, author=admin)
+    structure = draft.structure
+    structure["sections"][0]["weight"] = 90  # a very different weighting
+    rubrics.save_draft(
+        draft,
+        title=draft.title,
+        pass_percent=95,
+        source=rubrics.to_yaml(structure),
+        author=admin,
+        lock_version=draft.lock_version,
+    )
+    rubrics.publish(draft)
+    db.session.expire_all()
+    old = db.session.get(Review, submitted.id)
+    assert old.rubric_version_id == call_rubric.id and old.score == before
+    assert reviewing.live_score(old).percent == pytest.approx(before)
+    fresh = reviewing.assign(call, rubrics.published(rubric), team["lead"].id, by=team["lead"])
+    assert fresh.rubric_version_id == draft.id != call_rubric.id
+
+
+def test_a_dispute_is_decided_and_every_change_is_kept(login_as, submitted, team, db):
+    agent = login_as(team["agent"])
+    form = {
+        "criteria": ["lang-nghe", "ket-thuc-buoc-tiep"],
+        "reason-lang-nghe": "Tôi đã nhắc lại ý khách.",
+        "proposed-lang-nghe": "5",
+        "reason-ket-thuc-buoc-tiep": "Có cảm ơn.",
+    }
+    assert agent.post(f"/reviews/{submitted.id}/dispute", form).status_code == 303
+    db.session.refresh(submitted)
+    assert submitted.state == "disputed"
+    dispute = reviewing.open_dispute(submitted)
+    first, second = dispute.items
+    before = submitted.score
+    lead = login_as(team["lead"])
+    decided = lead.post(
+        f"/reviews/disputes/{dispute.id}/decide",
+        {
+            f"decision-{first.id}": "accept",
+            f"decision-{second.id}": "reject",
+            "note": "Đồng ý phần lắng nghe.",
+        },
+    )
+    assert decided.status_code == 303
+    db.session.refresh(submitted)
+    assert dispute.state == "partially_accepted" and submitted.state == "resolved"
+    change = db.session.query(ScoreChange).one()
+    assert (change.criterion_key, change.old_value, change.new_value) == ("lang-nghe", 3, 5)
+    assert change.old_score == pytest.approx(before) and change.new_score == pytest.approx(
+        submitted.score
+    )
+    assert change.changed_by_id == team["lead"].id and change.dispute_id == dispute.id
+    assert submitted.score > before
+    page = agent.get(f"/reviews/{submitted.id}").get_data(as_text=True)
+    assert "Lịch sử điểm" in page and "Đồng ý phần lắng nghe." in page
+
+
+def test_disputes_close_after_the_configured_days(submitted, team, app):
+    late = submitted.submitted_at + timedelta(days=app.config["REVIEW_DISPUTE_DAYS"], minutes=1)
+    with pytest.raises(reviewing.ReviewRefused):
+        reviewing.raise_dispute(
+            submitted, team["agent"], [reviewing.DisputedCriterion("lang-nghe", "x")], now=late
+        )
+
+
+def test_coaching_puts_a_refresher_on_the_agents_path(login_as, submitted, team, content, app, db):
+    from portal.onboarding.services import path_for
+    from portal.playbooks.services import process_steps
+
+    step = process_steps()[3]
+    submitted.interaction.step_id = step.id
+    db.session.commit()
+    lead = login_as(team["lead"])
+    response = lead.post(
+        f"/reviews/{submitted.id}/coaching",
+        {
+            "body": "Hỏi rõ lỗi rồi đưa lựa chọn.",
+            "criteria": ["dua-lua-chon"],
+            "refreshers": [f"playbook_step:{step.id}"],
+            "due_in_days": "5",
+        },
+    )
+    assert response.status_code == 303
+    with app.test_request_context():
+        path = path_for(team["agent"])
+    refresher = [m for m in path.modules if m.module.refresher_for_id == team["agent"].id]
+    assert len(refresher) == 1 and refresher[0].items[0].info.title == step.title
+    # The refresher is the agent's alone: not in the module list or anyone else's path.
+    from portal.onboarding.services import modules
+
+    assert all(m.refresher_for_id is None for m in modules())
+
+
+def test_sampling_draws_exactly_n_unreviewed_interactions_and_shares_them(
+    call_rubric, team, make, db
+):
+    from reviews import recordings
+
+    other = make.user(Role.SUPERVISOR, leads=[team["team"]])
+    now = utcnow()
+    for n in range(5):
+        recordings.create_interaction(
+            recordings.InteractionInput(
+                agent_id=team["agent"].id, channel="phone", occurred_at=now - timedelta(hours=n)
+            ),
+            None,
+            by=None,
+        )
+    db.session.commit()
+    kwargs = {
+        "agent_ids": [team["agent"].id],
+        "start": now - timedelta(days=1),
+        "end": now + timedelta(minutes=1),
+        "reviewer_ids": [team["lead"].id, other.id],
+        "version": call_rubric,
+        "by": team["lead"],
+    }
+    first = sampling.draw(per_agent=4, **kwargs)
+    assert len(first.assigned) == 4 and not first.short
+    assert {r.reviewer_id for r in first.assigned} == {team["lead"].id, other.id}
+    second = sampling.draw(per_agent=3, **kwargs)  # one left unreviewed
+    assert len(second.assigned) == 1 and second.short == {team["agent"].id: 2}
+    assert len({r.interaction_id for r in first.assigned + second.assigned}) == 5
+
+
+def test_calibration_is_blind_and_never_counts_for_the_agent(
+    login_as, call, call_rubric, team, make, db
+):
+    expert = make.user(Role.ADMIN, name="Chuyên Gia")
+    second = make.user(Role.SUPERVISOR, leads=[make.team()], name="Giám Sát Hai")
+    session = calibration.create_session(
+        "Tuần 47",
+        call_rubric,
+        [call],
+        [team["lead"].id, second.id],
+        benchmark_id=expert.id,
+        by=expert,
+    )
+    reviews = {r.reviewer_id: r for r in calibration.reviews_of(session)}
+    lead = login_as(team["lead"])
+    assert "kết quả chỉ hiện" in lead.get(f"/reviews/calibration/{session.id}").get_data(
+        as_text=True
+    )
+    # A reviewer from another team may listen to the call they calibrate on.
+    assert login_as(second).get(f"/reviews/interactions/{call.id}/recording").status_code == 200
+    scores = {expert.id: 3, team["lead"].id: 3, second.id: 1}
+    for reviewer_id, value in scores.items():
+        review = reviews[reviewer_id]
+        values = every_criterion(call_rubric, lambda c, v=value: 1 if c["scale"] == "yes_no" else v)
+        reviewing.save_draft(review, values, fields={}, summary="", lock_version=1, now=utcnow())
+        reviewing.submit(review, now=utcnow())
+    page = lead.get(f"/reviews/calibration/{session.id}").get_data(as_text=True)
+    assert "Alpha Krippendorff" in page and "Giám Sát Hai" in page
+    result = calibration.results(session)
+    lines = {line.reviewer_id: line for line in result.reviewers}
+    assert lines[team["lead"].id].mean_deviation == 0 and lines[team["lead"].id].within == 1
+    assert lines[second.id].within == 0 and result.within == 0.5
+    assert result.complete
+    # The agent is never told and never sees calibration reviews.
+    assert db.session.query(Notification).filter_by(user_id=team["agent"].id).count() == 0
+    agent = login_as(team["agent"])
+    assert agent.get(f"/reviews/{reviews[expert.id].id}").status_code == 404
