@@ -24,7 +24,9 @@ def test_review_a_recorded_call(live_server, page, call, call_rubric, team, db):
     page.wait_for_function("document.getElementById('player').currentTime > 0.3")
     player.evaluate("audio => { audio.pause(); audio.currentTime = 5.2; }")
 
-    page.get_by_placeholder("Điều gì xảy ra ở thời điểm này của cuộc gọi?").fill("Từ chối cộc lốc ở đây.")
+    page.get_by_placeholder("Điều gì xảy ra ở thời điểm này của cuộc gọi?").fill(
+        "Từ chối cộc lốc ở đây."
+    )
     page.locator("[data-comment-here]").click()
     stamp = page.locator("#comments .timestamp")
     expect(stamp).to_have_text("00:05")
