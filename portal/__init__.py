@@ -92,6 +92,7 @@ def _register_features(app: Flask) -> None:
     from portal.admin import bp as admin_bp
     from portal.core.content import ItemKind, register_item_kind
     from portal.core.signals import content_changed, content_completed, person_joined
+    from portal.kpi import bp as kpi_bp
     from portal.onboarding import bp as onboarding_bp
     from portal.onboarding.services import (
         assign_to_new_hire,
@@ -113,6 +114,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(scripts_bp, url_prefix="/scripts")
     app.register_blueprint(quizzes_bp, url_prefix="/quizzes")
     app.register_blueprint(reviews_bp, url_prefix="/reviews")
+    app.register_blueprint(kpi_bp, url_prefix="/kpi")
 
     register_item_kind(
         app,

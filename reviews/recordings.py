@@ -3,7 +3,6 @@ under a generated name, and creating interactions one by one or from a
 manifest (Excel or CSV) with the files. A bad file or row is reported with
 why; the rest of the batch is kept."""
 
-import csv
 import io
 import unicodedata
 import uuid
@@ -26,7 +25,7 @@ from portal.accounts.models import User
 from portal.core.extensions import db
 from portal.core.roles import FRONTLINE
 from portal.core.text import clean
-from portal.core.workbooks import WorkbookError, read_table
+from portal.core.workbooks import read_rows
 from reviews.models import Interaction
 
 CHANNELS = {
@@ -159,35 +158,7 @@ class BatchResult:
 
 
 def _rows(manifest) -> list[tuple[int, dict | str]]:
-    """Rows of an .xlsx or .csv manifest (recognised by content, not by name)."""
-    head = manifest.read(4)
-    manifest.seek(0)
-    if head == b"PK\x03\x04":
-        return list(
-            read_table(manifest, MANIFEST_COLUMNS, max_rows=5000, optional=tuple(OPTIONAL_COLUMNS))
-        )
-    try:
-        text = manifest.read(2_000_000).decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise WorkbookError(
-            str(_l("The manifest must be an Excel workbook or a UTF-8 CSV file."))
-        ) from exc
-    reader = csv.reader(io.StringIO(text))
-    header = [clean(h).lower() for h in next(reader, [])]
-    if header[: len(MANIFEST_COLUMNS)] != MANIFEST_COLUMNS:
-        raise WorkbookError(
-            str(_l("The first row must be exactly: %(cols)s.", cols=", ".join(MANIFEST_COLUMNS)))
-        )
-    rows = []
-    for number, cells in enumerate(reader, start=2):
-        values = {
-            name: clean(cell, multiline=True) for name, cell in zip(header, cells, strict=False)
-        }
-        if any(values.values()):
-            rows.append((number, values))
-        if number > 5000:
-            raise WorkbookError(str(_l("A workbook may hold at most %(n)d rows.", n=5000)))
-    return rows
+    return read_rows(manifest, MANIFEST_COLUMNS, max_rows=5000, optional=tuple(OPTIONAL_COLUMNS))
 
 
 def parse_when(value: str, zone: ZoneInfo) -> datetime | None:

@@ -39,6 +39,8 @@ def normalize(raw: dict) -> dict:
                     "weight": c.get("weight", 1),
                     "na_allowed": bool(c.get("na_allowed")),
                     "critical": c.get("critical") or None,
+                    # The playbook step that teaches it (slug, or "playbook/step").
+                    "step": text(c.get("step")) or None,
                     "guidance": {
                         str(level): text(words)
                         for level, words in (c.get("guidance") or {}).items()
@@ -262,3 +264,16 @@ def criteria_of(structure: dict) -> dict[str, dict]:
 def scale_values(scale: str) -> list[int]:
     low, high = SCALES[scale]
     return list(range(low, high + 1))
+
+
+def criterion_catalogue() -> dict[str, dict]:
+    """Title and step of every criterion key in the rubrics' published versions
+    (the newest wording wins), for roll-ups across versions."""
+    found: dict[str, dict] = {}
+    for version in db.session.scalars(
+        select(RubricVersion)
+        .where(RubricVersion.published_at.is_not(None))
+        .order_by(RubricVersion.published_at)
+    ):
+        found.update(criteria_of(version.structure))
+    return found

@@ -51,6 +51,8 @@ def app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": url,
             "UPLOAD_DIR": str(root / "uploads"),
             "RECORDINGS_DIR": str(root / "recordings"),
+            "EXPORT_DIR": str(root / "exports"),
+            "EXPORT_IN_BACKGROUND": False,
             # Fast hashing in tests only; production uses scrypt.
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "SECRET_KEY": "test-only",

@@ -147,6 +147,17 @@ EXPECTED = {
     "reviews.calibration_list": ("GET", allowed("supervisor", "admin")),
     "reviews.calibration_new": ("GET", allowed("supervisor", "admin")),
     "reviews.calibration_session": ("GET", allowed("supervisor", "admin")),
+    # Learners land on their own sheet, the others on the team table.
+    "kpi.index": ("GET", dict.fromkeys(ROLES, 302)),
+    "kpi.agent": ("GET", {**allowed("new_hire", "supervisor", "hr", "admin", others=404)}),
+    "kpi.team": ("GET", allowed("supervisor", "hr", "admin")),
+    "kpi.team_csv": ("GET", allowed("supervisor", "hr", "admin")),
+    "kpi.start_export": ("POST", allowed("supervisor", "hr", "admin", ok=303)),
+    # Someone else's export does not exist for you.
+    "kpi.export_job": ("GET", allowed("supervisor", "hr", "admin", ok=404)),
+    "kpi.export_download": ("GET", allowed("supervisor", "hr", "admin", ok=404)),
+    "kpi.outcomes_import": ("GET", allowed("hr", "admin")),
+    "kpi.targets_page": ("GET", allowed("supervisor", "hr", "admin")),
 }
 
 
@@ -336,6 +347,9 @@ def _url(endpoint, world):
         "reviews.rubric_edit": "/reviews/rubrics/goi-dien/edit",
         "reviews.rubric_retire": "/reviews/rubrics/goi-dien/retire",
         "reviews.calibration_session": f"/reviews/calibration/{world['calibration'].id}",
+        "kpi.agent": f"/kpi/agents/{people['new_hire'].id}",
+        "kpi.export_job": "/kpi/exports/" + "0" * 32,
+        "kpi.export_download": "/kpi/exports/" + "0" * 32 + "/download",
         "onboarding.person": f"/onboarding/people/{people['new_hire'].id}",
         "onboarding.change_due": f"/onboarding/people/{people['new_hire'].id}/modules/{module.id}/due",
         "onboarding.remove_assignment": f"/onboarding/people/{people['new_hire'].id}/modules/{module.id}/remove",
@@ -415,6 +429,9 @@ POSTED_FORMS = {
     "reviews.rubric_new": allowed("admin", ok=422),
     "reviews.rubric_edit": allowed("admin", ok=422),
     "reviews.calibration_new": allowed("supervisor", "admin", ok=422),
+    "kpi.outcomes_import": allowed("hr", "admin", ok=422),
+    # An empty form changes nothing: back to the page; supervisors only read targets.
+    "kpi.targets_page": {**allowed("hr", "admin", ok=303), "supervisor": 403},
 }
 
 

@@ -5,6 +5,7 @@ Every text cell is written as text, never as a formula (a line such as
 refused with its row number rather than evaluated or stored.
 """
 
+import csv
 import io
 from collections.abc import Iterator
 
@@ -84,3 +85,35 @@ def read_table(
                 yield number, values
     finally:
         book.close()
+
+
+def read_rows(
+    stream, columns: list[str], *, max_rows: int, optional: tuple[str, ...] = ()
+) -> list[tuple[int, dict | str]]:
+    """Rows of an .xlsx workbook or a UTF-8 .csv file, told apart by their first
+    bytes (never by the file's name), in the shape `read_table` gives."""
+    head = stream.read(4)
+    stream.seek(0)
+    if head == b"PK\x03\x04":
+        return list(read_table(stream, columns, max_rows=max_rows, optional=optional))
+    try:
+        text = stream.read(50_000_000).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise WorkbookError(
+            str(_l("The file must be an Excel workbook or a UTF-8 CSV file."))
+        ) from exc
+    reader = csv.reader(io.StringIO(text))
+    header = [clean(h).lower() for h in next(reader, [])]
+    if header[: len(columns)] != columns:
+        raise WorkbookError(
+            str(_l("The first row must be exactly: %(cols)s.", cols=", ".join(columns)))
+        )
+    names = columns + [h if h in optional else "" for h in header[len(columns) :]]
+    rows = []
+    for number, cells in enumerate(reader, start=2):
+        if number > max_rows:
+            raise WorkbookError(str(_l("A workbook may hold at most %(n)d rows.", n=max_rows)))
+        values = {n: clean(c, multiline=True) for n, c in zip(names, cells, strict=False) if n}
+        if any(values.values()):
+            rows.append((number, values))
+    return rows

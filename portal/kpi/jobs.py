@@ -1,0 +1,103 @@
+"""HR exports run in a background thread: the request returns at once, the
+page polls the job's progress (htmx), and other people's pages never wait.
+State lives in the database and the file under instance/exports, so any
+gunicorn worker can answer the polling and the download."""
+
+import secrets
+import threading
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.core.extensions import db
+from portal.core.models import utcnow
+from portal.kpi import export
+from portal.kpi.models import ExportJob
+from portal.kpi.periods import Period
+
+MAX_RUNNING_PER_PERSON = 2
+
+
+def folder() -> Path:
+    path = Path(current_app.config["EXPORT_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def start(
+    requested_by: User, agent_ids: list[int], period: Period, today: date, *, background=True
+) -> ExportJob:
+    running = db.session.scalar(
+        select(db.func.count(ExportJob.id)).where(
+            ExportJob.requested_by_id == requested_by.id, ExportJob.state.in_(["queued", "running"])
+        )
+    )
+    if running >= MAX_RUNNING_PER_PERSON:
+        raise RuntimeError("too many exports running")
+    job = ExportJob(
+        token=secrets.token_hex(16),
+        requested_by_id=requested_by.id,
+        params={
+            "agents": agent_ids,
+            "kind": period.kind,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "today": today.isoformat(),
+        },
+        total_agents=len(agent_ids),
+    )
+    db.session.add(job)
+    db.session.commit()
+    if background:
+        app = current_app._get_current_object()
+        threading.Thread(target=_run_in_app, args=(app, job.id), daemon=True).start()
+    else:
+        run(job.id)
+    return job
+
+
+def _run_in_app(app, job_id: int) -> None:
+    with app.app_context():
+        run(job_id)
+
+
+def run(job_id: int) -> None:
+    job = db.session.get(ExportJob, job_id)
+    job.state = "running"
+    db.session.commit()
+    try:
+        params = job.params
+        period = Period(
+            params["kind"], date.fromisoformat(params["start"]), date.fromisoformat(params["end"])
+        )
+        agents = list(
+            db.session.scalars(
+                select(User).where(User.id.in_(params["agents"])).order_by(User.name, User.id)
+            )
+        )
+        done = {"n": 0}
+
+        def step():
+            done["n"] += 1
+            if done["n"] % 10 == 0 or done["n"] == len(agents):
+                db.session.execute(
+                    db.update(ExportJob).where(ExportJob.id == job_id).values(done_agents=done["n"])
+                )
+                db.session.commit()
+
+        with current_app.test_request_context():  # labels in the requester's language (default vi)
+            sheets = export.plan(agents, period, date.fromisoformat(params["today"]), progress=step)
+            name = f"{job.token}.xlsx"
+            export.write_openpyxl(sheets, folder() / name)
+        job = db.session.get(ExportJob, job_id)
+        job.state, job.file_name, job.finished_at = "done", name, utcnow()
+        job.done_agents = len(agents)
+    except Exception as error:  # the job reports it; the page says so
+        db.session.rollback()
+        job = db.session.get(ExportJob, job_id)
+        job.state, job.error, job.finished_at = "failed", str(error)[:2000], utcnow()
+        current_app.logger.exception("export %s failed", job_id)
+    db.session.commit()

@@ -1,0 +1,183 @@
+"""Customer outcomes from the call/CRM system's export (Excel or CSV).
+
+Every row is checked first; nothing is written unless the whole file is
+valid. Each record gets a key (the export's record_id, or a fingerprint of
+the row and how many identical rows came before it in the file), so
+importing the same file again adds nothing.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from portal.accounts.models import User
+from portal.core.extensions import db
+from portal.core.workbooks import read_rows
+from portal.kpi.models import OutcomeImport, OutcomeRecord
+
+REQUIRED = ["agent_email", "date"]
+OPTIONAL = (
+    "record_id",
+    "nps",
+    "csat",
+    "first_response_seconds",
+    "handling_seconds",
+    "complaint",
+    "recontact_7d",
+    "returned",
+)
+YES = {"1", "yes", "y", "true", "x", "có", "co", "c"}
+NO = {"0", "no", "n", "false", "không", "khong", "k"}
+MAX_ROWS = 200_000
+
+
+@dataclass
+class ParsedOutcomes:
+    records: list[dict] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _number(raw: str, low: int, high: int | None, label: str, problems: list) -> int | None:
+    raw = raw.strip().removesuffix(".0")
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        problems.append(str(_l("%(what)s must be a whole number: “%(v)s”.", what=label, v=raw)))
+        return None
+    value = int(raw)
+    if value < low or (high is not None and value > high):
+        if high is None:
+            problems.append(str(_l("%(what)s cannot be below %(low)d.", what=label, low=low)))
+        else:
+            problems.append(
+                str(
+                    _l(
+                        "%(what)s must be from %(low)d to %(high)d: “%(v)s”.",
+                        what=label,
+                        low=low,
+                        high=high,
+                        v=raw,
+                    )
+                )
+            )
+        return None
+    return value
+
+
+def _flag(raw: str, label: str, problems: list) -> bool | None:
+    raw = raw.strip().lower()
+    if not raw:
+        return None
+    if raw in YES:
+        return True
+    if raw in NO:
+        return False
+    problems.append(str(_l("%(what)s must be yes or no: “%(v)s”.", what=label, v=raw)))
+    return None
+
+
+def _date(raw: str) -> date | None:
+    raw = raw.strip()
+    for pattern in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%Y-%m-%d %H:%M"):
+        try:
+            value = datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+        return value if date(2000, 1, 1) <= value <= date(2100, 1, 1) else None
+    return None
+
+
+def read_outcomes(stream) -> ParsedOutcomes:
+    """Check every row; writes nothing. Raises WorkbookError for an unreadable file."""
+    agents = dict(db.session.execute(select(func.lower(User.email), User.id)).all())
+    parsed, seen, ids = ParsedOutcomes(), {}, {}
+    for number, values in read_rows(stream, REQUIRED, max_rows=MAX_ROWS, optional=OPTIONAL):
+        if isinstance(values, str):
+            parsed.errors.append((number, values))
+            continue
+        problems: list[str] = []
+        agent_id = agents.get(values.get("agent_email", "").strip().lower())
+        if agent_id is None:
+            problems.append(
+                str(
+                    _l(
+                        "No one in the portal has the email “%(v)s”.",
+                        v=values.get("agent_email", ""),
+                    )
+                )
+            )
+        day = _date(values.get("date", ""))
+        if day is None:
+            problems.append(
+                str(_l("Write the date as YYYY-MM-DD: “%(v)s”.", v=values.get("date", "")))
+            )
+        record = {
+            "agent_id": agent_id,
+            "occurred_on": day,
+            "nps": _number(values.get("nps", ""), 0, 10, "NPS", problems),
+            "csat": _number(values.get("csat", ""), 1, 5, "CSAT", problems),
+            "first_response_seconds": _number(
+                values.get("first_response_seconds", ""),
+                0,
+                None,
+                str(_l("First response")),
+                problems,
+            ),
+            "handling_seconds": _number(
+                values.get("handling_seconds", ""), 0, None, str(_l("Handling time")), problems
+            ),
+            "complaint": _flag(values.get("complaint", ""), str(_l("Complaint")), problems),
+            "recontact": _flag(values.get("recontact_7d", ""), str(_l("Re-contact")), problems),
+            "returned": _flag(values.get("returned", ""), str(_l("Return")), problems),
+        }
+        if problems:
+            parsed.errors.extend((number, p) for p in problems)
+            continue
+        record_id = values.get("record_id", "").strip()[:100]
+        if record_id:
+            key = f"id:{record_id}"
+            if key in ids:
+                parsed.errors.append(
+                    (number, str(_l("The record_id is also on row %(row)d.", row=ids[key])))
+                )
+                continue
+            ids[key] = number
+        else:
+            fingerprint = "|".join(str(record[k]) for k in sorted(record))
+            seen[fingerprint] = seen.get(fingerprint, 0) + 1
+            key = (
+                "h:"
+                + hashlib.sha256(f"{fingerprint}|{seen[fingerprint]}".encode()).hexdigest()[:60]
+            )
+        parsed.records.append({**record, "record_key": key})
+    return parsed
+
+
+def import_outcomes(parsed: ParsedOutcomes, *, by, file_name: str) -> OutcomeImport:
+    """Add the records not already imported, in one transaction."""
+    if parsed.errors:
+        raise ValueError("the file has errors")
+    keys = [r["record_key"] for r in parsed.records]
+    taken = set()
+    for start in range(0, len(keys), 1000):
+        taken.update(
+            db.session.scalars(
+                select(OutcomeRecord.record_key).where(
+                    OutcomeRecord.record_key.in_(keys[start : start + 1000])
+                )
+            )
+        )
+    batch = OutcomeImport(file_name=file_name[:255], imported_by_id=by.id if by else None)
+    db.session.add(batch)
+    db.session.flush()
+    fresh = [r for r in parsed.records if r["record_key"] not in taken]
+    if fresh:
+        db.session.execute(
+            OutcomeRecord.__table__.insert(), [{**r, "import_id": batch.id} for r in fresh]
+        )
+    batch.added, batch.already_there = len(fresh), len(parsed.records) - len(fresh)
+    db.session.commit()
+    return batch

@@ -1,0 +1,259 @@
+"""KPI sheets: an agent's own, their teams' for supervisors, everyone's for HR
+and admins; the HR workbook, the summary CSV, outcome imports and targets."""
+
+from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal.accounts.models import Team, User
+from portal.accounts.services import can_view_user, visible_teams, visible_users
+from portal.core.auth import roles_required
+from portal.core.extensions import db
+from portal.core.htmx import redirect_to, render
+from portal.core.models import local_today
+from portal.core.params import int_arg
+from portal.core.roles import FRONTLINE, OVERSEERS, Role
+from portal.core.workbooks import WorkbookError
+from portal.kpi import bp, export, jobs, measures, outcomes, sheets, targets
+from portal.kpi.forms import OutcomesForm
+from portal.kpi.models import ExportJob
+from portal.kpi.periods import KINDS, from_args
+
+
+@bp.app_template_filter("measure")
+def format_measure(value, code: str) -> str:
+    """A measure as people read it: 85.0%, +32, 04:35, 3."""
+    if value is None:
+        return "—"
+    unit = measures.BY_CODE[code].unit
+    if unit == "percent":
+        return f"{value:.1f}%"
+    if unit == "score":
+        return f"{value:+.0f}"
+    if unit == "seconds":
+        seconds = int(round(value))
+        return f"{seconds // 60:02d}:{seconds % 60:02d}"
+    return f"{value:.0f}"
+
+
+def _period():
+    period, problem = from_args(request.args, local_today())
+    if problem:
+        flash(problem, "warning")
+    return period
+
+
+@bp.get("/")
+@login_required
+def index():
+    if current_user.role in FRONTLINE:
+        return redirect(url_for("kpi.agent", user_id=current_user.id, **request.args))
+    return redirect(url_for("kpi.team", **request.args))
+
+
+@bp.get("/agents/<int:user_id>")
+@login_required
+def agent(user_id: int):
+    person = db.get_or_404(User, user_id)
+    if not can_view_user(current_user, person) or person.role not in FRONTLINE:
+        abort(404)
+    period = _period()
+    today = local_today()
+    (row,) = sheets.table([person], period, today)
+    periods, series = sheets.trend([person.id], period, today)
+    return render(
+        "kpi/agent.html",
+        person=person,
+        row=row,
+        period=period,
+        kinds=KINDS,
+        groups=_groups(),
+        trend_labels=[p.label for p in periods],
+        trend=series[person.id],
+        weakest=sheets.weakest(person.id, period),
+        targeted=targets.TARGETED,
+    )
+
+
+def _groups():
+    from flask_babel import lazy_gettext as _l
+
+    names = {
+        "quality": _l("Quality reviews"),
+        "customer": _l("Customer outcomes"),
+        "training": _l("Training"),
+    }
+    return [(names[g], [m for m in measures.MEASURES if m.group == g]) for g in names]
+
+
+TABLE_COLUMNS = (
+    "review_count",
+    "review_score",
+    "pass_rate",
+    "critical_fails",
+    "nps",
+    "csat",
+    "frt_median",
+    "atht_median",
+    "complaint_rate",
+    "onboarding_done",
+    "quizzes_passed",
+)
+
+
+def _scoped_agents():
+    team_id = int_arg("team")
+    return sheets.agents_in(visible_users(current_user), team_id)
+
+
+@bp.get("/team")
+@roles_required(*OVERSEERS)
+def team():
+    period = _period()
+    rows = sheets.table(_scoped_agents(), period, local_today())
+    column = request.args.get("sort", "name")
+    descending = request.args.get("dir") == "desc"
+    return render(
+        "kpi/team.html",
+        "kpi/_team_table.html",
+        rows=sheets.sort_rows(rows, column, descending),
+        period=period,
+        kinds=KINDS,
+        teams=list(db.session.scalars(visible_teams(current_user))),
+        columns=[measures.BY_CODE[c] for c in TABLE_COLUMNS],
+        sort=column,
+        descending=descending,
+    )
+
+
+@bp.get("/team.csv")
+@roles_required(*OVERSEERS)
+def team_csv():
+    period = _period()
+    rows = sheets.table(_scoped_agents(), period, local_today())
+    name = f"kpi-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    return Response(
+        export.summary_csv(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.post("/export")
+@roles_required(*OVERSEERS)
+def start_export():
+    period, problem = from_args(request.form, local_today())
+    if problem:
+        flash(problem, "error")
+        return redirect_to(url_for("kpi.team"))
+    team_id = request.form.get("team", type=int)
+    agents = sheets.agents_in(visible_users(current_user), team_id)
+    try:
+        job = jobs.start(
+            current_user,
+            [a.id for a in agents],
+            period,
+            local_today(),
+            background=current_app.config["EXPORT_IN_BACKGROUND"],
+        )
+    except RuntimeError:
+        flash(_("You already have exports being built; wait for them to finish."), "warning")
+        return redirect_to(url_for("kpi.team"))
+    return redirect_to(url_for("kpi.export_job", token=job.token))
+
+
+def _job_or_404(token: str) -> ExportJob:
+    job = db.session.scalar(select(ExportJob).where(ExportJob.token == token))
+    if job is None or job.requested_by_id != current_user.id:
+        abort(404)
+    return job
+
+
+@bp.get("/exports/<token>")
+@roles_required(*OVERSEERS)
+def export_job(token: str):
+    job = _job_or_404(token)
+    return render("kpi/export_job.html", "kpi/_job.html", job=job)
+
+
+@bp.get("/exports/<token>/download")
+@roles_required(*OVERSEERS)
+def export_download(token: str):
+    job = _job_or_404(token)
+    if job.state != "done" or not job.file_name:
+        abort(404)
+    path = jobs.folder() / job.file_name
+    if not path.is_file():
+        abort(404)
+    params = job.params
+    return send_file(
+        path,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"bang-diem-{params['start']}-{params['end']}.xlsx",
+    )
+
+
+@bp.route("/outcomes/import", methods=["GET", "POST"])
+@roles_required(Role.HR, Role.ADMIN)
+def outcomes_import():
+    form = OutcomesForm()
+    if not form.validate_on_submit():
+        return render(
+            "kpi/outcomes_import.html", form=form, status=422 if request.method == "POST" else 200
+        )
+    try:
+        parsed = outcomes.read_outcomes(form.file.data.stream)
+    except WorkbookError as error:
+        form.file.errors = [str(error)]
+        return render("kpi/outcomes_import.html", form=form, status=422)
+    if parsed.errors:
+        return render("kpi/outcomes_import.html", form=form, errors=parsed.errors, status=422)
+    batch = outcomes.import_outcomes(
+        parsed, by=current_user, file_name=form.file.data.filename or ""
+    )
+    return render("kpi/outcomes_import.html", form=OutcomesForm(formdata=None), batch=batch)
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@roles_required(*OVERSEERS)
+def targets_page():
+    """Company targets and team overrides; HR and admins change them."""
+    all_teams = list(db.session.scalars(select(Team).order_by(Team.name)))
+    scope = request.values.get("team", type=int) or None
+    if scope is not None and scope not in {t.id for t in all_teams}:
+        abort(404)
+    problems = []
+    if request.method == "POST":
+        if current_user.role not in (Role.HR, Role.ADMIN):
+            abort(403)
+        values = {}
+        for code in targets.TARGETED:
+            raw = (request.form.get(code) or "").strip().replace(",", ".")
+            try:
+                values[code] = float(raw) if raw else None
+            except ValueError:
+                problems.append(_("“%(v)s” is not a number.", v=raw[:20]))
+                continue
+            if values[code] is not None and not -1000 <= values[code] <= 1_000_000:
+                problems.append(_("“%(v)s” is out of range.", v=raw[:20]))
+        if not problems:
+            for code, value in values.items():
+                if scope is None and value is None:
+                    continue  # the company always has a target; empty keeps it
+                targets.set_target(code, scope, value, by=current_user)
+            flash(_("Targets saved."), "success")
+            return redirect_to(url_for("kpi.targets_page", team=scope))
+    return render(
+        "kpi/targets.html",
+        status=422 if problems else 200,
+        teams=all_teams,
+        scope=scope,
+        own=targets.own_targets(scope),
+        goals=targets.targets_for([t.id for t in all_teams]),
+        measures=measures.BY_CODE,
+        targeted=targets.TARGETED,
+        problems=problems,
+        form_values=request.form if problems else None,
+    )

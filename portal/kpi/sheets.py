@@ -1,0 +1,121 @@
+"""The KPI sheet of one agent and the table of many, with targets and trends."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from portal.accounts.models import Team, User
+from portal.core.extensions import db
+from portal.core.roles import FRONTLINE
+from portal.kpi import measures, targets
+from portal.kpi.periods import Period, last_n
+
+TREND_PERIODS = 6
+TREND_MEASURES = ("review_score", "csat", "nps", "frt_median")
+
+
+@dataclass
+class Row:
+    agent: User
+    team: str
+    values: dict
+    goals: dict
+    statuses: dict = field(default_factory=dict)
+
+
+def agents_in(scope_query, team_id: int | None = None) -> list[User]:
+    """Frontline people (agents, new hires) in the viewer's scope, by name."""
+    query = scope_query.where(User.role.in_([r.value for r in FRONTLINE]), User.active.is_(True))
+    if team_id:
+        query = query.where(User.team_id == team_id)
+    return list(db.session.scalars(query.order_by(User.name, User.id)))
+
+
+def table(agents: list[User], period: Period, today: date) -> list[Row]:
+    values = measures.sheet_values([a.id for a in agents], period, today)
+    teams = dict(db.session.execute(select(Team.id, Team.name)).all())
+    goals = targets.targets_for({a.team_id for a in agents})
+    rows = []
+    for agent in agents:
+        own_goals = goals.get(agent.team_id, goals[None])
+        row = Row(agent, teams.get(agent.team_id, ""), values[agent.id], own_goals)
+        row.statuses = {
+            code: targets.status(code, row.values.get(code), own_goals.get(code))
+            for code in targets.TARGETED
+        }
+        rows.append(row)
+    return rows
+
+
+def sort_rows(rows: list[Row], column: str, descending: bool) -> list[Row]:
+    if column == "name" or column not in measures.BY_CODE:
+        return sorted(rows, key=lambda r: (r.agent.name.lower(), r.agent.id), reverse=descending)
+    present = [r for r in rows if r.values.get(column) is not None]
+    missing = [r for r in rows if r.values.get(column) is None]
+    present.sort(key=lambda r: r.values[column], reverse=descending)
+    return present + missing  # no value sorts last either way
+
+
+def trend(agent_ids: list[int], period: Period, today: date) -> tuple[list[Period], dict]:
+    """The last few periods' values of the trend measures: {agent: {code: [values]}}."""
+    periods = last_n(period, TREND_PERIODS)
+    series: dict[int, dict[str, list]] = {a: {c: [] for c in TREND_MEASURES} for a in agent_ids}
+    for each in periods:
+        reviews = measures.review_measures(agent_ids, each)
+        outcomes = measures.outcome_measures(agent_ids, each)
+        for agent_id in agent_ids:
+            merged = {**reviews.get(agent_id, {}), **outcomes.get(agent_id, {})}
+            for code in TREND_MEASURES:
+                value = merged.get(code)
+                series[agent_id][code].append(round(value, 1) if value is not None else None)
+    return periods, series
+
+
+@dataclass
+class WeakCriterion:
+    key: str
+    title: str
+    mean: float
+    count: int
+    step_url: str | None = None
+    scripts_url: str | None = None
+    quiz_url: str | None = None
+
+
+def weakest(agent_id: int, period: Period, limit: int = 3) -> list[WeakCriterion]:
+    """The agent's lowest criteria in the period, each with what to go over again."""
+    from flask import url_for
+
+    from portal.playbooks.services import step_refs
+    from quizzes.models import QuestionCategory, Quiz, QuizSlot
+    from reviews.rubrics import criterion_catalogue
+
+    rows = measures.criterion_averages([agent_id], period).get(agent_id, [])[:limit]
+    catalogue = criterion_catalogue()
+    refs = step_refs()
+    found = []
+    for key, mean, count in rows:
+        info = catalogue.get(key, {})
+        item = WeakCriterion(key, info.get("title", key), mean, count)
+        step_ref = info.get("step")
+        if step_ref and step_ref in refs:
+            from portal.playbooks.models import PlaybookStep
+
+            step = db.session.get(PlaybookStep, refs[step_ref])
+            item.step_url = url_for(
+                "playbooks.step", playbook_slug=step.playbook.slug, step_slug=step.slug
+            )
+            if step.playbook.kind == "process":
+                item.scripts_url = url_for("scripts_library.library", step=step.id)
+            quiz_id = db.session.scalar(
+                select(Quiz.id)
+                .join(QuizSlot, QuizSlot.quiz_id == Quiz.id)
+                .join(QuestionCategory, QuestionCategory.id == QuizSlot.category_id)
+                .where(QuestionCategory.code == step.slug, Quiz.hidden.is_(False))
+                .limit(1)
+            )
+            if quiz_id:
+                item.quiz_url = url_for("quizzes.quiz", quiz_id=quiz_id)
+        found.append(item)
+    return found
