@@ -231,7 +231,7 @@ def _medians(column, agent_ids: list[int], period: Period) -> dict[int, float]:
         )
         .subquery()
     )
-    middle = (ranked.c.n + 1) / 2, (ranked.c.n + 2) / 2  # integer division in both databases
+    middle = (ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2  # floor division: the middle row(s)
     return dict(
         db.session.execute(
             select(ranked.c.agent_id, func.avg(ranked.c.value))

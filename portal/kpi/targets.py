@@ -72,16 +72,20 @@ def set_target(measure: str, team_id: int | None, value: float | None, *, by) ->
         raise ValueError(measure)
     scope = KpiTarget.team_id.is_(None) if team_id is None else KpiTarget.team_id == team_id
     existing = db.session.scalar(select(KpiTarget).where(KpiTarget.measure == measure, scope))
+    who = by.id if by else None
     if value is None:
         if existing is not None:
             db.session.delete(existing)
-    else:
-        if existing is None:
-            existing = KpiTarget(measure=measure, team_id=team_id)
-            db.session.add(existing)
-        existing.value, existing.updated_by_id, existing.updated_at = (
-            value,
-            by.id if by else None,
-            utcnow(),
+    elif existing is None:
+        db.session.add(
+            KpiTarget(
+                measure=measure,
+                team_id=team_id,
+                value=value,
+                updated_by_id=who,
+                updated_at=utcnow(),
+            )
         )
+    else:
+        existing.value, existing.updated_by_id, existing.updated_at = value, who, utcnow()
     db.session.commit()
