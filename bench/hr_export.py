@@ -1,0 +1,341 @@
+"""Benchmark: the company's HR workbook for 300 agents and a quarter of reviews.
+
+Generates the data (300 agents in 10 teams, a review per agent per week with
+every criterion of the call rubric, three customer-outcome records per agent
+per day), then, each in its own process so peak memory is measured alone:
+
+  1. the real export: `export.plan` + `write_openpyxl` (write-only, lxml);
+  2. the same cells, formats, filters, colours and charts written by xlsxwriter
+     (constant_memory mode), from the same `plan`.
+
+Prints the time and peak memory (max RSS) of each, the time of the data reads
+alone, and the ratio openpyxl / xlsxwriter. Targets: within 1.5x of xlsxwriter,
+peak memory under 300 MB.
+
+    .venv/bin/pip install -e '.[bench]'
+    .venv/bin/python bench/hr_export.py [--agents 300] [--runs 3]
+    PORTAL_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/hr_export.py
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+QUARTER_START = date(2026, 7, 1)
+QUARTER_END = date(2026, 9, 30)
+
+
+def _app(url: str, export_dir: str):
+    from portal import create_app
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "EXPORT_DIR": export_dir,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
+
+
+def prepare(url: str, agents: int) -> None:
+    from flask_migrate import upgrade
+    from sqlalchemy import insert
+
+    from portal.accounts.models import Team, User
+    from portal.core.extensions import db
+    from portal.kpi.models import OutcomeRecord
+    from reviews.models import CriterionScore, Interaction, Review
+    from reviews.rubrics import criteria_of, load_rubric_pack, published
+    from reviews.scoring import SCALES, Given, score
+
+    app = _app(url, tempfile.mkdtemp())
+    rng = random.Random(7)
+    with app.app_context():
+        upgrade()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        load_rubric_pack()
+        from reviews.models import Rubric
+
+        version = published(db.session.query(Rubric).filter_by(slug="goi-dien").one())
+        criteria = criteria_of(version.structure)
+        teams = [Team(name=f"Nhóm {n + 1}", description="") for n in range(10)]
+        db.session.add_all(teams)
+        lead = User(email="lead@bench.local", name="Giám sát", role="supervisor", password_hash="x")
+        db.session.add(lead)
+        db.session.flush()
+        people = []
+        for n in range(agents):
+            people.append(
+                User(
+                    email=f"agent{n}@bench.local",
+                    name=f"Nhân viên {n:03d} {rng.choice(['Lan', 'Hùng', 'Anh', 'Thắng'])}",
+                    role="agent",
+                    team_id=teams[n % 10].id,
+                    password_hash="x",
+                )
+            )
+        db.session.add_all(people)
+        db.session.flush()
+        interactions, reviews, scores, outcomes = [], [], [], []
+        review_id = 0
+        for person in people:
+            for week in range(13):
+                when = datetime(2026, 7, 1, 2, 0) + timedelta(days=7 * week + rng.randint(0, 4))
+                interactions.append(
+                    {
+                        "id": len(interactions) + 1,
+                        "agent_id": person.id,
+                        "channel": "phone",
+                        "occurred_at": when,
+                        "customer_ref": "",
+                        "transcript": "",
+                        "original_name": "",
+                    }
+                )
+                given = {}
+                for key, c in criteria.items():
+                    low, high = SCALES[c["scale"]]
+                    given[key] = Given(high if rng.random() < 0.8 else rng.randint(low, high))
+                result = score(version.structure, given, version.pass_percent)
+                review_id += 1
+                reviews.append(
+                    {
+                        "id": review_id,
+                        "interaction_id": len(interactions),
+                        "rubric_version_id": version.id,
+                        "reviewer_id": lead.id,
+                        "agent_id": person.id,
+                        "kind": "regular",
+                        "state": "acknowledged",
+                        "lock_version": 2,
+                        "score": result.percent,
+                        "passed": result.passed,
+                        "critical_failed": result.critical is not None,
+                        "field_values": {},
+                        "summary": "",
+                        "created_at": when,
+                        "submitted_at": when + timedelta(days=1),
+                    }
+                )
+                for key, g in given.items():
+                    scores.append(
+                        {
+                            "review_id": review_id,
+                            "section_key": criteria[key]["section"],
+                            "criterion_key": key,
+                            "value": g.value,
+                            "na": False,
+                            "percent": result.criteria[key],
+                            "note": "",
+                        }
+                    )
+            for day in range((QUARTER_END - QUARTER_START).days + 1):
+                for k in range(3):
+                    outcomes.append(
+                        {
+                            "record_key": f"{person.id}-{day}-{k}",
+                            "agent_id": person.id,
+                            "occurred_on": QUARTER_START + timedelta(days=day),
+                            "nps": rng.randint(0, 10),
+                            "csat": rng.randint(1, 5),
+                            "first_response_seconds": rng.randint(5, 900),
+                            "handling_seconds": rng.randint(60, 1800),
+                            "complaint": rng.random() < 0.05,
+                            "recontact": rng.random() < 0.1,
+                            "returned": rng.random() < 0.03,
+                        }
+                    )
+        for model, rows in (
+            (Interaction, interactions),
+            (Review, reviews),
+            (CriterionScore, scores),
+            (OutcomeRecord, outcomes),
+        ):
+            for start in range(0, len(rows), 5000):
+                db.session.execute(insert(model), rows[start : start + 5000])
+        db.session.commit()
+        print(
+            f"data: {agents} agents, {len(reviews)} reviews, {len(scores)} criterion scores, "
+            f"{len(outcomes)} outcome records",
+            flush=True,
+        )
+
+
+def write_xlsxwriter(sheets, target) -> None:
+    """The same sheets, cells and formats as `write_openpyxl`, with xlsxwriter."""
+    import xlsxwriter
+
+    from portal.kpi.export import FORMATS, STATUS_FILLS, status_label
+
+    book = xlsxwriter.Workbook(target, {"constant_memory": True})
+    formats = {}
+
+    def fmt(number_format, bold):
+        key = (number_format, bold)
+        if key not in formats:
+            spec = {"bold": bold} if bold else {}
+            if number_format != "text":
+                spec["num_format"] = FORMATS[number_format]
+            formats[key] = book.add_format(spec) if spec else None
+        return formats[key]
+
+    fills = {
+        code: book.add_format({"bg_color": "#" + colour}) for code, colour in STATUS_FILLS.items()
+    }
+    for spec in sheets:
+        sheet = book.add_worksheet(spec.name)
+        for index, width in enumerate(spec.widths):
+            sheet.set_column(index, index, width)
+        if spec.freeze:
+            from xlsxwriter.utility import xl_cell_to_rowcol
+
+            row, col = xl_cell_to_rowcol(spec.freeze)
+            sheet.freeze_panes(row, col)
+        count, columns = 0, 0
+        for line in spec.rows():
+            for col, item in enumerate(line):
+                if item.value is None:
+                    continue
+                style = fmt(item.format, item.bold)
+                if isinstance(item.value, str):
+                    sheet.write_string(count, col, item.value, style)
+                else:
+                    sheet.write_number(count, col, item.value, style)
+            count += 1
+            columns = max(columns, len(line))
+        if spec.autofilter and count:
+            sheet.autofilter(0, 0, count - 1, columns - 1)
+        for column in spec.status_columns:
+            for code, fill in fills.items():
+                sheet.conditional_format(
+                    1,
+                    column - 1,
+                    max(count, 2) - 1,
+                    column - 1,
+                    {
+                        "type": "cell",
+                        "criteria": "==",
+                        "value": f'"{status_label(code)}"',
+                        "format": fill,
+                    },
+                )
+        for chart_spec in spec.charts:
+            chart = book.add_chart({"type": "line"})
+            first = chart_spec.first_row - 1
+            for column in chart_spec.series_columns:
+                chart.add_series(
+                    {
+                        "name": [spec.name, first, column - 1],
+                        "categories": [spec.name, first + 1, 0, first + chart_spec.rows, 0],
+                        "values": [
+                            spec.name,
+                            first + 1,
+                            column - 1,
+                            first + chart_spec.rows,
+                            column - 1,
+                        ],
+                    }
+                )
+            chart.set_title({"name": chart_spec.title})
+            sheet.insert_chart(chart_spec.anchor, chart)
+    book.close()
+
+
+def child(url: str, mode: str) -> None:
+    """One measured run in this process; prints a JSON line."""
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+    from portal.core.extensions import db
+    from portal.kpi import export
+    from portal.kpi.periods import Period
+
+    out = tempfile.mkdtemp()
+    app = _app(url, out)
+    with app.app_context(), app.test_request_context():
+        agents = list(
+            db.session.scalars(select(User).where(User.role == "agent").order_by(User.name))
+        )
+        period = Period("quarter", QUARTER_START, QUARTER_END)
+        started = time.perf_counter()
+        sheets = export.plan(agents, period, QUARTER_END)
+        read = time.perf_counter() - started
+        written = time.perf_counter()
+        path = os.path.join(out, f"{mode}.xlsx")
+        if mode == "openpyxl":
+            export.write_openpyxl(sheets, path)
+        else:
+            write_xlsxwriter(sheets, path)
+        write = time.perf_counter() - written
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "read": read,
+                "write": write,
+                "total": read + write,
+                "peak_mb": peak_mb,
+                "bytes": os.path.getsize(path),
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agents", type=int, default=300)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child", choices=["openpyxl", "xlsxwriter"])
+    parser.add_argument("--url")
+    args = parser.parse_args()
+    if args.child:
+        child(args.url, args.child)
+        return
+    url = os.environ.get("PORTAL_BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    prepare(url, args.agents)
+    results = {"openpyxl": [], "xlsxwriter": []}
+    for _ in range(args.runs):
+        for mode in results:
+            line = (
+                subprocess.run(
+                    [sys.executable, __file__, "--child", mode, "--url", url],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+            results[mode].append(json.loads(line))
+
+    def median(mode, key):
+        return statistics.median(r[key] for r in results[mode])
+
+    database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    print(f"HR export, {args.agents} agents, one quarter, {database}, median of {args.runs} runs:")
+    for mode in results:
+        print(
+            f"  {mode:<10} data reads {median(mode, 'read'):6.2f} s   writing {median(mode, 'write'):6.2f} s   "
+            f"total {median(mode, 'total'):6.2f} s   peak memory {max(r['peak_mb'] for r in results[mode]):6.0f} MB   "
+            f"file {median(mode, 'bytes') / 1e6:.1f} MB"
+        )
+    ratio = median("openpyxl", "write") / median("xlsxwriter", "write")
+    print(f"  writing ratio openpyxl / xlsxwriter: {ratio:.2f}x (target <= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()
