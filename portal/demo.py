@@ -110,6 +110,7 @@ def setup_demo(instance_path: str) -> list[dict]:
     admin = people[0]
     onboarding.assign([p for p in people if p.role == Role.NEW_HIRE], modules, by=admin)
     _demo_reviews({p.email: p for p in people})
+    _demo_outcomes([p for p in people if p.role in (Role.AGENT, Role.NEW_HIRE)])
     path.write_text(json.dumps(logins, ensure_ascii=False, indent=1))
     path.chmod(0o600)
     return logins
@@ -219,3 +220,32 @@ def _demo_reviews(people: dict[str, User]) -> None:
         review, lead2, "“Chờ chút” mà không báo sẽ làm gì.", at_seconds=8.0, now=now
     )
     reviewing.submit(review, now=now)
+
+
+def _demo_outcomes(agents: list[User]) -> None:
+    """Two months of survey answers and contact records, so KPI sheets show figures."""
+    import random
+
+    from portal.kpi.models import OutcomeRecord
+
+    rng = random.Random(2026)
+    for agent in agents:
+        skill = rng.uniform(0.6, 0.95)
+        for days_ago in range(60):
+            for n in range(rng.randint(1, 4)):
+                happy = rng.random() < skill
+                db.session.add(
+                    OutcomeRecord(
+                        record_key=f"demo-{agent.id}-{days_ago}-{n}",
+                        agent_id=agent.id,
+                        occurred_on=local_today() - timedelta(days=days_ago),
+                        nps=rng.randint(8, 10) if happy else rng.randint(2, 8),
+                        csat=rng.randint(4, 5) if happy else rng.randint(1, 4),
+                        first_response_seconds=rng.randint(20, 240 if happy else 900),
+                        handling_seconds=rng.randint(180, 900),
+                        complaint=rng.random() < (0.02 if happy else 0.15),
+                        recontact=rng.random() < 0.08,
+                        returned=rng.random() < 0.03,
+                    )
+                )
+    db.session.commit()
