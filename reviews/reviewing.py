@@ -87,13 +87,30 @@ def can_see_interaction(viewer: User, interaction: Interaction) -> bool:
 def can_read_review(viewer: User, review: Review) -> bool:
     """Reviewer; the agent once submitted (regular reviews only); supervisors of the
     agent's team; HR and admins."""
-    if viewer.id == review.reviewer_id or viewer.role in (Role.ADMIN, Role.HR):
+    if viewer.id == review.reviewer_id or viewer.role == Role.ADMIN:
+        return True
+    if review.kind != REGULAR:
+        return _may_see_calibration(viewer, review)
+    if viewer.role == Role.HR:
         return True
     if viewer.id == review.agent_id:
         return review.kind == REGULAR and review.state in SCORED
     if viewer.role == Role.SUPERVISOR:
         return bool(db.session.scalar(select(_leads_agent(viewer, review.agent_id))))
     return False
+
+
+def _may_see_calibration(viewer: User, review: Review) -> bool:
+    """Calibration is blind: the session's creator sees every review; another
+    participant only once their own review of that interaction is submitted."""
+    from reviews.calibration import may_see_others
+    from reviews.models import CalibrationSession
+
+    session = db.session.get(CalibrationSession, review.calibration_id)
+    participants = {r.id for r in session.reviewers}
+    if viewer.id != session.created_by_id and viewer.id not in participants:
+        return False
+    return may_see_others(session, viewer, review.interaction_id)
 
 
 def can_decide(viewer: User, review: Review) -> bool:

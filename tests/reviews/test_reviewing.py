@@ -255,3 +255,28 @@ def test_calibration_is_blind_and_never_counts_for_the_agent(
     assert db.session.query(Notification).filter_by(user_id=team["agent"].id).count() == 0
     agent = login_as(team["agent"])
     assert agent.get(f"/reviews/{reviews[expert.id].id}").status_code == 404
+
+
+def test_a_calibration_participant_cannot_open_the_others_reviews_before_submitting(
+    login_as, call, call_rubric, team, make, db
+):
+    expert = make.user(Role.ADMIN)
+    session = calibration.create_session(
+        "Tuần 48", call_rubric, [call], [team["lead"].id], benchmark_id=expert.id, by=expert
+    )
+    reviews = {r.reviewer_id: r for r in calibration.reviews_of(session)}
+    mine, theirs = reviews[team["lead"].id], reviews[expert.id]
+    reviewing.save_draft(
+        theirs, every_criterion(call_rubric), fields={}, summary="", lock_version=1, now=utcnow()
+    )
+    reviewing.submit(theirs, now=utcnow())
+    lead = login_as(team["lead"])
+    assert lead.get(f"/reviews/{theirs.id}").status_code == 404
+    listing = lead.get(f"/reviews/interactions/{call.id}").get_data(as_text=True)
+    assert f"/reviews/{theirs.id}" not in listing
+    reviewing.save_draft(
+        mine, every_criterion(call_rubric), fields={}, summary="", lock_version=1, now=utcnow()
+    )
+    reviewing.submit(mine, now=utcnow())
+    assert lead.get(f"/reviews/{theirs.id}").status_code == 200
+    assert login_as("hr").get(f"/reviews/{theirs.id}").status_code == 404
