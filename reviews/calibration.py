@@ -70,8 +70,8 @@ def reviews_of(session: CalibrationSession) -> list[Review]:
 def may_see_others(session: CalibrationSession, viewer, interaction_id: int) -> bool:
     """Blind scoring: a participant sees the others' scores for an interaction
     only once their own review of it is submitted."""
-    if viewer.id == session.created_by_id or viewer.id not in {r.id for r in session.reviewers}:
-        return True
+    if viewer.id not in {r.id for r in session.reviewers}:
+        return True  # not scoring: nothing to bias
     own = db.session.scalar(
         select(Review.state).where(
             Review.calibration_id == session.id,

@@ -4,6 +4,7 @@ onboarding path through the onboarding service."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.core.extensions import db
 from reviews.models import CoachingNote, Review
@@ -59,11 +60,14 @@ def open_note(
     return note
 
 
-def notes_for(agent_id: int) -> list[CoachingNote]:
+def notes_for(agent_id: int, *, review_id: int | None = None) -> list[CoachingNote]:
+    query = select(CoachingNote).where(CoachingNote.agent_id == agent_id)
+    if review_id is not None:
+        query = query.where(CoachingNote.review_id == review_id)
     return list(
         db.session.scalars(
-            select(CoachingNote)
-            .where(CoachingNote.agent_id == agent_id)
-            .order_by(CoachingNote.created_at.desc())
+            query.options(selectinload(CoachingNote.author)).order_by(
+                CoachingNote.created_at.desc()
+            )
         )
     )

@@ -24,7 +24,7 @@ def scores_from_form(form, criteria: dict[str, dict]) -> dict[str, Given]:
         raw = (form.get(f"c-{key}") or "").strip()
         if raw == "na":
             given[key] = Given(na=True)
-        elif raw.lstrip("-").isdigit() and len(raw) < 4:
+        elif raw.isascii() and raw.isdigit() and len(raw) < 4:
             given[key] = Given(int(raw))
     return given
 
@@ -42,7 +42,7 @@ class InteractionForm(PortalForm):
     customer_ref = CleanStringField(
         _l("Customer reference"), validators=[Optional(), Length(max=120), NoMarkup()]
     )
-    step_id = SelectField(_l("Process step"), coerce=int, validate_choice=False)
+    step_id = SelectField(_l("Process step"), coerce=int, default=0)
     transcript = CleanTextAreaField(_l("Transcript"), validators=[Optional(), Length(max=50_000)])
     recording = FileField(_l("Recording (mp3, wav, ogg/opus, m4a)"))
 
@@ -107,7 +107,7 @@ class CalibrationForm(PortalForm):
     reviewers = SelectMultipleField(
         _l("Reviewers"), coerce=int, validators=[InputRequired()], **CHECKBOXES
     )
-    benchmark_id = SelectField(_l("Benchmark reviewer (expert)"), coerce=int, validate_choice=False)
+    benchmark_id = SelectField(_l("Benchmark reviewer (expert)"), coerce=int, default=0)
 
 
 class CoachingForm(PortalForm):
@@ -117,3 +117,9 @@ class CoachingForm(PortalForm):
     due_in_days = IntegerField(
         _l("Due in (days)"), default=7, validators=[InputRequired(), NumberRange(1, 90)]
     )
+
+
+def small_number(raw) -> int | None:
+    """A scale value typed or chosen in a form; anything odd is no value."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 4 else None

@@ -188,7 +188,10 @@ def interaction(interaction_id: int):
     reviews = [
         r
         for r in db.session.scalars(
-            select(Review).where(Review.interaction_id == current.id).order_by(Review.created_at)
+            select(Review)
+            .where(Review.interaction_id == current.id)
+            .options(selectinload(Review.reviewer))
+            .order_by(Review.created_at)
         )
         if reviewing.can_read_review(current_user, r)
     ]
@@ -199,7 +202,8 @@ def interaction(interaction_id: int):
         interaction=current,
         reviews=reviews,
         form=form,
-        can_review=current_user.role in REVIEWERS and current_user.id != current.agent_id,
+        can_review=current_user.id != current.agent_id
+        and reviewing.leads_agent(current_user, current.agent_id),
     )
 
 
@@ -226,8 +230,10 @@ def recording(interaction_id: int):
 @roles_required(*REVIEWERS)
 def start_review(interaction_id: int):
     current = _interaction_or_404(interaction_id)
-    if current.agent_id == current_user.id:
-        abort(403)  # nobody reviews their own calls
+    if current.agent_id == current_user.id or not reviewing.leads_agent(
+        current_user, current.agent_id
+    ):
+        abort(403)  # regular reviews: the agent's supervisors and admins; never one's own calls
     form = StartReviewForm()
     versions = {v.id: v for v in rubrics.usable_versions()}
     form.rubric_version_id.choices = [(v.id, v.title) for v in versions.values()]

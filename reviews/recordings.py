@@ -22,6 +22,7 @@ from mutagen.wave import WAVE
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from portal.accounts.services import visible_users
 from portal.core.extensions import db
 from portal.core.roles import FRONTLINE
 from portal.core.text import clean
@@ -190,13 +191,20 @@ def import_batch(
     for upload in files:
         name = client_name(upload.filename)
         if name in uploads:
-            result.rejected.append((name, str(_l("Two files have this name."))))
+            result.rejected.append(
+                (name, str(_l("Two files have this name; only the first is used.")))
+            )
+            continue
         uploads[name] = upload
+    # Only agents the uploader may review: a supervisor's own teams.
+    scope = visible_users(by).with_only_columns(User.id)
     agents = {
         email.lower(): user_id
         for user_id, email in db.session.execute(
             select(User.id, func.lower(User.email)).where(
-                User.active.is_(True), User.role.in_([r.value for r in FRONTLINE])
+                User.active.is_(True),
+                User.role.in_([r.value for r in FRONTLINE]),
+                User.id.in_(scope),
             )
         )
     }
@@ -229,10 +237,13 @@ def import_batch(
         if step and step not in step_ids:
             problems.append(str(_l("Unknown playbook step “%(v)s”.", v=step)))
         duration = values.get("duration_seconds", "").strip().removesuffix(".0")
-        if duration and not duration.isdigit():
+        if duration and not (duration.isascii() and duration.isdigit() and len(duration) <= 6):
             problems.append(str(_l("The duration must be a whole number of seconds.")))
         upload = uploads.get(name)
-        if name and upload is None:
+        if name and name in used:
+            problems.append(str(_l("Another row already uses the file “%(name)s”.", name=name)))
+            upload = None
+        elif name and upload is None:
             problems.append(
                 str(_l("The file “%(name)s” was not uploaded with the manifest.", name=name))
             )

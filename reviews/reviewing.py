@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User, team_leads
 from portal.core.extensions import db
@@ -86,42 +87,48 @@ def can_see_interaction(viewer: User, interaction: Interaction) -> bool:
 
 def can_read_review(viewer: User, review: Review) -> bool:
     """Reviewer; the agent once submitted (regular reviews only); supervisors of the
-    agent's team; HR and admins."""
-    if viewer.id == review.reviewer_id or viewer.role == Role.ADMIN:
+    agent's team; HR and admins. Calibration reviews follow their own rule."""
+    if viewer.id == review.reviewer_id:
         return True
     if review.kind != REGULAR:
         return _may_see_calibration(viewer, review)
-    if viewer.role == Role.HR:
+    if viewer.role in (Role.ADMIN, Role.HR):
         return True
     if viewer.id == review.agent_id:
-        return review.kind == REGULAR and review.state in SCORED
-    if viewer.role == Role.SUPERVISOR:
-        return bool(db.session.scalar(select(_leads_agent(viewer, review.agent_id))))
-    return False
+        return review.state in SCORED
+    return leads_agent(viewer, review.agent_id)
 
 
 def _may_see_calibration(viewer: User, review: Review) -> bool:
-    """Calibration is blind: the session's creator sees every review; another
-    participant only once their own review of that interaction is submitted."""
+    """Calibration is blind: a participant (the creator or an admin included) sees
+    another participant's review only once their own review of that interaction
+    is submitted; the creator or an admin who does not score sees them all."""
     from reviews.calibration import may_see_others
     from reviews.models import CalibrationSession
 
     session = db.session.get(CalibrationSession, review.calibration_id)
-    participants = {r.id for r in session.reviewers}
-    if viewer.id != session.created_by_id and viewer.id not in participants:
-        return False
-    return may_see_others(session, viewer, review.interaction_id)
+    if viewer.id in {r.id for r in session.reviewers}:
+        return may_see_others(session, viewer, review.interaction_id)
+    return viewer.id == session.created_by_id or viewer.role == Role.ADMIN
+
+
+def leads_agent(viewer: User, agent_id: int) -> bool:
+    """An admin, or a supervisor of the agent's team."""
+    if viewer.role == Role.ADMIN:
+        return True
+    return viewer.role == Role.SUPERVISOR and bool(
+        db.session.scalar(select(_leads_agent(viewer, agent_id)))
+    )
 
 
 def can_decide(viewer: User, review: Review) -> bool:
-    """The reviewer, an admin, or a supervisor of the agent's team (as arbitrator)."""
+    """The reviewer, an admin, or a supervisor of the agent's team (as arbitrator).
+    A calibration review is its reviewer's alone."""
     if viewer.id == review.agent_id:
         return False
-    if viewer.id == review.reviewer_id or viewer.role == Role.ADMIN:
+    if viewer.id == review.reviewer_id:
         return True
-    return viewer.role == Role.SUPERVISOR and bool(
-        db.session.scalar(select(_leads_agent(viewer, review.agent_id)))
-    )
+    return review.kind == REGULAR and leads_agent(viewer, review.agent_id)
 
 
 def queue_of(reviewer: User):
@@ -237,6 +244,9 @@ def submit(review: Review, *, now: datetime) -> scoring.Result:
                 )
             )
         )
+    if result.percent is None:
+        raise ReviewRefused(str(_l("Score at least one criterion: a review cannot be all N/A.")))
+    _claim(Review, review.id, Review.state.in_([ASSIGNED, IN_PROGRESS]), state=SUBMITTED)
     _apply(review, result)
     review.state, review.submitted_at = SUBMITTED, now
     if review.kind == REGULAR:
@@ -250,6 +260,17 @@ def _apply(review: Review, result: scoring.Result) -> None:
     review.critical_failed = result.critical is not None
     for row in review.scores:
         row.percent = result.criteria.get(row.criterion_key)
+
+
+def _claim(model, row_id: int, condition, **values) -> None:
+    """Move a row on only if it is still where this request found it (one UPDATE,
+    so of two requests at once exactly one wins); refuse the other."""
+    updated = db.session.execute(
+        db.update(model).where(model.id == row_id, condition).values(**values)
+    )
+    if updated.rowcount != 1:
+        db.session.rollback()
+        raise ReviewRefused(str(_l("This was already done, in another tab or by someone else.")))
 
 
 def add_comment(
@@ -322,6 +343,8 @@ def raise_dispute(review: Review, agent: User, items: list[DisputedCriterion], *
             problems.append(str(_l("“%(c)s” has no such value.", c=criterion["title"])))
     if problems:
         raise ReviewRefused(" ".join(problems))
+    # A double click sends twice: only the first moves the review to "disputed".
+    _claim(Review, review.id, Review.state == SUBMITTED, state=DISPUTED)
     dispute = Dispute(review_id=review.id, raised_by_id=agent.id, raised_at=now, state=OPEN)
     for item in items:
         dispute.items.append(
@@ -362,18 +385,30 @@ def decide_dispute(
     if missing:
         raise ReviewRefused(str(_l("Decide every disputed criterion.")))
     criteria = criteria_of(review.rubric_version.structure)
-    rows = {s.criterion_key: s for s in review.scores}
+    # Check every decision before changing anything.
+    chosen = {}
     for item in dispute.items:
         choice = decisions[item.id]
-        item.accepted = choice.accept
         if not choice.accept:
             continue
-        value = choice.value if (choice.value is not None or choice.na) else item.proposed_value
-        na = choice.na if (choice.value is not None or choice.na) else item.proposed_na
-        if not scoring.valid_value(criteria[item.criterion_key], scoring.Given(value, na)):
+        explicit = choice.value is not None or choice.na
+        value = choice.value if explicit else item.proposed_value
+        na = choice.na if explicit else item.proposed_na
+        if not scoring.valid_value(criteria[item.criterion_key], scoring.Given(value, na)) or (
+            value is None and not na
+        ):
             raise ReviewRefused(
                 str(_l("“%(c)s” has no such value.", c=criteria[item.criterion_key]["title"]))
             )
+        chosen[item.id] = (value, na)
+    # Two arbitrators at once: only the first decision counts.
+    _claim(Dispute, dispute.id, Dispute.state == OPEN, decided_by_id=decider.id)
+    rows = {s.criterion_key: s for s in review.scores}
+    for item in dispute.items:
+        item.accepted = decisions[item.id].accept
+        if item.id not in chosen:
+            continue
+        value, na = chosen[item.id]
         item.decided_value, item.decided_na = value, na
         change_score(
             review,
@@ -421,6 +456,7 @@ def history(review: Review) -> list[ScoreChange]:
         db.session.scalars(
             select(ScoreChange)
             .where(ScoreChange.review_id == review.id)
+            .options(selectinload(ScoreChange.changed_by))
             .order_by(ScoreChange.changed_at, ScoreChange.id)
         )
     )
@@ -428,7 +464,14 @@ def history(review: Review) -> list[ScoreChange]:
 
 def open_dispute(review: Review) -> Dispute | None:
     return db.session.scalar(
-        select(Dispute).where(Dispute.review_id == review.id).order_by(Dispute.id.desc())
+        select(Dispute)
+        .where(Dispute.review_id == review.id)
+        .options(
+            selectinload(Dispute.items),
+            selectinload(Dispute.raised_by),
+            selectinload(Dispute.decided_by),
+        )
+        .order_by(Dispute.id.desc())
     )
 
 

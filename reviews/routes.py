@@ -14,10 +14,11 @@ from portal.core.auth import roles_required
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, redirect_to, render
 from portal.core.models import utcnow
+from portal.core.params import whole_number
 from portal.core.roles import Role
 from portal.core.text import clean
 from reviews import bp, coaching, reviewing
-from reviews.forms import CoachingForm, fields_from_form, scores_from_form
+from reviews.forms import CoachingForm, fields_from_form, scores_from_form, small_number
 from reviews.models import (
     ASSIGNED,
     IN_PROGRESS,
@@ -26,6 +27,7 @@ from reviews.models import (
     Dispute,
     Notification,
     Review,
+    ReviewComment,
 )
 from reviews.rubrics import criteria_of, scale_values
 
@@ -95,6 +97,7 @@ def index():
         disputes = list(
             db.session.scalars(
                 select(Dispute)
+                .options(selectinload(Dispute.raised_by))
                 .join(Review, Review.id == Dispute.review_id)
                 .where(Dispute.state == OPEN)
                 .where((Review.reviewer_id == current_user.id) | Review.agent_id.in_(_scope_ids()))
@@ -119,7 +122,22 @@ def _scope_ids():
 
 
 def _review_or_404(review_id: int) -> Review:
-    review = db.get_or_404(Review, review_id)
+    # Everything the page shows, loaded up front: the statements do not grow
+    # with the number of comments, scores or people involved.
+    review = db.session.scalar(
+        select(Review)
+        .where(Review.id == review_id)
+        .options(
+            selectinload(Review.comments).selectinload(ReviewComment.author),
+            selectinload(Review.scores),
+            selectinload(Review.agent),
+            selectinload(Review.reviewer),
+            selectinload(Review.interaction),
+            selectinload(Review.rubric_version),
+        )
+    )
+    if review is None:
+        abort(404)
     if not reviewing.can_read_review(current_user, review):
         abort(404)  # someone else's review does not exist for you
     return review
@@ -163,7 +181,7 @@ def _page(review: Review, *, status=200, problems=(), coaching_form=None):
         history=reviewing.history(review),
         criteria=criteria_of(version.structure),
         problems=problems,
-        notes=[n for n in coaching.notes_for(review.agent_id) if n.review_id == review.id],
+        notes=coaching.notes_for(review.agent_id, review_id=review.id),
         coaching_form=coaching_form,
         others_hidden=others_hidden,
     )
@@ -172,9 +190,9 @@ def _page(review: Review, *, status=200, problems=(), coaching_form=None):
 @bp.get("/<int:review_id>")
 @login_required
 def review(review_id: int):
-    current = _review_or_404(review_id)
-    reviewing.mark_read(current_user.id, current.id, utcnow())
-    return _page(current)
+    # Marked read first: its commit would otherwise expire what the page loads.
+    reviewing.mark_read(current_user.id, review_id, utcnow())
+    return _page(_review_or_404(review_id))
 
 
 def _save(current: Review):
@@ -185,7 +203,7 @@ def _save(current: Review):
         scores_from_form(request.form, criteria),
         fields=fields_from_form(request.form, current.rubric_version.structure.get("fields", [])),
         summary=clean(request.form.get("summary", ""), multiline=True),
-        lock_version=request.form.get("lock_version", type=int) or 0,
+        lock_version=whole_number(request.form.get("lock_version")),
         now=utcnow(),
     )
 
@@ -283,7 +301,7 @@ def dispute(review_id: int):
             reviewing.DisputedCriterion(
                 criterion_key=key,
                 reason=clean(request.form.get(f"reason-{key}", ""), multiline=True),
-                proposed_value=int(proposed) if proposed.isdigit() and len(proposed) < 4 else None,
+                proposed_value=small_number(proposed),
                 proposed_na=proposed == "na",
             )
         )
@@ -307,7 +325,7 @@ def decide(dispute_id: int):
         if choice in ("accept", "reject"):
             decisions[item.id] = reviewing.Decision(
                 accept=choice == "accept",
-                value=int(value) if value.isdigit() and len(value) < 4 else None,
+                value=small_number(value),
                 na=value == "na",
             )
     try:

@@ -97,18 +97,22 @@ def rubric_edit(slug: str):
         form = RubricForm(formdata=None)
         form.title.data, form.pass_percent.data = base.title, base.pass_percent
         form.source.data = rubrics.to_yaml(base.structure)
-        form.lock_version.data = draft.lock_version if draft else 0
+        # Which draft this page edits, and at which save: "id:lock" (or "0").
+        form.lock_version.data = f"{draft.id}:{draft.lock_version}" if draft else "0"
         return _editor(current, draft, form)
     form = RubricForm()
     if not form.validate_on_submit():
         return _editor(current, draft, form, status=422)
-    seen = whole_number(form.lock_version.data)
-    if draft is None and seen == 0:
+    token = str(form.lock_version.data or "")
+    seen_id, _sep, seen_lock = token.partition(":")
+    if draft is None and token == "0":
         draft = rubrics.open_draft(current, author=current_user)
         seen = draft.lock_version
-    elif draft is None or seen == 0:
-        # The draft this page edited was published, or someone started one meanwhile.
+    elif draft is None or whole_number(seen_id) != draft.id:
+        # The draft this page edited was published, or another one was started meanwhile.
         return _editor(current, draft, form, status=409, conflict=True)
+    else:
+        seen = whole_number(seen_lock)
     try:
         rubrics.save_draft(
             draft,
@@ -154,19 +158,31 @@ def rubric_retire(slug: str):
 @bp.get("/calibration")
 @roles_required(*REVIEWERS)
 def calibration_list():
-    sessions = list(
-        db.session.scalars(
-            select(CalibrationSession).order_by(CalibrationSession.created_at.desc())
+    query = select(CalibrationSession).order_by(CalibrationSession.created_at.desc())
+    if current_user.role != Role.ADMIN:
+        from reviews.models import calibration_reviewers
+
+        mine = select(calibration_reviewers.c.session_id).where(
+            calibration_reviewers.c.user_id == current_user.id
         )
-    )
+        query = query.where(
+            (CalibrationSession.created_by_id == current_user.id) | CalibrationSession.id.in_(mine)
+        )
+    sessions = list(db.session.scalars(query))
     return render("reviews/calibration_list.html", sessions=sessions)
 
 
 def _calibration_form(**kwargs) -> CalibrationForm:
     form = CalibrationForm(**kwargs)
     form.rubric_version_id.choices = [(v.id, v.title) for v in rubrics.usable_versions()]
+    from portal.accounts.services import visible_users
+
+    scope = visible_users(current_user).with_only_columns(User.id)
     recent = db.session.scalars(
-        select(Interaction).order_by(Interaction.occurred_at.desc()).limit(200)
+        select(Interaction)
+        .where(Interaction.agent_id.in_(scope))  # a supervisor's own teams' calls
+        .order_by(Interaction.occurred_at.desc())
+        .limit(200)
     )
     form.interactions.choices = [
         (i.id, f"#{i.id} · {i.agent.name} · {i.customer_ref or i.channel}") for i in recent

@@ -17,6 +17,7 @@
 Pure functions: no database, so the rules are tested with worked examples.
 """
 
+import re
 from dataclasses import dataclass, field
 
 SCALES = {"yes_no": (0, 1), "1-3": (1, 3), "1-5": (1, 5), "0-10": (0, 10)}
@@ -101,9 +102,18 @@ def score(structure: dict, given: dict[str, Given], pass_percent: float) -> Resu
     if result.critical == FAIL_ALL:
         result.percent, result.passed = 0.0, False
     elif weights:
-        result.percent = weighted / weights
+        # Rounded so a score that is exactly the pass mark on paper (70) is not
+        # 69.99999999999999 in floating point and a fail.
+        result.percent = round(weighted / weights, 6)
         result.passed = result.percent >= pass_percent
     return result
+
+
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$")
+
+
+def _positive(weight) -> bool:
+    return isinstance(weight, int | float) and not isinstance(weight, bool) and 0 < weight <= 1000
 
 
 def check_structure(structure: dict) -> list[str]:
@@ -113,17 +123,24 @@ def check_structure(structure: dict) -> list[str]:
     sections = structure.get("sections") or []
     if not sections:
         problems.append("A rubric needs at least one section.")
-    keys = set()
+    keys, section_keys = set(), set()
     for section in sections:
         if not section.get("criteria"):
             problems.append(f"Section “{section.get('title', '?')}” has no criteria.")
-        if not isinstance(section.get("weight", 1), int | float) or section.get("weight", 1) <= 0:
+        if not _positive(section.get("weight", 1)):
             problems.append(f"Section “{section.get('title', '?')}” needs a weight above 0.")
+        if not _KEY.match(str(section.get("key") or "")) or section.get("key") in section_keys:
+            problems.append(
+                f"Section key “{section.get('key')}” is missing, used twice or too long."
+            )
+        section_keys.add(section.get("key"))
         for criterion in section.get("criteria") or []:
             key = criterion.get("key")
-            if not key or key in keys:
-                problems.append(f"Criterion key “{key}” is missing or used twice.")
+            if not _KEY.match(str(key or "")) or key in keys:
+                problems.append(f"Criterion key “{key}” is missing, used twice or too long.")
             keys.add(key)
+            if not _positive(criterion.get("weight", 1)):
+                problems.append(f"Criterion “{key}” needs a weight above 0.")
             if criterion.get("scale") not in SCALES:
                 problems.append(f"Criterion “{key}”: unknown scale {criterion.get('scale')!r}.")
             if criterion.get("critical") not in (None, FAIL_SECTION, FAIL_ALL):

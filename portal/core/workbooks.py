@@ -97,11 +97,22 @@ def read_rows(
     if head == b"PK\x03\x04":
         return list(read_table(stream, columns, max_rows=max_rows, optional=optional))
     try:
-        text = stream.read(50_000_000).decode("utf-8-sig")
+        # The whole file: the request's size limit already bounds it.
+        text = stream.read().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise WorkbookError(
             str(_l("The file must be an Excel workbook or a UTF-8 CSV file."))
         ) from exc
+    try:
+        return _csv_rows(text, columns, max_rows=max_rows, optional=optional)
+    except csv.Error as exc:
+        raise WorkbookError(
+            str(_l("The CSV file cannot be read: %(why)s.", why=str(exc)[:200]))
+        ) from exc
+
+
+def _csv_rows(text: str, columns, *, max_rows: int, optional) -> list[tuple[int, dict]]:
+    csv.field_size_limit(10_000_000)  # a long transcript is one legitimate cell
     reader = csv.reader(io.StringIO(text))
     header = [clean(h).lower() for h in next(reader, [])]
     if header[: len(columns)] != columns:

@@ -222,11 +222,19 @@ def modules():
     return render("onboarding/modules.html", modules=module_list, info=svc.describe_items(items))
 
 
+def _module_or_404(module_id: int) -> OnboardingModule:
+    """A module of the path; a person's refresher (from coaching) is not edited here."""
+    module = db.get_or_404(OnboardingModule, module_id)
+    if module.refresher_for_id is not None:
+        abort(404)
+    return module
+
+
 @bp.route("/modules/new", methods=["GET", "POST"])
 @bp.route("/modules/<int:module_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_module(module_id: int | None = None):
-    module = db.get_or_404(OnboardingModule, module_id) if module_id else None
+    module = _module_or_404(module_id) if module_id else None
     form = ModuleForm(obj=module)
     if form.validate_on_submit():
         module = svc.save_module(
@@ -250,9 +258,7 @@ def edit_module(module_id: int | None = None):
 @bp.post("/modules/<int:module_id>/move")
 @roles_required(Role.ADMIN)
 def move_module(module_id: int):
-    svc.move_module(
-        db.get_or_404(OnboardingModule, module_id), -1 if request.form.get("dir") == "up" else 1
-    )
+    svc.move_module(_module_or_404(module_id), -1 if request.form.get("dir") == "up" else 1)
     return redirect_to(url_for("onboarding.modules"))
 
 
@@ -267,7 +273,7 @@ def _content_choices() -> list[tuple[str, str]]:
 @bp.route("/modules/<int:module_id>/items", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def module_items(module_id: int):
-    module = db.get_or_404(OnboardingModule, module_id)
+    module = _module_or_404(module_id)
     form = ItemForm()
     form.content.choices = _content_choices()
     status = 200

@@ -61,7 +61,14 @@ def save_module(
     auto_assign=False,
 ) -> OnboardingModule:
     if module is None:
-        last = db.session.scalar(select(func.max(OnboardingModule.position))) or 0
+        last = (
+            db.session.scalar(
+                select(func.max(OnboardingModule.position)).where(
+                    OnboardingModule.refresher_for_id.is_(None)
+                )
+            )
+            or 0
+        )
         module = OnboardingModule(position=last + 1)
         db.session.add(module)
     module.title, module.description = title, description
@@ -223,6 +230,14 @@ def give_refresher(
         module.items.append(ModuleItem(kind=kind, ref_id=ref_id, position=position))
     db.session.flush()
     assign([person], [module], by=by, due_in_days=due_in_days)
+    # Due counted from today, not from the hire date like a path module.
+    assignment = db.session.scalar(
+        select(OnboardingAssignment).where(
+            OnboardingAssignment.user_id == person.id, OnboardingAssignment.module_id == module.id
+        )
+    )
+    assignment.due_date = local_today() + timedelta(days=due_in_days)
+    db.session.commit()
     return module
 
 
@@ -633,7 +648,10 @@ def completion_matrix(
         for u, m, completed, stale, touched in progress_rows
     }
     cells, by_person, by_module = {}, defaultdict(int), defaultdict(int)
+    shown = {m.id for m in module_list}  # a personal refresher is not a column
     for user_id, module_id, due in assignments:
+        if module_id not in shown:
+            continue
         total = totals.get(module_id, 0)
         completed, stale, touched = progress.get((user_id, module_id), (0, 0, 0))
         fresh = completed - stale

@@ -205,10 +205,24 @@
     var form = e.detail.elt.closest && e.detail.elt.closest("form.review-form");
     if (!form) return;
     var panel = document.getElementById("score-panel");
-    if (panel) panel.insertAdjacentHTML("beforeend", "<p class='field-error'>" + document.body.dataset.errorOffline + "</p>");
-    htmx.trigger(form, "retry");
+    if (panel) {
+      var note = panel.querySelector(".save-failed");
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "field-error save-failed";
+        panel.appendChild(note);
+      }
+      note.textContent = document.body.dataset.errorOffline;
+    }
+    // Try again a few times (a network blip), then leave it to the person.
+    form._retries = (form._retries || 0) + 1;
+    if (form._retries <= 5) htmx.trigger(form, "retry");
   }
   document.addEventListener("htmx:sendError", reviewSaveFailed);
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.detail.elt.closest && e.detail.elt.closest("form.review-form");
+    if (form && e.detail.successful) form._retries = 0;
+  });
   document.addEventListener("htmx:responseError", function (e) {
     if (e.detail.xhr.status >= 500) reviewSaveFailed(e);
   });

@@ -125,3 +125,28 @@ def test_recordings_are_served_by_range_to_allowed_people_only(login_as, call, t
     assert login_as(make.user(Role.SUPERVISOR, leads=[other_team])).get(url).status_code == 404
     assert login_as(make.user(Role.AGENT, team=team["team"])).get(url).status_code == 404
     assert login_as(make.user(Role.HR)).get(url).status_code == 404
+
+
+def test_a_supervisor_cannot_upload_for_another_teams_agent(login_as, team, make, db):
+    stranger = make.user(Role.AGENT, team=make.team())
+    lead = login_as(team["lead"])
+    response = _batch(
+        lead, _csv(["a.wav", stranger.email, "2026-11-20 09:30", "phone", "KH-1"]), {"a.wav": WAV}
+    )
+    assert "Không có nhân viên" in response.get_data(as_text=True)
+    assert db.session.query(Interaction).count() == 0
+
+
+def test_two_rows_cannot_share_one_file(login_as, team, db):
+    lead = login_as(team["lead"])
+    email = team["agent"].email
+    response = _batch(
+        lead,
+        _csv(
+            ["a.wav", email, "2026-11-20 09:30", "phone", "KH-1"],
+            ["a.wav", email, "2026-11-20 10:30", "phone", "KH-2"],
+        ),
+        {"a.wav": WAV},
+    )
+    assert "Dòng 3" in response.get_data(as_text=True)
+    assert db.session.query(Interaction).count() == 1

@@ -280,3 +280,104 @@ def test_a_calibration_participant_cannot_open_the_others_reviews_before_submitt
     reviewing.submit(mine, now=utcnow())
     assert lead.get(f"/reviews/{theirs.id}").status_code == 200
     assert login_as("hr").get(f"/reviews/{theirs.id}").status_code == 404
+
+
+def test_the_review_page_does_not_query_per_comment_or_change(
+    login_as, submitted, team, make, db, count_queries
+):
+    lead = login_as(team["lead"])
+
+    def statements():
+        with count_queries() as found:
+            assert lead.get(f"/reviews/{submitted.id}").status_code == 200
+        return len(found)
+
+    reviewing.add_comment(submitted, team["lead"], "Một", at_seconds=1, now=utcnow())
+    few = statements()
+    for n in range(8):
+        reviewing.add_comment(
+            submitted,
+            make.user(Role.SUPERVISOR, leads=[team["team"]]),
+            f"Ý {n}",
+            at_seconds=n,
+            now=utcnow(),
+        )
+    assert statements() == few
+
+
+def test_the_rubric_editor_makes_drafts_and_refuses_stale_tabs(login_as, call_rubric, db):
+    from reviews.models import Rubric
+
+    admin = login_as("admin")
+    rubric = db.session.get(Rubric, call_rubric.rubric_id)
+    page = admin.get("/reviews/rubrics/goi-dien/edit").get_data(as_text=True)
+    assert 'value="0"' in page and rubrics.draft_of(rubric) is None  # looking creates nothing
+    source = rubrics.to_yaml(call_rubric.structure)
+    form = {"title": "Chấm cuộc gọi", "pass_percent": "75", "source": source, "lock_version": "0"}
+    assert admin.post("/reviews/rubrics/goi-dien/edit", form).status_code == 303
+    draft = rubrics.draft_of(rubric)
+    token = f"{draft.id}:{draft.lock_version}"
+    assert (
+        admin.post("/reviews/rubrics/goi-dien/edit", {**form, "lock_version": token}).status_code
+        == 303
+    )
+    stale = admin.post(
+        "/reviews/rubrics/goi-dien/edit", {**form, "lock_version": token, "pass_percent": "60"}
+    )
+    assert stale.status_code == 409
+    bad = admin.post(
+        "/reviews/rubrics/goi-dien/edit",
+        {
+            **form,
+            "lock_version": f"{draft.id}:{draft.lock_version}",
+            "source": "sections: [ {key: x",
+        },
+    )
+    assert bad.status_code == 422
+    published = admin.post(
+        "/reviews/rubrics/goi-dien/edit",
+        {**form, "lock_version": f"{draft.id}:{draft.lock_version}", "publish": "1"},
+    )
+    assert published.status_code == 303
+    db.session.refresh(rubric)
+    assert (
+        rubric.published_version == draft.version and rubrics.published(rubric).pass_percent == 75
+    )
+    # A tab still holding the published draft cannot overwrite the next one.
+    admin.post("/reviews/rubrics/goi-dien/edit", {**form, "lock_version": "0"})
+    old_tab = admin.post(
+        "/reviews/rubrics/goi-dien/edit", {**form, "lock_version": f"{draft.id}:1"}
+    )
+    assert old_tab.status_code == 409
+
+
+def test_supervisors_reach_only_their_teams_calls(login_as, call, call_rubric, team, make, db):
+    outsider = make.user(Role.SUPERVISOR, leads=[make.team()])
+    session = calibration.create_session(
+        "Chéo nhóm",
+        call_rubric,
+        [call],
+        [team["lead"].id, outsider.id],
+        benchmark_id=None,
+        by=team["lead"],
+    )
+    assert session.id
+    other = login_as(outsider)
+    assert other.get(f"/reviews/interactions/{call.id}").status_code == 200  # they calibrate on it
+    refused = other.post(
+        f"/reviews/interactions/{call.id}/review", {"rubric_version_id": call_rubric.id}
+    )
+    assert refused.status_code == 403
+    assert f"#{call.id}" not in other.get("/reviews/calibration/new").get_data(as_text=True)
+
+
+def test_a_double_sent_dispute_or_decision_counts_once(submitted, team, db):
+    item = reviewing.DisputedCriterion("lang-nghe", "Tôi có lắng nghe.", 5)
+    dispute = reviewing.raise_dispute(submitted, team["agent"], [item], now=utcnow())
+    with pytest.raises(reviewing.ReviewRefused):
+        reviewing.raise_dispute(submitted, team["agent"], [item], now=utcnow())
+    decision = {dispute.items[0].id: reviewing.Decision(accept=True)}
+    reviewing.decide_dispute(dispute, team["lead"], decision, note="", now=utcnow())
+    with pytest.raises(reviewing.ReviewRefused):
+        reviewing.decide_dispute(dispute, team["lead"], decision, note="", now=utcnow())
+    assert db.session.query(ScoreChange).count() == 1

@@ -177,3 +177,38 @@ def test_alpha_is_undefined_without_disagreement_or_pairs():
     assert alpha_interval([[80.0, 80.0], [80.0, 80.0]]) is None
     assert alpha_interval([[50.0, None], [None, 70.0]]) is None
     assert alpha_interval([[50.0, 70.0]]) is None
+
+
+def test_a_score_exactly_on_the_pass_mark_passes():
+    rubric = {
+        "sections": [
+            {"key": "A", "weight": 50, "criteria": [{"key": "a", "scale": "1-5"}]},
+            {
+                "key": "B",
+                "weight": 50,
+                "criteria": [{"key": "b1", "scale": "0-10"}, {"key": "b2", "scale": "0-10"}],
+            },
+        ]
+    }
+    # A = 75, B = 65: (75 + 65) / 2 = 70 on paper, 69.99999999999999 in floating point.
+    result = score(rubric, {"a": Given(4), "b1": Given(6), "b2": Given(7)}, pass_percent=70)
+    assert result.percent == 70 and result.passed is True
+
+
+def test_weights_and_keys_are_checked():
+    bad = {
+        "sections": [
+            {
+                "key": "S",
+                "weight": 1,
+                "criteria": [
+                    {"key": "k", "scale": "1-5", "weight": "abc"},
+                    {"key": "x" * 61, "scale": "1-5", "weight": -1},
+                ],
+            },
+            {"key": "S", "weight": 1, "criteria": [{"key": "z", "scale": "1-5"}]},
+        ]
+    }
+    problems = " ".join(check_structure(bad))
+    assert problems.count("weight above 0") == 2 and "too long" in problems
+    assert "Section key “S”" in problems
