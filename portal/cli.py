@@ -70,3 +70,68 @@ def create_admin_command(email, name, password):
     )
     db.session.remove()
     click.echo(f"admin {email} created")
+
+
+@portal_cli.command("sample-reviews")
+@click.option("--per-agent", default=3, show_default=True, help="Interactions to draw per agent.")
+@click.option("--days", default=7, show_default=True, help="The period: the last N days.")
+@click.option("--rubric", "rubric_slug", default="goi-dien", show_default=True)
+@click.option(
+    "--channel", default=None, help="Only this channel (phone, email, live_chat, social)."
+)
+def sample_reviews_command(per_agent, days, rubric_slug, channel):
+    """Draw interactions to review for every team, into its supervisors' queues.
+
+    Meant for a schedule (cron: e.g. every Monday morning). Teams without a
+    supervisor are skipped and said so; interactions already reviewed are
+    never drawn again, so running it twice draws nothing new.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from portal.accounts.models import Team, User
+    from portal.core.models import utcnow
+    from portal.core.roles import FRONTLINE
+    from reviews import rubrics, sampling
+    from reviews.models import Rubric
+
+    rubric = db.session.scalar(select(Rubric).where(Rubric.slug == rubric_slug))
+    version = rubrics.published(rubric) if rubric else None
+    if version is None:
+        raise click.ClickException(f"no published rubric {rubric_slug!r}")
+    end = utcnow()
+    start = end - timedelta(days=days)
+    total = 0
+    for team in db.session.scalars(select(Team).order_by(Team.name)):
+        leads = [u.id for u in team.leads if u.active]
+        agents = list(
+            db.session.scalars(
+                select(User.id).where(
+                    User.team_id == team.id,
+                    User.active.is_(True),
+                    User.role.in_([r.value for r in FRONTLINE]),
+                )
+            )
+        )
+        if not agents:
+            continue
+        if not leads:
+            click.echo(f"{team.name}: no supervisor, skipped")
+            continue
+        result = sampling.draw(
+            agent_ids=agents,
+            per_agent=per_agent,
+            start=start,
+            end=end,
+            reviewer_ids=leads,
+            version=version,
+            by=None,
+            channel=channel,
+        )
+        total += len(result.assigned)
+        short = sum(result.short.values())
+        click.echo(
+            f"{team.name}: {len(result.assigned)} assigned" + (f", {short} short" if short else "")
+        )
+    click.echo(f"{total} reviews assigned")

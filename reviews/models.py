@@ -131,6 +131,7 @@ class Review(db.Model):
     reviewer = relationship("User", foreign_keys=[reviewer_id])
     agent = relationship("User", foreign_keys=[agent_id])
     scores: Mapped[list["CriterionScore"]] = relationship(cascade="all, delete-orphan")
+    sections: Mapped[list["SectionScore"]] = relationship(cascade="all, delete-orphan")
     comments: Mapped[list["ReviewComment"]] = relationship(
         order_by="ReviewComment.at_seconds", cascade="all, delete-orphan"
     )
@@ -152,6 +153,18 @@ class CriterionScore(db.Model):
     # Filled on submit: the criterion's share 0..1 (None for N/A), for roll-ups.
     percent: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class SectionScore(db.Model):
+    """A section's % in a submitted review (None: all N/A), kept for roll-ups."""
+
+    __tablename__ = "section_scores"
+    __table_args__ = (UniqueConstraint("review_id", "section_key", name="uq_review_section"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    section_key: Mapped[str] = mapped_column(String(60), index=True)
+    percent: Mapped[float | None] = mapped_column(Float)
 
 
 class ReviewComment(db.Model):

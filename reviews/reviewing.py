@@ -35,6 +35,7 @@ from reviews.models import (
     ReviewComment,
     RubricVersion,
     ScoreChange,
+    SectionScore,
 )
 from reviews.rubrics import criteria_of
 
@@ -256,10 +257,17 @@ def submit(review: Review, *, now: datetime) -> scoring.Result:
 
 
 def _apply(review: Review, result: scoring.Result) -> None:
+    """Store the final score, and each criterion's and section's share for roll-ups."""
     review.score, review.passed = result.percent, result.passed
     review.critical_failed = result.critical is not None
     for row in review.scores:
         row.percent = result.criteria.get(row.criterion_key)
+    existing = {s.section_key: s for s in review.sections}
+    for key, percent in result.sections.items():
+        row = existing.get(key) or SectionScore(section_key=key)
+        row.percent = percent
+        if key not in existing:
+            review.sections.append(row)
 
 
 def _claim(model, row_id: int, condition, **values) -> None:

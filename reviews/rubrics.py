@@ -277,3 +277,15 @@ def criterion_catalogue() -> dict[str, dict]:
     ):
         found.update(criteria_of(version.structure))
     return found
+
+
+def section_catalogue() -> dict[str, str]:
+    """Title of every section key in the rubrics' published versions (newest wins)."""
+    found: dict[str, str] = {}
+    for version in db.session.scalars(
+        select(RubricVersion)
+        .where(RubricVersion.published_at.is_not(None))
+        .order_by(RubricVersion.published_at)
+    ):
+        found.update({s["key"]: s["title"] for s in version.structure.get("sections", [])})
+    return found

@@ -103,12 +103,14 @@ def plan(agents, period: Period, today: date, *, progress=None) -> list[Sheet]:
     in a bounded number of queries; cells produced sheet by sheet)."""
     from reviews.models import REGULAR, Review, RubricVersion
     from reviews.reviewing import SCORED
-    from reviews.rubrics import criterion_catalogue
+    from reviews.rubrics import criterion_catalogue, section_catalogue
 
     rows = sheets.table(agents, period, today)
     ids = [a.id for a in agents]
     criteria = measures.criterion_averages(ids, period)
+    section_means = measures.section_averages(ids, period)
     catalogue = criterion_catalogue()
+    section_titles = section_catalogue()
     periods, trends = sheets.trend(ids, period, today)
     begin, after = period.utc_bounds()
     reviews: dict[int, list] = {a: [] for a in ids}
@@ -152,7 +154,9 @@ def plan(agents, period: Period, today: date, *, progress=None) -> list[Sheet]:
     ]
 
     def agent_sheet(row, name):
-        def produce():
+        chart = Chart(_("Review score and CSAT"), 0, len(periods), [2, 3], "G3")
+
+        def blocks():
             agent = row.agent
             yield [Cell(agent.name, bold=True), Cell(row.team), Cell(period.label)]
             yield []
@@ -164,6 +168,14 @@ def plan(agents, period: Period, today: date, *, progress=None) -> list[Sheet]:
                     Cell(to_excel(m.unit, row.values.get(m.code)), m.unit),
                     Cell(to_excel(m.unit, goal), m.unit),
                     Cell(status_label(row.statuses.get(m.code))),
+                ]
+            yield []
+            yield [Cell(h, bold=True) for h in (_("Section"), _("Average"), _("Reviews"))]
+            for key, mean, count in section_means.get(agent.id, []):
+                yield [
+                    Cell(section_titles.get(key, key)),
+                    Cell(to_excel("percent", mean), "percent"),
+                    Cell(count, "count"),
                 ]
             yield []
             yield [Cell(h, bold=True) for h in (_("Criterion"), _("Average"), _("Scores"))]
@@ -187,13 +199,7 @@ def plan(agents, period: Period, today: date, *, progress=None) -> list[Sheet]:
                 ]
             yield []
             yield [Cell(_("Trend"), bold=True)]
-            yield [
-                Cell(h, bold=True)
-                for h in (
-                    _("Period"),
-                    *(str(measures.BY_CODE[c].label) for c in sheets.TREND_MEASURES),
-                )
-            ]
+            yield "trend-header"
             for index, each in enumerate(periods):
                 yield [Cell(each.label)] + [
                     Cell(
@@ -202,13 +208,23 @@ def plan(agents, period: Period, today: date, *, progress=None) -> list[Sheet]:
                     )
                     for c in sheets.TREND_MEASURES
                 ]
+
+        def produce():
+            # The chart points at the trend block, wherever the blocks above end.
+            for number, line in enumerate(blocks(), start=1):
+                if line == "trend-header":
+                    chart.first_row = number
+                    line = [
+                        Cell(h, bold=True)
+                        for h in (
+                            _("Period"),
+                            *(str(measures.BY_CODE[c].label) for c in sheets.TREND_MEASURES),
+                        )
+                    ]
+                yield line
             if progress:
                 progress()
 
-        # Where the trend block lands: fixed rows above it, then the variable blocks.
-        trend_header = 3 + len(shown) + 1 + 1 + len(criteria.get(row.agent.id, [])) + 1 + 1
-        trend_header += len(reviews[row.agent.id]) + 1 + 1 + 1
-        chart = Chart(_("Review score and CSAT"), trend_header, len(periods), [2, 3], "G3")
         return Sheet(name, produce, widths=[34, 22, 14, 12], freeze="A4", charts=[chart])
 
     result += [agent_sheet(row, name) for row, name in zip(rows, names, strict=True)]

@@ -405,3 +405,36 @@ def criterion_averages(
     for rows in found.values():
         rows.sort(key=lambda row: row[1])
     return found
+
+
+def section_averages(
+    agent_ids: list[int], period: Period
+) -> dict[int, list[tuple[str, float, int]]]:
+    """Per agent: (section key, mean section %, how many reviews), weakest first."""
+    from reviews.models import REGULAR, Review, SectionScore
+    from reviews.reviewing import SCORED
+
+    begin, after = period.utc_bounds()
+    found: dict[int, list] = defaultdict(list)
+    for r in db.session.execute(
+        select(
+            Review.agent_id,
+            SectionScore.section_key,
+            func.avg(SectionScore.percent).label("mean"),
+            func.count(SectionScore.percent).label("n"),
+        )
+        .join(Review, Review.id == SectionScore.review_id)
+        .where(
+            Review.agent_id.in_(agent_ids),
+            Review.kind == REGULAR,
+            Review.state.in_(SCORED),
+            Review.submitted_at >= begin,
+            Review.submitted_at < after,
+            SectionScore.percent.is_not(None),
+        )
+        .group_by(Review.agent_id, SectionScore.section_key)
+    ):
+        found[r.agent_id].append((r.section_key, r.mean, r.n))
+    for rows in found.values():
+        rows.sort(key=lambda row: row[1])
+    return found

@@ -72,6 +72,7 @@ def agent(user_id: int):
         trend_labels=[p.label for p in periods],
         trend=series[person.id],
         weakest=sheets.weakest(person.id, period),
+        sections=sheets.section_lines(person.id, period),
         targeted=targets.TARGETED,
     )
 

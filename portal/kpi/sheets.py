@@ -119,3 +119,12 @@ def weakest(agent_id: int, period: Period, limit: int = 3) -> list[WeakCriterion
                 item.quiz_url = url_for("quizzes.quiz", quiz_id=quiz_id)
         found.append(item)
     return found
+
+
+def section_lines(agent_id: int, period: Period) -> list[tuple[str, float, int]]:
+    """(section title, mean %, reviews) for the agent's sheet, weakest first."""
+    from reviews.rubrics import section_catalogue
+
+    titles = section_catalogue()
+    rows = measures.section_averages([agent_id], period).get(agent_id, [])
+    return [(titles.get(key, key), mean, count) for key, mean, count in rows]

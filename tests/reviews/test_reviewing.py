@@ -381,3 +381,26 @@ def test_a_double_sent_dispute_or_decision_counts_once(submitted, team, db):
     with pytest.raises(reviewing.ReviewRefused):
         reviewing.decide_dispute(dispute, team["lead"], decision, note="", now=utcnow())
     assert db.session.query(ScoreChange).count() == 1
+
+
+def test_a_scheduled_sample_fills_every_teams_supervisor_queue(runner, call_rubric, team, make, db):
+    from reviews import recordings
+
+    make.user(Role.AGENT, team=make.team("Không ai giám sát"))
+    for hours in range(4):
+        recordings.create_interaction(
+            recordings.InteractionInput(
+                agent_id=team["agent"].id,
+                channel="phone",
+                occurred_at=utcnow() - timedelta(hours=hours),
+            ),
+            None,
+            by=None,
+        )
+    db.session.commit()
+    result = runner.invoke(args=["portal", "sample-reviews", "--per-agent", "3"])
+    assert result.exit_code == 0, result.output
+    assert "Nhóm Hậu mãi: 3 assigned" in result.output and "no supervisor" in result.output
+    assert db.session.query(Review).filter_by(reviewer_id=team["lead"].id).count() == 3
+    again = runner.invoke(args=["portal", "sample-reviews", "--per-agent", "3"])
+    assert "Nhóm Hậu mãi: 1 assigned, 2 short" in again.output
