@@ -90,7 +90,7 @@ def prepare(url: str, agents: int) -> None:
             )
         db.session.add_all(people)
         db.session.flush()
-        interactions, reviews, scores, outcomes = [], [], [], []
+        interactions, reviews, scores, sections, outcomes = [], [], [], [], []
         review_id = 0
         for person in people:
             for week in range(13):
@@ -131,6 +131,10 @@ def prepare(url: str, agents: int) -> None:
                         "submitted_at": when + timedelta(days=1),
                     }
                 )
+                for section_key, percent in result.sections.items():
+                    sections.append(
+                        {"review_id": review_id, "section_key": section_key, "percent": percent}
+                    )
                 for key, g in given.items():
                     scores.append(
                         {

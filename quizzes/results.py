@@ -72,6 +72,7 @@ class Grade:
     first: float | None
     last: float | None
     last_activity: datetime | None
+    last_finished: datetime | None = None
 
     def by(self, method: str) -> float | None:
         return getattr(self, method if method in ("average", "first", "last") else "highest")
@@ -97,6 +98,9 @@ def grades(*conditions) -> list[Grade]:
             func.max(func.coalesce(QuizAttempt.submitted_at, QuizAttempt.started_at)).label(
                 "last_activity"
             ),
+            func.max(
+                case((finished, func.coalesce(QuizAttempt.finished_at, QuizAttempt.submitted_at)))
+            ).label("last_finished"),
         )
         .where(*conditions)
         .group_by(QuizAttempt.quiz_id, QuizAttempt.user_id)
@@ -126,6 +130,7 @@ def grades(*conditions) -> list[Grade]:
             r.first,
             r.last,
             r.last_activity,
+            r.last_finished,
         )
         for r in rows
     ]

@@ -189,19 +189,6 @@ def upgrade():
     with op.batch_alter_table('disputes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_disputes_review_id'), ['review_id'], unique=False)
 
-    op.create_table('section_scores',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('review_id', sa.Integer(), nullable=False),
-    sa.Column('section_key', sa.String(length=60), nullable=False),
-    sa.Column('percent', sa.Float(), nullable=True),
-    sa.ForeignKeyConstraint(['review_id'], ['reviews.id'], name=op.f('fk_section_scores_review_id_reviews'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_section_scores')),
-    sa.UniqueConstraint('review_id', 'section_key', name='uq_review_section')
-    )
-    with op.batch_alter_table('section_scores', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_section_scores_review_id'), ['review_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_section_scores_section_key'), ['section_key'], unique=False)
-
     op.create_table('review_comments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('review_id', sa.Integer(), nullable=False),
@@ -294,11 +281,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_review_notifications_user_id'))
 
     op.drop_table('review_notifications')
-    with op.batch_alter_table('section_scores', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_section_scores_section_key'))
-        batch_op.drop_index(batch_op.f('ix_section_scores_review_id'))
-
-    op.drop_table('section_scores')
     with op.batch_alter_table('review_comments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_review_comments_review_id'))
 

@@ -12,7 +12,9 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -78,18 +80,22 @@ _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 def sheet_names(names: list[str], reserved=()) -> list[str]:
     """Valid, unique sheet names: at most 31 characters, none of []:*?/\\, no
     leading/trailing apostrophe; a repeated name gets " (2)", " (3)"…"""
-    taken = {n.lower() for n in reserved}
+    taken = {n.lower() for n in (*reserved, "History")}  # Excel keeps "History" for itself
     result = []
     for name in names:
-        base = _FORBIDDEN.sub(" ", name).strip().strip("'").strip() or "?"
-        candidate, n = base[:31], 1
+        base = _FORBIDDEN.sub(" ", name).strip().strip("'").strip() or "Sheet"
+        candidate, n = _fit(base, ""), 1
         while candidate.lower() in taken:
             n += 1
-            suffix = f" ({n})"
-            candidate = base[: 31 - len(suffix)] + suffix
+            candidate = _fit(base, f" ({n})")
         taken.add(candidate.lower())
         result.append(candidate)
     return result
+
+
+def _fit(base: str, suffix: str) -> str:
+    # Cut to 31 characters; a cut must not leave an apostrophe at either end.
+    return (base[: 31 - len(suffix)].strip().strip("'").strip() or "Sheet") + suffix
 
 
 def status_label(code: str | None) -> str:
@@ -113,6 +119,7 @@ def plan(agents, period: Period, today: date, *, progress=None) -> list[Sheet]:
     section_titles = section_catalogue()
     periods, trends = sheets.trend(ids, period, today)
     begin, after = period.utc_bounds()
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
     reviews: dict[int, list] = {a: [] for a in ids}
     for review, rubric_title in db.session.execute(
         select(Review, RubricVersion.title)
@@ -192,7 +199,7 @@ def plan(agents, period: Period, today: date, *, progress=None) -> list[Sheet]:
             ]
             for review, rubric_title in reviews[agent.id]:
                 yield [
-                    Cell(review.submitted_at.date().isoformat()),
+                    Cell(review.submitted_at.astimezone(zone).date().isoformat()),
                     Cell(rubric_title),
                     Cell(to_excel("percent", review.score), "percent"),
                     Cell(_("Pass") if review.passed else _("Fail")),

@@ -5,7 +5,7 @@ gunicorn worker can answer the polling and the download."""
 
 import secrets
 import threading
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -19,6 +19,8 @@ from portal.kpi.models import ExportJob
 from portal.kpi.periods import Period
 
 MAX_RUNNING_PER_PERSON = 2
+STALLED_AFTER = timedelta(minutes=10)  # no progress for this long: its worker is gone
+KEEP_FILES_FOR = timedelta(days=1)
 
 
 def folder() -> Path:
@@ -27,9 +29,33 @@ def folder() -> Path:
     return path
 
 
+def settle_stalled(now=None) -> None:
+    """Jobs whose worker died (a restart, a timeout) are failed, not "running" forever;
+    workbooks older than a day are deleted (they can be built again)."""
+    now = now or utcnow()
+    db.session.execute(
+        db.update(ExportJob)
+        .where(
+            ExportJob.state.in_(["queued", "running"]),
+            db.func.coalesce(ExportJob.heartbeat_at, ExportJob.created_at) < now - STALLED_AFTER,
+        )
+        .values(state="failed", error="stalled", finished_at=now)
+    )
+    for job in db.session.scalars(
+        select(ExportJob).where(
+            ExportJob.state == "done", ExportJob.finished_at < now - KEEP_FILES_FOR
+        )
+    ):
+        if job.file_name:
+            (folder() / job.file_name).unlink(missing_ok=True)
+        job.state, job.file_name = "expired", None
+    db.session.commit()
+
+
 def start(
     requested_by: User, agent_ids: list[int], period: Period, today: date, *, background=True
 ) -> ExportJob:
+    settle_stalled()
     running = db.session.scalar(
         select(db.func.count(ExportJob.id)).where(
             ExportJob.requested_by_id == requested_by.id, ExportJob.state.in_(["queued", "running"])
@@ -66,7 +92,7 @@ def _run_in_app(app, job_id: int) -> None:
 
 def run(job_id: int) -> None:
     job = db.session.get(ExportJob, job_id)
-    job.state = "running"
+    job.state, job.heartbeat_at = "running", utcnow()
     db.session.commit()
     try:
         params = job.params
@@ -84,7 +110,9 @@ def run(job_id: int) -> None:
             done["n"] += 1
             if done["n"] % 10 == 0 or done["n"] == len(agents):
                 db.session.execute(
-                    db.update(ExportJob).where(ExportJob.id == job_id).values(done_agents=done["n"])
+                    db.update(ExportJob)
+                    .where(ExportJob.id == job_id)
+                    .values(done_agents=done["n"], heartbeat_at=utcnow())
                 )
                 db.session.commit()
 

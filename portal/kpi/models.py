@@ -82,4 +82,7 @@ class ExportJob(db.Model):
     file_name: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Touched at every progress step: a job that stops being touched died with
+    # its worker (a restart, a timeout) and is shown as failed.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

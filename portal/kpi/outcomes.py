@@ -9,9 +9,12 @@ importing the same file again adds nothing.
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.core.extensions import db
@@ -32,6 +35,10 @@ OPTIONAL = (
 YES = {"1", "yes", "y", "true", "x", "có", "co", "c"}
 NO = {"0", "no", "n", "false", "không", "khong", "k"}
 MAX_ROWS = 200_000
+
+
+class ConcurrentImport(Exception):
+    """Another import of the same records finished first; importing again adds the rest."""
 
 
 @dataclass
@@ -79,21 +86,33 @@ def _flag(raw: str, label: str, problems: list) -> bool | None:
     return None
 
 
-def _date(raw: str) -> date | None:
+def _date(raw: str, zone: ZoneInfo) -> date | None:
+    """A day from "2026-11-10", "10/11/2026", an Excel date-time (shown as
+    "2026-11-10 09:30:00[.500000]") or ISO 8601 with a zone (converted to
+    Vietnam's day)."""
     raw = raw.strip()
-    for pattern in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%Y-%m-%d %H:%M"):
-        try:
-            value = datetime.strptime(raw, pattern).date()
-        except ValueError:
-            continue
-        return value if date(2000, 1, 1) <= value <= date(2100, 1, 1) else None
-    return None
+    value = None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        for pattern in ("%d/%m/%Y", "%d/%m/%Y %H:%M"):
+            try:
+                moment = datetime.strptime(raw, pattern)
+                break
+            except ValueError:
+                moment = None
+    if moment is not None:
+        value = (moment.astimezone(zone) if moment.tzinfo else moment).date()
+    if value is None or not date(2000, 1, 1) <= value <= date(2100, 1, 1):
+        return None
+    return value
 
 
 def read_outcomes(stream) -> ParsedOutcomes:
     """Check every row; writes nothing. Raises WorkbookError for an unreadable file."""
     agents = dict(db.session.execute(select(func.lower(User.email), User.id)).all())
     parsed, seen, ids = ParsedOutcomes(), {}, {}
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
     for number, values in read_rows(stream, REQUIRED, max_rows=MAX_ROWS, optional=OPTIONAL):
         if isinstance(values, str):
             parsed.errors.append((number, values))
@@ -109,7 +128,7 @@ def read_outcomes(stream) -> ParsedOutcomes:
                     )
                 )
             )
-        day = _date(values.get("date", ""))
+        day = _date(values.get("date", ""), zone)
         if day is None:
             problems.append(
                 str(_l("Write the date as YYYY-MM-DD: “%(v)s”.", v=values.get("date", "")))
@@ -175,9 +194,14 @@ def import_outcomes(parsed: ParsedOutcomes, *, by, file_name: str) -> OutcomeImp
     db.session.flush()
     fresh = [r for r in parsed.records if r["record_key"] not in taken]
     if fresh:
-        db.session.execute(
-            OutcomeRecord.__table__.insert(), [{**r, "import_id": batch.id} for r in fresh]
-        )
+        try:
+            db.session.execute(
+                OutcomeRecord.__table__.insert(), [{**r, "import_id": batch.id} for r in fresh]
+            )
+        except IntegrityError as exc:
+            # The same records were imported at the same moment by someone else.
+            db.session.rollback()
+            raise ConcurrentImport() from exc
     batch.added, batch.already_there = len(fresh), len(parsed.records) - len(fresh)
     db.session.commit()
     return batch

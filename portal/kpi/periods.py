@@ -90,6 +90,13 @@ def from_args(args, today: date) -> tuple[Period, str | None]:
             end = date.fromisoformat(args.get("end", ""))
         except ValueError:
             return containing("month", today), str(_l("Give both dates of the range."))
+        if not (
+            date(2000, 1, 1) <= start <= date(2100, 1, 1)
+            and date(2000, 1, 1) <= end <= date(2100, 1, 1)
+        ):
+            return containing("month", today), str(
+                _l("Choose dates between the years 2000 and 2100.")
+            )
         if end < start:
             return containing("month", today), str(_l("The range must end after it starts."))
         if (end - start).days > MAX_DAYS:

@@ -12,7 +12,7 @@ from portal.core.auth import roles_required
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.models import local_today
-from portal.core.params import int_arg
+from portal.core.params import int_arg, whole_number
 from portal.core.roles import FRONTLINE, OVERSEERS, Role
 from portal.core.workbooks import WorkbookError
 from portal.kpi import bp, export, jobs, measures, outcomes, sheets, targets
@@ -47,9 +47,18 @@ def _period():
 @bp.get("/")
 @login_required
 def index():
+    args = _known_args()
     if current_user.role in FRONTLINE:
-        return redirect(url_for("kpi.agent", user_id=current_user.id, **request.args))
-    return redirect(url_for("kpi.team", **request.args))
+        return redirect(url_for("kpi.agent", user_id=current_user.id, **args))
+    return redirect(url_for("kpi.team", **args))
+
+
+KNOWN_ARGS = ("period", "ref", "start", "end", "team", "sort", "dir")
+
+
+def _known_args() -> dict:
+    """The query-string keys the KPI pages understand (others never reach url_for)."""
+    return {k: v[:40] for k, v in request.args.items() if k in KNOWN_ARGS}
 
 
 @bp.get("/agents/<int:user_id>")
@@ -117,7 +126,6 @@ def team():
     descending = request.args.get("dir") == "desc"
     return render(
         "kpi/team.html",
-        "kpi/_team_table.html",
         rows=sheets.sort_rows(rows, column, descending),
         period=period,
         kinds=KINDS,
@@ -125,6 +133,7 @@ def team():
         columns=[measures.BY_CODE[c] for c in TABLE_COLUMNS],
         sort=column,
         descending=descending,
+        args=_known_args(),
     )
 
 
@@ -148,7 +157,7 @@ def start_export():
     if problem:
         flash(problem, "error")
         return redirect_to(url_for("kpi.team"))
-    team_id = request.form.get("team", type=int)
+    team_id = whole_number(request.form.get("team")) or None
     agents = sheets.agents_in(visible_users(current_user), team_id)
     try:
         job = jobs.start(
@@ -174,6 +183,7 @@ def _job_or_404(token: str) -> ExportJob:
 @bp.get("/exports/<token>")
 @roles_required(*OVERSEERS)
 def export_job(token: str):
+    jobs.settle_stalled()
     job = _job_or_404(token)
     return render("kpi/export_job.html", "kpi/_job.html", job=job)
 
@@ -211,9 +221,18 @@ def outcomes_import():
         return render("kpi/outcomes_import.html", form=form, status=422)
     if parsed.errors:
         return render("kpi/outcomes_import.html", form=form, errors=parsed.errors, status=422)
-    batch = outcomes.import_outcomes(
-        parsed, by=current_user, file_name=form.file.data.filename or ""
-    )
+    try:
+        batch = outcomes.import_outcomes(
+            parsed, by=current_user, file_name=form.file.data.filename or ""
+        )
+    except outcomes.ConcurrentImport:
+        form.file.errors = [
+            _(
+                "Someone imported the same records at this moment. "
+                "Import the file again to add what is still missing."
+            )
+        ]
+        return render("kpi/outcomes_import.html", form=form, status=409)
     return render("kpi/outcomes_import.html", form=OutcomesForm(formdata=None), batch=batch)
 
 

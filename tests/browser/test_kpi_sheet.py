@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from portal.core.models import utcnow
+from portal.core.models import local_today
 from portal.core.roles import Role
 from portal.kpi.models import OutcomeRecord
 from tests.browser.conftest import log_in
@@ -16,9 +16,7 @@ def test_open_a_sheet_switch_period_and_download(live_server, page, make, db):
     team = make.team("Nhóm Tư vấn")
     agent = make.user(Role.AGENT, team=team, name="Nguyễn Thị Lan")
     db.session.add(
-        OutcomeRecord(
-            record_key="b1", agent_id=agent.id, occurred_on=utcnow().date(), csat=5, nps=10
-        )
+        OutcomeRecord(record_key="b1", agent_id=agent.id, occurred_on=local_today(), csat=5, nps=10)
     )
     db.session.commit()
     hr = make.user(Role.HR)
@@ -31,7 +29,7 @@ def test_open_a_sheet_switch_period_and_download(live_server, page, make, db):
 
     page.get_by_label("Kỳ", exact=True).select_option("quarter")
     page.get_by_role("button", name="Xem").click()
-    quarter = (utcnow().month - 1) // 3 + 1
+    quarter = (local_today().month - 1) // 3 + 1
     expect(page.locator("hgroup p")).to_contain_text(f"Q{quarter}/")
 
     page.goto(f"{live_server}/kpi/team")

@@ -5,7 +5,7 @@ import zipfile
 
 from openpyxl import load_workbook
 
-from portal.core.models import utcnow
+from portal.core.models import local_today
 from tests.reviews.conftest import call, call_rubric, submitted, team  # noqa: F401  (fixtures)
 
 
@@ -17,7 +17,7 @@ def test_sections_and_weakest_criteria_of_a_review(login_as, submitted, team, co
     assert "Đọc bước quy trình" in page  # a weak criterion links to its playbook step
 
     hr = login_as("hr")
-    started = hr.post("/kpi/export", {"period": "month", "ref": utcnow().date().isoformat()})
+    started = hr.post("/kpi/export", {"period": "month", "ref": local_today().isoformat()})
     body = hr.get(started.location + "/download").data
     sheet = load_workbook(io.BytesIO(body))[team["agent"].name]
     labels = [row[0] for row in sheet.iter_rows(values_only=True)]

@@ -5,7 +5,7 @@ import zipfile
 
 from openpyxl import load_workbook
 
-from portal.core.models import utcnow
+from portal.core.models import local_today, utcnow
 from portal.core.roles import Role
 from portal.kpi.export import sheet_names
 from portal.kpi.models import OutcomeImport, OutcomeRecord
@@ -71,15 +71,32 @@ def test_who_sees_which_kpi_sheet(login_as, make, db):
     assert lead.get(f"/kpi/agents/{theirs.id}").status_code == 404
     everyone = login_as("hr").get("/kpi/team").get_data(as_text=True)
     assert "Nguyễn Thị Lan" in everyone and "Đỗ Văn Hùng" in everyone
-    fragment = lead.get("/kpi/team?sort=csat&dir=desc", headers={"HX-Request": "true"})
-    assert fragment.status_code == 200 and "<html" not in fragment.get_data(as_text=True)
+    # The team filter swaps the whole <main> (table, export button, CSV link and
+    # period picker together), so an htmx request gets the page.
+    filtered = lead.get(
+        f"/kpi/team?team={team.id}&sort=csat&dir=desc", headers={"HX-Request": "true"}
+    )
+    text = filtered.get_data(as_text=True)
+    assert filtered.status_code == 200 and f'name="team" value="{team.id}"' in text
+    assert f"team={team.id}" in text.split("kpi/team.csv")[1][:200]
 
 
 def test_sheet_names_are_valid_and_unique():
     names = sheet_names(
-        ["Nguyễn Thị Lan", "Nguyễn Thị Lan", "a/b:c*d?[e]", "'quoted'", "x" * 40, "Tổng hợp"],
+        [
+            "Nguyễn Thị Lan",
+            "Nguyễn Thị Lan",
+            "a/b:c*d?[e]",
+            "'quoted'",
+            "x" * 40,
+            "Tổng hợp",
+            "***",
+            "y" * 30 + "'z",
+            "history",
+        ],
         reserved=["Tổng hợp"],
     )
+    assert names[6] == "Sheet" and not names[7].endswith("'") and names[8] == "history (2)"
     assert names[0] == "Nguyễn Thị Lan" and names[1] == "Nguyễn Thị Lan (2)"
     assert names[2] == "a b c d  e" and names[3] == "quoted"
     assert len(names[4]) == 31 and names[5] == "Tổng hợp (2)"
@@ -98,7 +115,7 @@ def test_the_hr_workbook(login_as, make, db):
             OutcomeRecord(
                 record_key=f"k{agent.id}",
                 agent_id=agent.id,
-                occurred_on=utcnow().date(),
+                occurred_on=local_today(),
                 csat=csat,
                 first_response_seconds=seconds,
                 nps=10,
@@ -106,7 +123,7 @@ def test_the_hr_workbook(login_as, make, db):
         )
     db.session.commit()
     hr = login_as("hr")
-    started = hr.post("/kpi/export", {"period": "month", "ref": utcnow().date().isoformat()})
+    started = hr.post("/kpi/export", {"period": "month", "ref": local_today().isoformat()})
     assert started.status_code == 303
     job_page = hr.get(started.location)
     assert "Tải tệp Excel" in job_page.get_data(as_text=True)
@@ -141,3 +158,60 @@ def test_the_summary_csv_is_safe_for_spreadsheets(login_as, make, db):
     make.user(Role.AGENT, name="+84 Lan", email="x@demo.local")
     body = login_as("admin").get("/kpi/team.csv").get_data(as_text=True)
     assert body.startswith("\ufeffagent,email,team") and "'+84 Lan" in body
+
+
+def test_outcome_dates_in_the_forms_exports_produce(app, make, db):
+    from datetime import date
+
+    from portal.kpi.outcomes import read_outcomes
+
+    make.user(Role.AGENT, email="lan@demo.local")
+    body = (
+        b"agent_email,date\n"
+        b"lan@demo.local,2026-11-10 09:30:00.500000\n"  # an Excel date-time
+        b"lan@demo.local,2026-11-10T20:00:00Z\n"  # UTC evening: already the 11th in Vietnam
+        b"lan@demo.local,10/11/2026\n"
+    )
+    parsed = read_outcomes(io.BytesIO(body))
+    assert not parsed.errors
+    assert [r["occurred_on"] for r in parsed.records] == [
+        date(2026, 11, 10),
+        date(2026, 11, 11),
+        date(2026, 11, 10),
+    ]
+
+
+def test_a_stalled_export_fails_instead_of_running_forever(login_as, make, db):
+    from datetime import timedelta
+
+    from portal.kpi.models import ExportJob
+
+    hr = login_as("hr")
+    for n in range(2):
+        db.session.add(
+            ExportJob(
+                token=f"t{n}",
+                requested_by_id=hr.user.id,
+                state="running",
+                created_at=utcnow() - timedelta(days=30),
+                params={},
+            )
+        )
+    db.session.commit()
+    assert "Không tạo được tệp" in hr.get("/kpi/exports/t0").get_data(as_text=True)
+    started = hr.post("/kpi/export", {"period": "month", "ref": local_today().isoformat()})
+    assert started.status_code == 303 and "/kpi/exports/" in started.location
+
+
+def test_odd_kpi_parameters_are_answered_not_crashed(login_as, make, db):
+    agent = make.user(Role.AGENT)
+    hr = login_as("hr")
+    for url in (
+        "/kpi/team?period=custom&start=0001-01-01&end=0001-01-05",
+        "/kpi/team?period=custom&start=9999-12-01&end=9999-12-31",
+        f"/kpi/agents/{agent.id}?period=custom&start=0001-03-01&end=0001-03-05",
+        "/kpi/team?endpoint=x&_method=POST",
+        "/kpi/?endpoint=x",
+    ):
+        assert hr.get(url).status_code in (200, 302), url
+    assert hr.post("/kpi/export", {"period": "month", "team": "9" * 25}).status_code == 303
