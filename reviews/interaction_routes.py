@@ -20,7 +20,7 @@ from portal.core.roles import FRONTLINE, Role
 from portal.core.workbooks import WorkbookError
 from reviews import bp, recordings, reviewing, rubrics, sampling
 from reviews.forms import BatchForm, InteractionForm, SampleForm, StartReviewForm
-from reviews.models import Interaction, Review
+from reviews.models import ASSIGNED, IN_PROGRESS, REGULAR, Interaction, Review
 
 REVIEWERS = (Role.SUPERVISOR, Role.ADMIN)
 PER_PAGE = 50
@@ -204,6 +204,7 @@ def interaction(interaction_id: int):
         form=form,
         can_review=current_user.id != current.agent_id
         and reviewing.leads_agent(current_user, current.agent_id),
+        channels=recordings.CHANNELS,
     )
 
 
@@ -234,6 +235,16 @@ def start_review(interaction_id: int):
         current_user, current.agent_id
     ):
         abort(403)  # regular reviews: the agent's supervisors and admins; never one's own calls
+    open_one = db.session.scalar(
+        select(Review.id).where(
+            Review.interaction_id == current.id,
+            Review.reviewer_id == current_user.id,
+            Review.kind == REGULAR,
+            Review.state.in_([ASSIGNED, IN_PROGRESS]),
+        )
+    )
+    if open_one:  # already in this reviewer's queue: continue it rather than start a second
+        return redirect_to(url_for("reviews.review", review_id=open_one))
     form = StartReviewForm()
     versions = {v.id: v for v in rubrics.usable_versions()}
     form.rubric_version_id.choices = [(v.id, v.title) for v in versions.values()]

@@ -232,6 +232,18 @@ def save_draft(
     return result
 
 
+def holds(review: Review, given: dict[str, scoring.Given], fields: dict, summary: str) -> bool:
+    """Whether the stored draft already says exactly this."""
+    db.session.refresh(review)
+    stored = given_of(review)
+    stored_fields = {k: v for k, v in (review.field_values or {}).items() if v}
+    return (
+        {k: v for k, v in stored.items() if v.value is not None or v.na} == given
+        and stored_fields == {k: v for k, v in fields.items() if v}
+        and (review.summary or "") == summary[:5000]
+    )
+
+
 def submit(review: Review, *, now: datetime) -> scoring.Result:
     if review.state not in (ASSIGNED, IN_PROGRESS):
         raise ReviewRefused(str(_l("This review is already submitted.")))

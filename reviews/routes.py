@@ -58,10 +58,17 @@ def _helpers():
         return reviewing.unread_count(current_user.id)
 
     return {
-        "review_state_label": lambda s: str(STATES.get(s, s)),
+        "review_state_label": _state_label,
         "unread_reviews": unread,
         "seconds_label": _clock,
     }
+
+
+def _state_label(state: str, kind: str = REGULAR) -> str:
+    # A calibration review never waits for the agent: it is simply submitted.
+    if kind != REGULAR and state == "submitted":
+        return str(_l("Submitted"))
+    return str(STATES.get(state, state))
 
 
 def _clock(seconds) -> str:
@@ -104,6 +111,22 @@ def index():
                 .order_by(Dispute.raised_at)
             )
         )
+    recent = []
+    if current_user.role in (Role.SUPERVISOR, Role.HR, Role.ADMIN):
+        # The latest submitted reviews of the people one oversees (HR: everyone).
+        recent = list(
+            db.session.scalars(
+                select(Review)
+                .where(
+                    Review.kind == REGULAR,
+                    Review.state.in_(reviewing.SCORED),
+                    Review.agent_id.in_(_scope_ids()),
+                )
+                .options(selectinload(Review.agent), selectinload(Review.reviewer))
+                .order_by(Review.submitted_at.desc())
+                .limit(50)
+            )
+        )
     notices = reviewing.notifications_of(current_user.id, limit=20)
     return render(
         "reviews/index.html",
@@ -111,6 +134,7 @@ def index():
         queue=queue,
         disputes=disputes,
         notices=notices,
+        recent=recent,
         notice_label=lambda n: str(NOTICES.get(n.kind, n.kind)),
     )
 
@@ -147,7 +171,7 @@ def _editable(review: Review) -> bool:
     return review.reviewer_id == current_user.id and review.state in (ASSIGNED, IN_PROGRESS)
 
 
-def _page(review: Review, *, status=200, problems=(), coaching_form=None):
+def _page(review: Review, *, status=200, problems=(), coaching_form=None, typed=None):
     from reviews.calibration import may_see_others
 
     version = review.rubric_version
@@ -184,6 +208,7 @@ def _page(review: Review, *, status=200, problems=(), coaching_form=None):
         notes=coaching.notes_for(review.agent_id, review_id=review.id),
         coaching_form=coaching_form,
         others_hidden=others_hidden,
+        typed=typed,
     )
 
 
@@ -195,14 +220,24 @@ def review(review_id: int):
     return _page(_review_or_404(review_id))
 
 
+def _form_content(current: Review):
+    """(criterion values, fields, summary) as the scoring form holds them."""
+    criteria = criteria_of(current.rubric_version.structure)
+    return (
+        scores_from_form(request.form, criteria),
+        fields_from_form(request.form, current.rubric_version.structure.get("fields", [])),
+        clean(request.form.get("summary", ""), multiline=True),
+    )
+
+
 def _save(current: Review):
     """Autosave what the form holds now; raises StaleReview / ReviewRefused."""
-    criteria = criteria_of(current.rubric_version.structure)
+    given, fields, summary = _form_content(current)
     return reviewing.save_draft(
         current,
-        scores_from_form(request.form, criteria),
-        fields=fields_from_form(request.form, current.rubric_version.structure.get("fields", [])),
-        summary=clean(request.form.get("summary", ""), multiline=True),
+        given,
+        fields=fields,
+        summary=summary,
         lock_version=whole_number(request.form.get("lock_version")),
         now=utcnow(),
     )
@@ -237,7 +272,14 @@ def submit(review_id: int):
     current = _own_draft_or_404(review_id)
     try:
         if current.state in (ASSIGNED, IN_PROGRESS):
-            _save(current)
+            try:
+                _save(current)
+            except reviewing.StaleReview:
+                # This page's own autosave (leaving the summary box) may have
+                # landed a moment before: if what is stored is what this form
+                # holds, nothing would be lost by submitting it.
+                if not reviewing.holds(current, *_form_content(current)):
+                    raise
         reviewing.submit(current, now=utcnow())
     except reviewing.StaleReview:
         return _page(
@@ -251,7 +293,10 @@ def submit(review_id: int):
         )
     except reviewing.ReviewRefused as refused:
         return _page(current, status=422, problems=[str(refused)])
-    flash(_("Review submitted. The agent has been told."), "success")
+    if current.kind == REGULAR:
+        flash(_("Review submitted. The agent has been told."), "success")
+    else:
+        flash(_("Calibration review submitted. The others' scores are now open to you."), "success")
     return redirect_to(url_for("reviews.review", review_id=current.id))
 
 
@@ -308,7 +353,8 @@ def dispute(review_id: int):
     try:
         reviewing.raise_dispute(current, current_user, items, now=utcnow())
     except reviewing.ReviewRefused as refused:
-        return _page(current, status=422, problems=[str(refused)])
+        # What the agent typed stays in the form, which stays open.
+        return _page(current, status=422, problems=[str(refused)], typed=request.form)
     flash(_("Your dispute has been sent to the reviewer."), "success")
     return redirect_to(url_for("reviews.review", review_id=current.id))
 

@@ -106,6 +106,9 @@ def rubric_edit(slug: str):
     token = str(form.lock_version.data or "")
     seen_id, _sep, seen_lock = token.partition(":")
     if draft is None and token == "0":
+        _structure, problems = rubrics.parse_yaml(form.source.data)
+        if problems:  # a refused first save starts no draft
+            return _editor(current, None, form, status=422, problems=problems)
         draft = rubrics.open_draft(current, author=current_user)
         seen = draft.lock_version
     elif draft is None or whole_number(seen_id) != draft.id:

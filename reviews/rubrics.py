@@ -5,6 +5,7 @@ from pathlib import Path
 
 import yaml
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.core.extensions import db
@@ -71,14 +72,22 @@ def parse_yaml(source: str) -> tuple[dict | None, list[str]]:
         raw = yaml.safe_load(source or "")
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        return None, [f"The text is not valid YAML{where}."]
+        if mark:
+            return None, [
+                str(
+                    _l(
+                        "The text cannot be read (line %(n)d): check the indentation and the colons.",
+                        n=mark.line + 1,
+                    )
+                )
+            ]
+        return None, [str(_l("The text cannot be read: check the indentation and the colons."))]
     if not isinstance(raw, dict):
-        return None, ["The text must describe sections and criteria."]
+        return None, [str(_l("The text must describe sections and criteria."))]
     try:
         structure = normalize(raw)
     except (AttributeError, TypeError):
-        return None, ["Sections, criteria and fields must be lists of entries."]
+        return None, [str(_l("Sections, criteria and fields must be lists of entries."))]
     return structure, check_structure(structure)
 
 
@@ -266,15 +275,15 @@ def scale_values(scale: str) -> list[int]:
     return list(range(low, high + 1))
 
 
-def criterion_catalogue() -> dict[str, dict]:
-    """Title and step of every criterion key in the rubrics' published versions
-    (the newest wording wins), for roll-ups across versions."""
+def criterion_catalogue(version_ids=None) -> dict[str, dict]:
+    """Title and step of every criterion key, for roll-ups across versions: from
+    the given rubric versions (those the reviews were scored with) when known,
+    else from every published version; the newest wording wins."""
+    query = select(RubricVersion).where(RubricVersion.published_at.is_not(None))
+    if version_ids is not None:
+        query = query.where(RubricVersion.id.in_(list(version_ids)))
     found: dict[str, dict] = {}
-    for version in db.session.scalars(
-        select(RubricVersion)
-        .where(RubricVersion.published_at.is_not(None))
-        .order_by(RubricVersion.published_at)
-    ):
+    for version in db.session.scalars(query.order_by(RubricVersion.published_at)):
         found.update(criteria_of(version.structure))
     return found
 

@@ -15,10 +15,13 @@
 - outcome: pass when review % ≥ the rubric's pass mark.
 
 Pure functions: no database, so the rules are tested with worked examples.
+(Only the rubric check speaks to people, through Flask-Babel.)
 """
 
 import re
 from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
 
 SCALES = {"yes_no": (0, 1), "1-3": (1, 3), "1-5": (1, 5), "0-10": (0, 10)}
 FAIL_SECTION, FAIL_ALL = "section", "all"
@@ -67,7 +70,7 @@ def score(structure: dict, given: dict[str, Given], pass_percent: float) -> Resu
     result = Result(percent=None, passed=None, critical=None)
     weighted, weights = 0.0, 0.0
     for section in structure.get("sections", []):
-        points, maximum, section_failed = 0.0, 0.0, False
+        points, maximum, section_failed, unanswered = 0.0, 0.0, False, False
         for criterion in section["criteria"]:
             key = criterion["key"]
             answer = given.get(key, Given())
@@ -76,6 +79,7 @@ def score(structure: dict, given: dict[str, Given], pass_percent: float) -> Resu
                 continue
             if answer.value is None:
                 result.missing.append(key)
+                unanswered = True
                 continue
             share = criterion_percent(criterion["scale"], answer.value)
             result.criteria[key] = share
@@ -94,6 +98,8 @@ def score(structure: dict, given: dict[str, Given], pass_percent: float) -> Resu
                 result.critical = FAIL_SECTION
         elif maximum:
             result.sections[section["key"]] = 100 * points / maximum
+        elif unanswered:
+            continue  # not scored yet: no figure, and no weight taken
         else:
             result.sections[section["key"]] = None  # all N/A: left out, weight shared
             continue
@@ -117,32 +123,43 @@ def _positive(weight) -> bool:
 
 
 def check_structure(structure: dict) -> list[str]:
-    """Problems that make a rubric unusable, in words an admin understands (English
-    keys for the content pack; the editor translates the common ones)."""
+    """Problems that make a rubric unusable, in words an admin understands."""
     problems = []
     sections = structure.get("sections") or []
     if not sections:
-        problems.append("A rubric needs at least one section.")
+        problems.append(str(_l("A rubric needs at least one section.")))
     keys, section_keys = set(), set()
     for section in sections:
+        title = section.get("title", "?")
         if not section.get("criteria"):
-            problems.append(f"Section “{section.get('title', '?')}” has no criteria.")
+            problems.append(str(_l("Section “%(s)s” has no criteria.", s=title)))
         if not _positive(section.get("weight", 1)):
-            problems.append(f"Section “{section.get('title', '?')}” needs a weight above 0.")
+            problems.append(str(_l("Section “%(s)s” needs a weight above 0.", s=title)))
         if not _KEY.match(str(section.get("key") or "")) or section.get("key") in section_keys:
             problems.append(
-                f"Section key “{section.get('key')}” is missing, used twice or too long."
+                str(
+                    _l(
+                        "Section key “%(k)s” is missing, used twice or too long.",
+                        k=section.get("key"),
+                    )
+                )
             )
         section_keys.add(section.get("key"))
         for criterion in section.get("criteria") or []:
             key = criterion.get("key")
             if not _KEY.match(str(key or "")) or key in keys:
-                problems.append(f"Criterion key “{key}” is missing, used twice or too long.")
+                problems.append(
+                    str(_l("Criterion key “%(k)s” is missing, used twice or too long.", k=key))
+                )
             keys.add(key)
             if not _positive(criterion.get("weight", 1)):
-                problems.append(f"Criterion “{key}” needs a weight above 0.")
+                problems.append(str(_l("Criterion “%(k)s” needs a weight above 0.", k=key)))
             if criterion.get("scale") not in SCALES:
-                problems.append(f"Criterion “{key}”: unknown scale {criterion.get('scale')!r}.")
+                problems.append(
+                    str(_l("Criterion “%(k)s”: the scale must be yes_no, 1-3, 1-5 or 0-10.", k=key))
+                )
             if criterion.get("critical") not in (None, FAIL_SECTION, FAIL_ALL):
-                problems.append(f"Criterion “{key}”: critical must be “section” or “all”.")
+                problems.append(
+                    str(_l("Criterion “%(k)s”: critical must be “section” or “all”.", k=key))
+                )
     return problems

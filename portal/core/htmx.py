@@ -15,6 +15,10 @@ def render(page: str, fragment: str | None = None, *, status: int = 200, **conte
     """Render `fragment` for htmx requests and `page` otherwise."""
     template = fragment if fragment and is_htmx() else page
     response = make_response(render_template(template, **context), status)
+    if status >= 400 and getattr(request, "htmx", None):
+        # A refused boosted form must not leave its POST-only URL in the address
+        # bar: reloading it would ask for a page that only takes forms (405).
+        response.headers["HX-Push-Url"] = "false"
     if fragment:
         # The same URL answers with a page or a fragment: caches must keep both.
         response.vary.add("HX-Request")

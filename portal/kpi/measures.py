@@ -472,3 +472,24 @@ def section_averages(
     for rows in found.values():
         rows.sort(key=lambda row: row[1])
     return found
+
+
+def versions_used(agent_ids: list[int], period: Period) -> set[int]:
+    """The rubric versions the agents' counted reviews of the period were scored with."""
+    from reviews.models import REGULAR, Review
+    from reviews.reviewing import SCORED
+
+    begin, after = period.utc_bounds()
+    return set(
+        db.session.scalars(
+            select(Review.rubric_version_id)
+            .where(
+                Review.agent_id.in_(agent_ids),
+                Review.kind == REGULAR,
+                Review.state.in_(SCORED),
+                Review.submitted_at >= begin,
+                Review.submitted_at < after,
+            )
+            .distinct()
+        )
+    )

@@ -21,6 +21,29 @@ from portal.kpi.models import ExportJob
 from portal.kpi.periods import KINDS, from_args
 
 
+@bp.app_template_filter("measure_input")
+def measure_input(value, code: str) -> str:
+    """A target as typed in the form: 80, 30, 05:00 for times."""
+    if measures.BY_CODE[code].unit == "seconds":
+        seconds = int(round(value))
+        return f"{seconds // 60:02d}:{seconds % 60:02d}"
+    return f"{value:g}"
+
+
+def parse_target(raw: str, code: str) -> float | None:
+    """A typed target: a number, or for times mm:ss (or seconds). ValueError if neither."""
+    raw = raw.strip().replace(",", ".")
+    if not raw:
+        return None
+    if measures.BY_CODE[code].unit == "seconds" and ":" in raw:
+        minutes, _sep, seconds = raw.partition(":")
+        return int(minutes) * 60 + float(seconds)
+    value = float(raw)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(raw)
+    return value
+
+
 @bp.app_template_filter("measure")
 def format_measure(value, code: str) -> str:
     """A measure as people read it: 85.0%, +32, 04:35, 3."""
@@ -42,6 +65,13 @@ def _period():
     if problem:
         flash(problem, "warning")
     return period
+
+
+def _ref_day(period):
+    """The day the picker offers: today when it is in the period (so switching
+    from a month to a week lands on this week), else the period's first day."""
+    today = local_today()
+    return today if period.start <= today <= period.end else period.start
 
 
 @bp.get("/")
@@ -83,6 +113,7 @@ def agent(user_id: int):
         weakest=sheets.weakest(person.id, period),
         sections=sheets.section_lines(person.id, period),
         targeted=targets.TARGETED,
+        ref_day=_ref_day(period),
     )
 
 
@@ -134,6 +165,7 @@ def team():
         sort=column,
         descending=descending,
         args=_known_args(),
+        ref_day=_ref_day(period),
     )
 
 
@@ -250,9 +282,9 @@ def targets_page():
             abort(403)
         values = {}
         for code in targets.TARGETED:
-            raw = (request.form.get(code) or "").strip().replace(",", ".")
+            raw = (request.form.get(code) or "")[:20]
             try:
-                values[code] = float(raw) if raw else None
+                values[code] = parse_target(raw, code)
             except ValueError:
                 problems.append(_("“%(v)s” is not a number.", v=raw[:20]))
                 continue
@@ -276,4 +308,6 @@ def targets_page():
         targeted=targets.TARGETED,
         problems=problems,
         form_values=request.form if problems else None,
+        scope_name=next((t.name for t in all_teams if t.id == scope), None)
+        or _("The company (every team without its own)"),
     )

@@ -92,7 +92,7 @@ def weakest(agent_id: int, period: Period, limit: int = 3) -> list[WeakCriterion
     from reviews.rubrics import criterion_catalogue
 
     rows = measures.criterion_averages([agent_id], period).get(agent_id, [])[:limit]
-    catalogue = criterion_catalogue()
+    catalogue = criterion_catalogue(measures.versions_used([agent_id], period))
     refs = step_refs()
     found = []
     for key, mean, count in rows:

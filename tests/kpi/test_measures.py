@@ -175,3 +175,18 @@ def test_the_team_page_issues_a_bounded_number_of_queries(login_as, make, db, co
         agent = make.user(Role.AGENT, team=team)
         _records(db, agent, nps=[3], first_response_seconds=[50])
     assert statements() == few
+
+
+def test_the_targets_page_edits_the_scope_it_names_and_takes_mm_ss(login_as, make, db):
+    team = make.team("Nhóm Tư vấn")
+    hr = login_as("hr")
+    page = hr.get(f"/kpi/targets?team={team.id}").get_data(as_text=True)
+    assert "Nhóm Tư vấn" in page.split("Đổi mục tiêu của")[1]
+    saved = hr.post(f"/kpi/targets?team={team.id}", {"frt_median": "04:00", "nps": "35"})
+    assert saved.status_code == 303
+    goals = targets.targets_for([team.id])
+    assert goals[team.id]["frt_median"] == 240 and goals[team.id]["nps"] == 35
+    assert goals[None]["nps"] == 30  # the company's is untouched
+    bad = hr.post(f"/kpi/targets?team={team.id}", {"nps": "nhiều"})
+    assert bad.status_code == 422 and 'value="nhiều"' in bad.get_data(as_text=True)
+    assert login_as("supervisor").post("/kpi/targets", {"nps": "1"}).status_code == 403

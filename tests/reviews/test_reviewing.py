@@ -176,6 +176,10 @@ def test_coaching_puts_a_refresher_on_the_agents_path(login_as, submitted, team,
         },
     )
     assert response.status_code == 303
+    # The note shows on the review, with the criteria it concerns, to both of them.
+    for viewer in (lead, login_as(team["agent"])):
+        page = viewer.get(f"/reviews/{submitted.id}").get_data(as_text=True)
+        assert "Hỏi rõ lỗi rồi đưa lựa chọn." in page and "Đưa ra các lựa chọn có lợi" in page
     with app.test_request_context():
         path = path_for(team["agent"])
     refresher = [m for m in path.modules if m.module.refresher_for_id == team["agent"].id]
@@ -404,3 +408,25 @@ def test_a_scheduled_sample_fills_every_teams_supervisor_queue(runner, call_rubr
     assert db.session.query(Review).filter_by(reviewer_id=team["lead"].id).count() == 3
     again = runner.invoke(args=["portal", "sample-reviews", "--per-agent", "3"])
     assert "Nhóm Hậu mãi: 1 assigned, 2 short" in again.output
+
+
+def test_submitting_right_after_this_pages_own_autosave_is_not_a_conflict(
+    login_as, call, call_rubric, team, db
+):
+    review = reviewing.assign(call, call_rubric, team["lead"].id, by=team["lead"])
+    db.session.commit()
+    lead = login_as(team["lead"])
+    form = _form(call_rubric, every_criterion(call_rubric), 1)
+    # Leaving the summary box autosaved (lock 1 -> 2) while the page still says 1.
+    assert lead.post(f"/reviews/{review.id}/draft", form, htmx=True).status_code == 200
+    same = lead.post(f"/reviews/{review.id}/submit", form)
+    assert same.status_code == 303
+    other = reviewing.assign(call, call_rubric, team["lead"].id, by=team["lead"])
+    db.session.commit()
+    lead.post(f"/reviews/{other.id}/draft", form, htmx=True)
+    changed = lead.post(
+        f"/reviews/{other.id}/submit",
+        {**form, "summary": "Khác hẳn"},
+        headers={"HX-Request": "true", "HX-Boosted": "true"},
+    )
+    assert changed.status_code == 409 and changed.headers.get("HX-Push-Url") == "false"

@@ -150,13 +150,8 @@ def test_rubric_structures_are_checked():
             }
         ]
     }
-    problems = " ".join(check_structure(broken))
-    assert (
-        "weight" in problems
-        and "1_7" in problems
-        and "twice" in problems
-        and "critical" in problems
-    )
+    # A zero weight, an unknown scale, a key used twice, an unknown critical effect.
+    assert len(check_structure(broken)) == 4
 
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", the
@@ -209,6 +204,6 @@ def test_weights_and_keys_are_checked():
             {"key": "S", "weight": 1, "criteria": [{"key": "z", "scale": "1-5"}]},
         ]
     }
-    problems = " ".join(check_structure(bad))
-    assert problems.count("weight above 0") == 2 and "too long" in problems
-    assert "Section key “S”" in problems
+    problems = check_structure(bad)
+    # Two bad weights, a key too long, a section key used twice.
+    assert len(problems) == 4 and any("x" * 61 in p for p in problems)
