@@ -195,7 +195,7 @@ def plan(agents, period: Period, today: date, *, progress=None) -> list[Sheet]:
             yield []
             yield [
                 Cell(h, bold=True)
-                for h in (_("Review date"), _("Rubric"), _("Score"), _("Outcome"))
+                for h in (_("Review date"), _("Rubric"), _("Score"), _("Outcome"), _("Summary"))
             ]
             for review, rubric_title in reviews[agent.id]:
                 yield [
@@ -203,6 +203,7 @@ def plan(agents, period: Period, today: date, *, progress=None) -> list[Sheet]:
                     Cell(rubric_title),
                     Cell(to_excel("percent", review.score), "percent"),
                     Cell(_("Pass") if review.passed else _("Fail")),
+                    Cell(review.summary[:2000]),
                 ]
             yield []
             yield [Cell(_("Trend"), bold=True)]
@@ -232,7 +233,7 @@ def plan(agents, period: Period, today: date, *, progress=None) -> list[Sheet]:
             if progress:
                 progress()
 
-        return Sheet(name, produce, widths=[34, 22, 14, 12], freeze="A4", charts=[chart])
+        return Sheet(name, produce, widths=[34, 22, 14, 12, 60], freeze="A4", charts=[chart])
 
     result += [agent_sheet(row, name) for row, name in zip(rows, names, strict=True)]
 

@@ -190,3 +190,29 @@ def test_the_targets_page_edits_the_scope_it_names_and_takes_mm_ss(login_as, mak
     bad = hr.post(f"/kpi/targets?team={team.id}", {"nps": "nhiều"})
     assert bad.status_code == 422 and 'value="nhiều"' in bad.get_data(as_text=True)
     assert login_as("supervisor").post("/kpi/targets", {"nps": "1"}).status_code == 403
+
+
+def test_the_agent_sheet_issues_a_bounded_number_of_queries(login_as, make, db, count_queries):
+    agent = make.user(Role.AGENT, team=make.team())
+    me = login_as(agent)
+
+    def statements():
+        with count_queries() as found:
+            assert me.get(f"/kpi/agents/{agent.id}?period=month&ref=2026-11-10").status_code == 200
+        return len(found)
+
+    _records(db, agent, nps=[9], csat=[5], first_response_seconds=[20])
+    few = statements()
+    for n in range(40):
+        db.session.add(
+            OutcomeRecord(
+                record_key=f"more-{n}",
+                agent_id=agent.id,
+                occurred_on=DAY - timedelta(days=n),
+                nps=n % 11,
+                csat=1 + n % 5,
+                first_response_seconds=n * 7,
+            )
+        )
+    db.session.commit()
+    assert statements() == few

@@ -10,6 +10,8 @@ from tests.reviews.conftest import call, call_rubric, submitted, team  # noqa: F
 
 
 def test_sections_and_weakest_criteria_of_a_review(login_as, submitted, team, content, db):  # noqa: F811
+    submitted.summary = '=HYPERLINK("http://x","bấm") rồi -1+2'  # a reviewer's text, not a formula
+    db.session.commit()
     agent = login_as(team["agent"])
     page = agent.get(f"/kpi/agents/{team['agent'].id}").get_data(as_text=True)
     assert "Mở đầu cuộc gọi" in page and "Tiêu chí yếu nhất" in page
@@ -22,6 +24,8 @@ def test_sections_and_weakest_criteria_of_a_review(login_as, submitted, team, co
     sheet = load_workbook(io.BytesIO(body))[team["agent"].name]
     labels = [row[0] for row in sheet.iter_rows(values_only=True)]
     assert "Phần" in labels and "Mở đầu cuộc gọi" in labels and "Tiêu chí" in labels
+    summary_cell = next(c for row in sheet.iter_rows() for c in row if c.value == submitted.summary)
+    assert summary_cell.data_type == "s"
     trend_header = labels.index("Kỳ") + 1
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         chart = archive.read("xl/charts/chart1.xml").decode()
