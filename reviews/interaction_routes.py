@@ -41,11 +41,9 @@ def _agents_in_scope() -> list[User]:
 
 
 def _step_choices():
-    from portal.playbooks.services import process_steps
+    from portal.playbooks.services import process_step_choices
 
-    return [(0, "—")] + [
-        (s.id, f"{s.playbook.title} · {s.position}. {s.title}") for s in process_steps()
-    ]
+    return [(0, "—"), *process_step_choices()]
 
 
 @bp.get("/interactions")

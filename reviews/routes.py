@@ -2,7 +2,7 @@
 recording, submit), the agent's answer (acknowledge or dispute), decisions
 and coaching."""
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -55,7 +55,10 @@ def _helpers():
     def unread():
         if not current_user.is_authenticated:
             return 0
-        return reviewing.unread_count(current_user.id)
+        # Asked by the nav and by the home page: counted once per request.
+        if "unread_reviews" not in g:
+            g.unread_reviews = reviewing.unread_count(current_user.id)
+        return g.unread_reviews
 
     return {
         "review_state_label": _state_label,

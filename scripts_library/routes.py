@@ -160,12 +160,10 @@ def _script_for_writers(slug: str):
 
 
 def _editor_form(content=None) -> ScriptForm:
-    from portal.playbooks.services import process_steps, taxonomy
+    from portal.playbooks.services import process_step_choices, taxonomy
 
     form = ScriptForm()
-    form.step_id.choices = [
-        (s.id, f"{s.playbook.title} · {s.position}. {s.title}") for s in process_steps()
-    ]
+    form.step_id.choices = process_step_choices()
     tax = taxonomy()
     form.segments.choices = [(code, tax.label("segments", code)) for code in tax.segments]
     if content is not None:

@@ -107,8 +107,7 @@ def status_label(code: str | None) -> str:
 def plan(agents, period: Period, today: date, *, progress=None) -> list[Sheet]:
     """The workbook's sheets for these agents and this period (data read up front
     in a bounded number of queries; cells produced sheet by sheet)."""
-    from reviews.models import REGULAR, Review, RubricVersion
-    from reviews.reviewing import SCORED
+    from reviews.models import Review, RubricVersion
     from reviews.rubrics import criterion_catalogue, section_catalogue
 
     rows = sheets.table(agents, period, today)
@@ -118,19 +117,12 @@ def plan(agents, period: Period, today: date, *, progress=None) -> list[Sheet]:
     catalogue = criterion_catalogue(measures.versions_used(ids, period))
     section_titles = section_catalogue()
     periods, trends = sheets.trend(ids, period, today)
-    begin, after = period.utc_bounds()
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
     reviews: dict[int, list] = {a: [] for a in ids}
     for review, rubric_title in db.session.execute(
         select(Review, RubricVersion.title)
         .join(RubricVersion, RubricVersion.id == Review.rubric_version_id)
-        .where(
-            Review.agent_id.in_(ids),
-            Review.kind == REGULAR,
-            Review.state.in_(SCORED),
-            Review.submitted_at >= begin,
-            Review.submitted_at < after,
-        )
+        .where(measures.counted_reviews(ids, period))
         .order_by(Review.submitted_at)
     ):
         reviews[review.agent_id].append((review, rubric_title))

@@ -52,6 +52,16 @@ def settle_stalled(now=None) -> None:
     db.session.commit()
 
 
+def check(job: ExportJob) -> ExportJob:
+    """The job as the polling page should see it: a stalled one is failed. Writes
+    only in that case, so a poll every second stays a read."""
+    last = job.heartbeat_at or job.created_at
+    if job.state in ("queued", "running") and last < utcnow() - STALLED_AFTER:
+        job.state, job.error, job.finished_at = "failed", "stalled", utcnow()
+        db.session.commit()
+    return job
+
+
 def start(
     requested_by: User, agent_ids: list[int], period: Period, today: date, *, background=True
 ) -> ExportJob:

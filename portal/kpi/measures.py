@@ -270,17 +270,10 @@ def outcome_measures(agent_ids: list[int], period: Period) -> dict[int, dict]:
 
 
 def review_measures(agent_ids: list[int], period: Period) -> dict[int, dict]:
-    from reviews.models import REGULAR, Dispute, Review
-    from reviews.reviewing import SCORED
+    from reviews.models import Dispute, Review
 
     begin, after = period.utc_bounds()
-    counted = and_(
-        Review.agent_id.in_(agent_ids),
-        Review.kind == REGULAR,
-        Review.state.in_(SCORED),
-        Review.submitted_at >= begin,
-        Review.submitted_at < after,
-    )
+    counted = counted_reviews(agent_ids, period)
     found: dict[int, dict] = defaultdict(dict)
     for r in db.session.execute(
         select(
@@ -408,88 +401,65 @@ def sheet_values(agent_ids: list[int], period: Period, today: date) -> dict[int,
     return values
 
 
+def counted_reviews(agent_ids: list[int], period: Period):
+    """The reviews a KPI counts: the agents' regular reviews submitted in the period
+    (calibration reviews and drafts never count)."""
+    from reviews.models import REGULAR, Review
+    from reviews.reviewing import SCORED
+
+    begin, after = period.utc_bounds()
+    return and_(
+        Review.agent_id.in_(agent_ids),
+        Review.kind == REGULAR,
+        Review.state.in_(SCORED),
+        Review.submitted_at >= begin,
+        Review.submitted_at < after,
+    )
+
+
+def _averages(
+    model, key, scale: float, agent_ids, period
+) -> dict[int, list[tuple[str, float, int]]]:
+    """Per agent: (key, mean percent, how many), weakest first, over counted reviews."""
+    from reviews.models import Review
+
+    found: dict[int, list] = defaultdict(list)
+    for agent_id, name, mean, n in db.session.execute(
+        select(Review.agent_id, key, scale * func.avg(model.percent), func.count(model.percent))
+        .join(Review, Review.id == model.review_id)
+        .where(counted_reviews(agent_ids, period), model.percent.is_not(None))
+        .group_by(Review.agent_id, key)
+    ):
+        found[agent_id].append((name, mean, n))
+    for rows in found.values():
+        rows.sort(key=lambda row: row[1])
+    return found
+
+
 def criterion_averages(
     agent_ids: list[int], period: Period
 ) -> dict[int, list[tuple[str, float, int]]]:
     """Per agent: (criterion key, mean %, how many scores), weakest first."""
-    from reviews.models import REGULAR, CriterionScore, Review
-    from reviews.reviewing import SCORED
+    from reviews.models import CriterionScore
 
-    begin, after = period.utc_bounds()
-    found: dict[int, list] = defaultdict(list)
-    for r in db.session.execute(
-        select(
-            Review.agent_id,
-            CriterionScore.criterion_key,
-            (100.0 * func.avg(CriterionScore.percent)).label("mean"),
-            func.count(CriterionScore.percent).label("n"),
-        )
-        .join(Review, Review.id == CriterionScore.review_id)
-        .where(
-            Review.agent_id.in_(agent_ids),
-            Review.kind == REGULAR,
-            Review.state.in_(SCORED),
-            Review.submitted_at >= begin,
-            Review.submitted_at < after,
-            CriterionScore.percent.is_not(None),
-        )
-        .group_by(Review.agent_id, CriterionScore.criterion_key)
-    ):
-        found[r.agent_id].append((r.criterion_key, r.mean, r.n))
-    for rows in found.values():
-        rows.sort(key=lambda row: row[1])
-    return found
+    return _averages(CriterionScore, CriterionScore.criterion_key, 100.0, agent_ids, period)
 
 
 def section_averages(
     agent_ids: list[int], period: Period
 ) -> dict[int, list[tuple[str, float, int]]]:
     """Per agent: (section key, mean section %, how many reviews), weakest first."""
-    from reviews.models import REGULAR, Review, SectionScore
-    from reviews.reviewing import SCORED
+    from reviews.models import SectionScore
 
-    begin, after = period.utc_bounds()
-    found: dict[int, list] = defaultdict(list)
-    for r in db.session.execute(
-        select(
-            Review.agent_id,
-            SectionScore.section_key,
-            func.avg(SectionScore.percent).label("mean"),
-            func.count(SectionScore.percent).label("n"),
-        )
-        .join(Review, Review.id == SectionScore.review_id)
-        .where(
-            Review.agent_id.in_(agent_ids),
-            Review.kind == REGULAR,
-            Review.state.in_(SCORED),
-            Review.submitted_at >= begin,
-            Review.submitted_at < after,
-            SectionScore.percent.is_not(None),
-        )
-        .group_by(Review.agent_id, SectionScore.section_key)
-    ):
-        found[r.agent_id].append((r.section_key, r.mean, r.n))
-    for rows in found.values():
-        rows.sort(key=lambda row: row[1])
-    return found
+    return _averages(SectionScore, SectionScore.section_key, 1.0, agent_ids, period)
 
 
 def versions_used(agent_ids: list[int], period: Period) -> set[int]:
     """The rubric versions the agents' counted reviews of the period were scored with."""
-    from reviews.models import REGULAR, Review
-    from reviews.reviewing import SCORED
+    from reviews.models import Review
 
-    begin, after = period.utc_bounds()
     return set(
         db.session.scalars(
-            select(Review.rubric_version_id)
-            .where(
-                Review.agent_id.in_(agent_ids),
-                Review.kind == REGULAR,
-                Review.state.in_(SCORED),
-                Review.submitted_at >= begin,
-                Review.submitted_at < after,
-            )
-            .distinct()
+            select(Review.rubric_version_id).where(counted_reviews(agent_ids, period)).distinct()
         )
     )

@@ -215,8 +215,7 @@ def _job_or_404(token: str) -> ExportJob:
 @bp.get("/exports/<token>")
 @roles_required(*OVERSEERS)
 def export_job(token: str):
-    jobs.settle_stalled()
-    job = _job_or_404(token)
+    job = jobs.check(_job_or_404(token))
     return render("kpi/export_job.html", "kpi/_job.html", job=job)
 
 

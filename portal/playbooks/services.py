@@ -450,6 +450,11 @@ def process_steps() -> list[PlaybookStep]:
     )
 
 
+def process_step_choices() -> list[tuple[int, str]]:
+    """The nine process steps for a select: "Playbook · 3. Step"."""
+    return [(s.id, f"{s.playbook.title} · {s.position}. {s.title}") for s in process_steps()]
+
+
 def process_step_ids() -> dict[str, int]:
     return {step.slug: step.id for step in process_steps()}
 
