@@ -94,11 +94,8 @@ def _register_features(app: Flask) -> None:
     from portal.core.signals import content_changed, content_completed, person_joined
     from portal.kpi import bp as kpi_bp
     from portal.onboarding import bp as onboarding_bp
-    from portal.onboarding.services import (
-        assign_to_new_hire,
-        flag_changed_content,
-        record_completion,
-    )
+    from portal.onboarding.assignment import assign_to_new_hire
+    from portal.onboarding.completion import flag_changed_content, record_completion
     from portal.playbooks import bp as playbooks_bp
     from portal.playbooks import services as playbook_services
     from quizzes import bp as quizzes_bp

@@ -12,7 +12,7 @@ from portal.accounts.services import set_password
 from portal.core.extensions import db
 from portal.core.models import local_today
 from portal.core.roles import Role
-from portal.onboarding import services as onboarding
+from portal.onboarding import assignment as onboarding
 from portal.onboarding.models import ModuleItem, OnboardingModule
 from portal.playbooks import services as playbooks
 from quizzes.services import load_question_bank

@@ -7,6 +7,8 @@ from sqlalchemy import text
 
 from portal.core.extensions import db
 from portal.core.roles import OVERSEERS, Role
+from portal.onboarding.matrix import completion_matrix
+from portal.onboarding.path import path_for
 
 bp = Blueprint("pages", __name__)
 
@@ -18,7 +20,6 @@ def home():
         return redirect(url_for("onboarding.mine"))
     from portal.accounts.models import User
     from portal.accounts.services import visible_users
-    from portal.onboarding.services import completion_matrix, path_for
 
     overseer = current_user.role in OVERSEERS
     summary = (

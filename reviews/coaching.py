@@ -27,7 +27,7 @@ def open_note(
     due_in_days: int,
 ) -> CoachingNote:
     from portal.accounts.models import User
-    from portal.onboarding.services import give_refresher
+    from portal.onboarding.assignment import give_refresher
 
     known = criteria_of(review.rubric_version.structure)
     problems = []

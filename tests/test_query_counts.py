@@ -1,7 +1,7 @@
 """Pages issue a bounded number of SQL statements whatever the amount of data."""
 
 from portal.core.roles import Role
-from portal.onboarding import services as onboarding
+from portal.onboarding import assignment as onboarding
 from portal.onboarding.models import ModuleItem, OnboardingModule
 from portal.playbooks import services as playbooks
 

@@ -6,8 +6,9 @@ import pytest
 
 from portal.core.models import utcnow
 from portal.core.roles import Role
-from portal.onboarding import services as onboarding
+from portal.onboarding.assignment import assign
 from portal.onboarding.models import ModuleItem, OnboardingModule
+from portal.onboarding.path import open_item
 from portal.playbooks import services as playbooks
 
 ROLES = ["anonymous", *[r.value for r in Role]]
@@ -185,9 +186,9 @@ def world(app, db, make, content, script_pack):
     )
     db.session.add(module)
     db.session.commit()
-    onboarding.assign([people["new_hire"]], [module], by=people["admin"])
+    assign([people["new_hire"]], [module], by=people["admin"])
     with app.test_request_context():
-        onboarding.open_item(people["new_hire"], module.items[0].id)
+        open_item(people["new_hire"], module.items[0].id)
     from quizzes import attempts
     from quizzes.models import Question, QuestionCategory, QuestionVersion, Quiz, QuizSlot
 

@@ -314,7 +314,7 @@ def training_measures(agent_ids: list[int], today: date) -> dict[int, dict]:
         OnboardingAssignment,
         OnboardingModule,
     )
-    from portal.onboarding.services import OVERDUE, module_status
+    from portal.onboarding.status import OVERDUE, module_status
     from quizzes.models import Quiz, QuizAttempt
     from quizzes.results import grades
 

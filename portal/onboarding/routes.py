@@ -14,10 +14,15 @@ from portal.core.htmx import is_htmx, redirect_to, render
 from portal.core.models import local_today
 from portal.core.params import int_arg
 from portal.core.roles import FRONTLINE, Role
+from portal.onboarding import assignment as assignments
 from portal.onboarding import bp
-from portal.onboarding import services as svc
+from portal.onboarding import matrix as matrices
+from portal.onboarding import modules as module_editing
+from portal.onboarding import path as paths
 from portal.onboarding.forms import AssignForm, DueDateForm, ItemForm, ModuleForm
 from portal.onboarding.models import ModuleItem, OnboardingAssignment, OnboardingModule
+from portal.onboarding.modules import OnboardingError
+from portal.onboarding.status import DONE, IN_PROGRESS, NOT_STARTED, OVERDUE, REACK
 
 MANAGERS = (Role.SUPERVISOR, Role.HR, Role.ADMIN)
 ASSIGNERS = (Role.SUPERVISOR, Role.ADMIN)
@@ -26,23 +31,23 @@ ASSIGNERS = (Role.SUPERVISOR, Role.ADMIN)
 @bp.get("/")
 @login_required
 def mine():
-    path = svc.path_for(current_user)
-    return render("onboarding/mine.html", path=path, person=current_user, diff_url=svc.diff_url)
+    path = paths.path_for(current_user)
+    return render("onboarding/mine.html", path=path, person=current_user, diff_url=paths.diff_url)
 
 
 @bp.get("/items/<int:item_id>/open")
 @login_required
 def open_item(item_id: int):
     try:
-        view = svc.open_item(current_user, item_id)
-    except svc.OnboardingError:
+        view = paths.open_item(current_user, item_id)
+    except OnboardingError:
         flash(_("This item is not open for you yet."), "warning")
         return redirect(url_for("onboarding.mine"))
     if view.info is None:
         abort(404)
     # "What changed" opens the item on its diff page: reading the changes is
     # reading the new version, and the bar there confirms it.
-    target = (request.args.get("then") == "changes" and svc.diff_url(view)) or view.info.url
+    target = (request.args.get("then") == "changes" and paths.diff_url(view)) or view.info.url
     separator = "&" if "?" in target else "?"
     return redirect(f"{target}{separator}onboarding_item={item_id}")
 
@@ -52,8 +57,8 @@ def open_item(item_id: int):
 def complete_item(item_id: int):
     error = None
     try:
-        svc.complete_item(current_user, item_id)
-    except svc.OnboardingError as refusal:
+        paths.complete_item(current_user, item_id)
+    except OnboardingError as refusal:
         if str(refusal) == "completes itself":
             error = _("Ticked off automatically when you complete it.")
         else:
@@ -79,7 +84,7 @@ def _onboarding_bar():
 
 
 def _load_bar(item_id: int) -> None:
-    path = svc.path_for(current_user)
+    path = paths.path_for(current_user)
     for module in path.modules:
         for view in module.items:
             if view.item.id == item_id and not module.locked:
@@ -87,7 +92,7 @@ def _load_bar(item_id: int) -> None:
                     "path": path,
                     "module": module,
                     "view": view,
-                    "diff_url": svc.diff_url(view),
+                    "diff_url": paths.diff_url(view),
                     "manual": not item_kinds()[view.item.kind].completes_itself,
                 }
                 return
@@ -103,7 +108,10 @@ def person(user_id: int):
     if not can_view_user(current_user, subject):
         abort(403)
     return render(
-        "onboarding/mine.html", path=svc.path_for(subject), person=subject, diff_url=svc.diff_url
+        "onboarding/mine.html",
+        path=paths.path_for(subject),
+        person=subject,
+        diff_url=paths.diff_url,
     )
 
 
@@ -119,10 +127,10 @@ def _matrix_from_filters(paginate: bool = True):
     if role in {r.value for r in FRONTLINE}:
         query = query.where(User.role == role)
     status = request.args.get("status") or None
-    if status not in (None, svc.NOT_STARTED, svc.IN_PROGRESS, svc.DONE, svc.OVERDUE, svc.REACK):
+    if status not in (None, NOT_STARTED, IN_PROGRESS, DONE, OVERDUE, REACK):
         status = None
     filters = {"team": team_id, "role": role, "status": status}
-    result = svc.completion_matrix(
+    result = matrices.completion_matrix(
         query,
         status=status,
         page=int_arg("page") or 1,
@@ -150,7 +158,7 @@ def matrix():
 def matrix_csv():
     result, _filters = _matrix_from_filters(paginate=False)
     template_globals = current_app.jinja_env.globals
-    body = svc.matrix_csv(
+    body = matrices.matrix_csv(
         result,
         status_labels=template_globals["status_label"],
         role_labels=template_globals["role_label"],
@@ -186,16 +194,16 @@ def change_due(user_id: int, module_id: int):
         return redirect(url_for("onboarding.person", user_id=user_id))
     form = DueDateForm()
     if form.validate_on_submit():
-        svc.change_due_date(assignment, form.due_date.data)
+        assignments.change_due_date(assignment, form.due_date.data)
         flash(_("Due date changed."), "success")
         return redirect_to(url_for("onboarding.person", user_id=user_id))
     flash(_("Choose a valid date."), "error")
     response = render(
         "onboarding/mine.html",
         status=422,
-        path=svc.path_for(subject),
+        path=paths.path_for(subject),
         person=subject,
-        diff_url=svc.diff_url,
+        diff_url=paths.diff_url,
     )
     # Keep the person's page address in the bar, not the form's.
     response.headers["HX-Replace-Url"] = url_for("onboarding.person", user_id=user_id)
@@ -206,7 +214,7 @@ def change_due(user_id: int, module_id: int):
 @roles_required(*ASSIGNERS)
 def remove_assignment(user_id: int, module_id: int):
     subject, assignment = _assignment_in_scope(user_id, module_id)
-    svc.unassign(subject, assignment.module)
+    assignments.unassign(subject, assignment.module)
     flash(_("Module removed from this person's path. Their progress on it is kept."), "success")
     return redirect_to(url_for("onboarding.person", user_id=user_id))
 
@@ -217,9 +225,11 @@ def remove_assignment(user_id: int, module_id: int):
 @bp.get("/modules")
 @roles_required(Role.ADMIN)
 def modules():
-    module_list = svc.modules()
+    module_list = module_editing.modules()
     items = [i for m in module_list for i in m.items]
-    return render("onboarding/modules.html", modules=module_list, info=svc.describe_items(items))
+    return render(
+        "onboarding/modules.html", modules=module_list, info=module_editing.describe_items(items)
+    )
 
 
 def _module_or_404(module_id: int) -> OnboardingModule:
@@ -237,7 +247,7 @@ def edit_module(module_id: int | None = None):
     module = _module_or_404(module_id) if module_id else None
     form = ModuleForm(obj=module)
     if form.validate_on_submit():
-        module = svc.save_module(
+        module = module_editing.save_module(
             module,
             title=form.title.data,
             description=form.description.data or "",
@@ -258,7 +268,9 @@ def edit_module(module_id: int | None = None):
 @bp.post("/modules/<int:module_id>/move")
 @roles_required(Role.ADMIN)
 def move_module(module_id: int):
-    svc.move_module(_module_or_404(module_id), -1 if request.form.get("dir") == "up" else 1)
+    module_editing.move_module(
+        _module_or_404(module_id), -1 if request.form.get("dir") == "up" else 1
+    )
     return redirect_to(url_for("onboarding.modules"))
 
 
@@ -280,8 +292,8 @@ def module_items(module_id: int):
     if form.validate_on_submit():
         kind, _sep, ref = form.content.data.partition(":")
         try:
-            svc.add_item(module, kind, int(ref))
-        except svc.OnboardingError:
+            module_editing.add_item(module, kind, int(ref))
+        except OnboardingError:
             form.content.errors.append(_("This content is already in the module."))
             status = 422
         else:
@@ -294,7 +306,7 @@ def module_items(module_id: int):
         status=status,
         module=module,
         form=form,
-        info=svc.describe_items(module.items),
+        info=module_editing.describe_items(module.items),
     )
 
 
@@ -311,7 +323,7 @@ def _live_item_or_404(item_id: int) -> ModuleItem:
 def remove_item(item_id: int):
     item = _live_item_or_404(item_id)
     module_id = item.module_id
-    svc.remove_item(item)
+    module_editing.remove_item(item)
     return redirect_to(url_for("onboarding.module_items", module_id=module_id))
 
 
@@ -319,7 +331,7 @@ def remove_item(item_id: int):
 @roles_required(Role.ADMIN)
 def move_item(item_id: int):
     item = _live_item_or_404(item_id)
-    svc.move_item(item, -1 if request.form.get("dir") == "up" else 1)
+    module_editing.move_item(item, -1 if request.form.get("dir") == "up" else 1)
     return redirect_to(url_for("onboarding.module_items", module_id=item.module_id))
 
 
@@ -330,7 +342,7 @@ def move_item(item_id: int):
 @roles_required(*ASSIGNERS)
 def assign():
     form = AssignForm()
-    module_list = svc.modules()
+    module_list = module_editing.modules()
     form.modules.choices = [(m.id, m.title) for m in module_list]
     scope = visible_users(current_user).where(
         User.active, User.role.in_([r.value for r in FRONTLINE])
@@ -347,7 +359,9 @@ def assign():
             targets = [p for p in people if p.team_id == form.team.data]
         else:
             targets = [p for p in people if p.role == form.role.data]
-        created = svc.assign(targets, chosen, by=current_user, due_in_days=form.due_in_days.data)
+        created = assignments.assign(
+            targets, chosen, by=current_user, due_in_days=form.due_in_days.data
+        )
         flash(
             _("%(n)d assignments created for %(p)d people.", n=created, p=len(targets)), "success"
         )

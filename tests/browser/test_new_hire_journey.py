@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from portal.core.roles import Role
-from portal.onboarding import services as onboarding
+from portal.onboarding import assignment as onboarding
 from portal.onboarding.models import ModuleItem, OnboardingModule
 from portal.playbooks import services as playbooks
 from tests.conftest import PASSWORD

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.core.models import utcnow
+from portal.core.models import local_today, utcnow
 from portal.core.roles import Role
-from portal.onboarding import services as svc
+from portal.onboarding.assignment import assign
 from portal.onboarding.models import (
     ItemProgress,
     ModuleItem,
@@ -40,7 +40,7 @@ def hire(make, path, db):
     team = make.team("Nhóm Tư vấn")
     user = make.user(Role.NEW_HIRE, team=team, hire_date=date.today() - timedelta(days=1))
     admin = make.user(Role.ADMIN)
-    svc.assign([user], path, by=admin)
+    assign([user], path, by=admin)
     return user
 
 
@@ -215,7 +215,7 @@ def test_completion_matrix_query_count_does_not_grow(app, path, make, db, count_
 
     def add_people(n):
         people = [make.user(Role.NEW_HIRE, team=team) for _ in range(n)]
-        svc.assign(people, path, by=admin)
+        assign(people, path, by=admin)
         for person in people[::2]:
             db.session.add(
                 ItemProgress(
@@ -383,7 +383,7 @@ def test_an_empty_module_does_not_lock_the_path(hire, path, db, login_as):
     empty = OnboardingModule(title="Sắp có bài kiểm tra", due_days=3, position=0)
     db.session.add(empty)
     db.session.commit()
-    svc.assign([hire], [empty], by=None)
+    assign([hire], [empty], by=None)
     path[0].requires_previous = True
     db.session.commit()
     response = login_as(hire).get(f"/onboarding/items/{path[0].items[0].id}/open")
@@ -448,9 +448,9 @@ def test_content_that_completes_itself_ticks_the_item(
 
 def test_staff_hired_long_ago_get_days_from_today_not_an_instant_overdue(path, make, db):
     veteran = make.user(Role.AGENT, team=make.team(), hire_date=date(2020, 3, 1))
-    svc.assign([veteran], [path[0]], by=None)
+    assign([veteran], [path[0]], by=None)
     assignment = db.session.query(OnboardingAssignment).filter_by(user_id=veteran.id).one()
-    assert assignment.due_date == svc.local_today() + timedelta(days=path[0].due_days)
+    assert assignment.due_date == local_today() + timedelta(days=path[0].due_days)
 
 
 def test_csv_follows_the_filters_on_screen(hire, path, make, login_as):
@@ -469,16 +469,14 @@ def test_csv_follows_the_filters_on_screen(hire, path, make, login_as):
 
 
 def test_a_long_hired_person_keeps_the_module_order(path, make, db):
-    person = make.user(
-        Role.AGENT, team=make.team(), hire_date=svc.local_today() - timedelta(days=7)
-    )
-    svc.assign([person], path, by=None)  # due 5 and 10 days after hire: the first has passed
+    person = make.user(Role.AGENT, team=make.team(), hire_date=local_today() - timedelta(days=7))
+    assign([person], path, by=None)  # due 5 and 10 days after hire: the first has passed
     dues = {
         a.module_id: a.due_date
         for a in db.session.query(OnboardingAssignment).filter_by(user_id=person.id)
     }
-    assert dues[path[0].id] == svc.local_today() + timedelta(days=5)
-    assert dues[path[1].id] == svc.local_today() + timedelta(days=10)
+    assert dues[path[0].id] == local_today() + timedelta(days=5)
+    assert dues[path[1].id] == local_today() + timedelta(days=10)
 
 
 def test_a_removed_item_cannot_be_moved_or_removed_again(path, login_as):
@@ -496,7 +494,7 @@ def test_the_supervisor_start_page_counts_their_teams_overdue_modules(
     assignment.due_date = date.today() - timedelta(days=1)
     db.session.commit()
     outsider = make.user(Role.NEW_HIRE, team=make.team("Khác"))
-    svc.assign([outsider], path, by=None)
+    assign([outsider], path, by=None)
     db.session.query(OnboardingAssignment).filter_by(user_id=outsider.id).update(
         {"due_date": date.today() - timedelta(days=30)}
     )

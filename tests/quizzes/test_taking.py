@@ -3,6 +3,9 @@
 import re
 
 from portal.core.roles import Role
+from portal.onboarding.assignment import assign
+from portal.onboarding.models import ItemProgress
+from portal.onboarding.modules import save_module
 from quizzes.models import QuizAttempt
 from tests.quizzes.test_attempts import quiz  # noqa: F401  (fixture)
 
@@ -101,12 +104,10 @@ def test_supervisors_mark_essays_of_their_teams_only(quiz, login_as, make, db): 
 
 
 def test_passing_a_quiz_ticks_it_in_onboarding(app, quiz, login_as, make, db):  # noqa: F811
-    from portal.onboarding import services as onboarding
-    from portal.onboarding.models import ItemProgress
 
     quiz.slots = quiz.slots[:2]  # no essay: the grade is final on handing in
     db.session.commit()
-    module = onboarding.save_module(
+    module = save_module(
         None, title="Kiểm tra", description="", due_days=7, requires_previous=False
     )
     admin = login_as("admin")
@@ -117,7 +118,7 @@ def test_passing_a_quiz_ticks_it_in_onboarding(app, quiz, login_as, make, db):  
         == 303
     )
     hire = login_as("new_hire")
-    onboarding.assign([hire.user], [module], by=None)
+    assign([hire.user], [module], by=None)
     item = module.items[0]
     opened = hire.get(f"/onboarding/items/{item.id}/open")
     page = hire.get(opened.location).get_data(as_text=True)

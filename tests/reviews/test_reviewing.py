@@ -159,7 +159,7 @@ def test_disputes_close_after_the_configured_days(submitted, team, app):
 
 
 def test_coaching_puts_a_refresher_on_the_agents_path(login_as, submitted, team, content, app, db):
-    from portal.onboarding.services import path_for
+    from portal.onboarding.path import path_for
     from portal.playbooks.services import process_steps
 
     step = process_steps()[3]
@@ -185,7 +185,7 @@ def test_coaching_puts_a_refresher_on_the_agents_path(login_as, submitted, team,
     refresher = [m for m in path.modules if m.module.refresher_for_id == team["agent"].id]
     assert len(refresher) == 1 and refresher[0].items[0].info.title == step.title
     # The refresher is the agent's alone: not in the module list or anyone else's path.
-    from portal.onboarding.services import modules
+    from portal.onboarding.modules import modules
 
     assert all(m.refresher_for_id is None for m in modules())
 

@@ -1,6 +1,8 @@
 """Writing, reviewing, publishing, archiving and restoring scripts."""
 
 from portal.core.roles import Role
+from portal.onboarding.assignment import assign
+from portal.onboarding.modules import add_item, save_module
 from scripts_library import services as svc
 from scripts_library.models import CallScript, ScriptDraft, ScriptVersion
 
@@ -232,16 +234,14 @@ def test_an_admin_grants_a_supervisor_the_right_to_publish(scripts, login_as, ma
 def test_publishing_a_new_version_asks_onboarding_hires_to_read_it_again(
     app, scripts, login_as, db
 ):
-    from portal.onboarding import services as onboarding
-
     script = scripts["xin-loi-khieu-nai"]
-    module = onboarding.save_module(
+    module = save_module(
         None, title="Kịch bản", description="", due_days=7, requires_previous=False
     )
     with app.test_request_context():
-        onboarding.add_item(module, "call_script", script.id)
+        add_item(module, "call_script", script.id)
     hire = login_as("new_hire")
-    onboarding.assign([hire.user], [module], by=None)
+    assign([hire.user], [module], by=None)
     item = module.items[0]
     hire.get(f"/onboarding/items/{item.id}/open")
     assert hire.post(f"/onboarding/items/{item.id}/complete", htmx=True).status_code == 200

@@ -5,6 +5,8 @@ import copy
 import pytest
 
 from portal.core.roles import Role
+from portal.onboarding.assignment import assign
+from portal.onboarding.modules import save_module
 from scripts_library import services as svc
 from scripts_library.models import CallScript, ScriptVersion
 from tests.scripts_library.conftest import COMPLAINT, EMAIL
@@ -147,10 +149,8 @@ def test_favourites_and_recently_used(scripts, login_as, make):
 
 
 def test_scripts_are_onboarding_items(scripts, login_as, db):
-    from portal.onboarding import services as onboarding
-
     admin = login_as("admin")
-    module = onboarding.save_module(
+    module = save_module(
         None, title="Kịch bản", description="", due_days=7, requires_previous=False
     )
     script = scripts["xin-loi-khieu-nai"]
@@ -161,7 +161,7 @@ def test_scripts_are_onboarding_items(scripts, login_as, db):
         == 303
     )
     hire = login_as("new_hire")
-    onboarding.assign([hire.user], [module], by=None)
+    assign([hire.user], [module], by=None)
     item = module.items[0]
     opened = hire.get(f"/onboarding/items/{item.id}/open")
     assert opened.location.startswith("/scripts/xin-loi-khieu-nai?onboarding_item=")
