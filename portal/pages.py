@@ -19,7 +19,7 @@ def home():
     if current_user.role == Role.NEW_HIRE:
         return redirect(url_for("onboarding.mine"))
     from portal.accounts.models import User
-    from portal.accounts.services import visible_users
+    from portal.accounts.policy import visible_users
 
     overseer = current_user.role in OVERSEERS
     summary = (

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.models import Team, User
-from portal.accounts.services import can_view_user, visible_users
+from portal.accounts.policy import can_view_user, visible_users
 from portal.core.auth import roles_required
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
-from portal.accounts.services import can_view_user, visible_users
+from portal.accounts.policy import can_view_user, visible_users
 from portal.core.auth import roles_required
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.models import utcnow
+from portal.core.params import bounded_int
 from portal.core.roles import OVERSEERS, Role
 from portal.core.text import clean
 from quizzes import attempts as svc
@@ -171,18 +172,31 @@ def attempt(attempt_id: int):
     )
 
 
+class _OddNumber(Exception):
+    """A choice or sequence number this page could not have sent."""
+
+
+def _number(raw) -> int | None:
+    """A number from the answer form: None when not given; an odd one is refused."""
+    if raw is None or raw == "":
+        return None
+    value = bounded_int(raw)
+    if value is None:
+        raise _OddNumber(raw)
+    return value
+
+
 def _response_from_form(answer):
     kind, form = answer.version.type, request.form
     if kind in ("single", "true_false"):
-        return form.get("choice", type=int)
+        return _number(form.get("choice"))
     if kind == "multiple":
-        return sorted({int(v) for v in form.getlist("choice") if v.isdigit()})
+        return sorted({_number(v) for v in form.getlist("choice") if v != ""})
     if kind == "ordering":
-        return [form.get(f"place-{i}", type=int) for i in range(len(answer.version.data["items"]))]
+        return [_number(form.get(f"place-{i}")) for i in range(len(answer.version.data["items"]))]
     if kind == "matching":
         return {
-            str(i): form.get(f"match-{i}", type=int)
-            for i in range(len(answer.version.data["pairs"]))
+            str(i): _number(form.get(f"match-{i}")) for i in range(len(answer.version.data["pairs"]))
         }
     return (form.get("text") or "")[:20_000]
 
@@ -200,9 +214,12 @@ def save(attempt_id: int, position: int):
             current,
             position,
             _response_from_form(answer),
-            sequence=request.form.get("sequence", type=int) or 0,
+            sequence=_number(request.form.get("sequence")) or 0,
             now=utcnow(),
         )
+    except _OddNumber:
+        refused = _("This answer could not be read. Reload the page and answer again.")
+        return render_template("quizzes/_saved.html", refused=refused), 422
     except svc.StaleSave:
         return render_template("quizzes/_saved.html", stale=True), 409
     except svc.AttemptRefused as refused:

@@ -13,8 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.core.extensions import db
-from reviews.models import CALIBRATION, CalibrationSession, Interaction, Review, RubricVersion
-from reviews.reviewing import SCORED, assign
+from reviews.models import (
+    CALIBRATION,
+    SCORED,
+    CalibrationSession,
+    Interaction,
+    Review,
+    RubricVersion,
+)
+from reviews.reviewing import assign
 from reviews.rubrics import criteria_of
 
 WITHIN = 5.0  # points of the review % counted as "in line with the benchmark"
@@ -65,21 +72,6 @@ def reviews_of(session: CalibrationSession) -> list[Review]:
             .order_by(Review.interaction_id, Review.reviewer_id)
         )
     )
-
-
-def may_see_others(session: CalibrationSession, viewer, interaction_id: int) -> bool:
-    """Blind scoring: a participant sees the others' scores for an interaction
-    only once their own review of it is submitted."""
-    if viewer.id not in {r.id for r in session.reviewers}:
-        return True  # not scoring: nothing to bias
-    own = db.session.scalar(
-        select(Review.state).where(
-            Review.calibration_id == session.id,
-            Review.interaction_id == interaction_id,
-            Review.reviewer_id == viewer.id,
-        )
-    )
-    return own in SCORED
 
 
 def alpha_interval(matrix: list[list[float | None]]) -> float | None:

@@ -13,7 +13,18 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
-from portal.core.forms import CHECKBOXES, CleanStringField, CleanTextAreaField, NoMarkup, PortalForm
+from portal.core.content import item_kinds
+from portal.core.forms import (
+    CHECKBOXES,
+    CleanStringField,
+    CleanTextAreaField,
+    NoMarkup,
+    PortalForm,
+    bounded_coerce,
+)
+from portal.core.text import clean
+from reviews.disputes import Decision, DisputedCriterion
+from reviews.rubrics import criteria_of
 from reviews.scoring import Given
 
 
@@ -66,7 +77,7 @@ class SampleForm(PortalForm):
     start = DateField(_l("From"), validators=[InputRequired()])
     end = DateField(_l("To (inclusive)"), validators=[InputRequired()])
     channel = SelectField(_l("Channel"), validate_choice=False)
-    step_id = SelectField(_l("Process step"), coerce=int, validate_choice=False)
+    step_id = SelectField(_l("Process step"), coerce=bounded_coerce, validate_choice=False)
     reviewers = SelectMultipleField(
         _l("Reviewers (they take turns)"), coerce=int, validators=[InputRequired()], **CHECKBOXES
     )
@@ -123,3 +134,67 @@ def small_number(raw) -> int | None:
     """A scale value typed or chosen in a form; anything odd is no value."""
     raw = (raw or "").strip()
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 4 else None
+
+
+def disputed_from_form(form) -> list[DisputedCriterion]:
+    """The criteria an agent disputes: `criteria` names them, `reason-<key>` and
+    `proposed-<key>` (a value on the scale, or "na") say why and what instead."""
+    items = []
+    for key in form.getlist("criteria"):
+        proposed = (form.get(f"proposed-{key}") or "").strip()
+        items.append(
+            DisputedCriterion(
+                criterion_key=key,
+                reason=clean(form.get(f"reason-{key}", ""), multiline=True),
+                proposed_value=small_number(proposed),
+                proposed_na=proposed == "na",
+            )
+        )
+    return items
+
+
+def decisions_from_form(form, dispute) -> dict[int, Decision]:
+    """`decision-<item id>` is accept or reject; `value-<item id>` an accepted value
+    other than the agent's proposal (or "na"). Undecided items are left out."""
+    decisions = {}
+    for item in dispute.items:
+        choice = form.get(f"decision-{item.id}")
+        value = (form.get(f"value-{item.id}") or "").strip()
+        if choice in ("accept", "reject"):
+            decisions[item.id] = Decision(
+                accept=choice == "accept", value=small_number(value), na=value == "na"
+            )
+    return decisions
+
+
+def coaching_form_for(review, **kwargs) -> CoachingForm:
+    """The coaching form of a review: its criteria, and as refreshers its step, the
+    call scripts and the quizzes; unposted, the two weakest criteria are ticked."""
+    form = CoachingForm(**kwargs)
+    criteria = criteria_of(review.rubric_version.structure)
+    form.criteria.choices = [(k, c["title"]) for k, c in criteria.items()]
+    choices = []
+    kinds = item_kinds()
+    step_id = review.interaction.step_id
+    if step_id and "playbook_step" in kinds:
+        titles = dict(kinds["playbook_step"].choices())
+        choices.append((f"playbook_step:{step_id}", titles.get(step_id, "?")))
+    for code, label in (("call_script", _l("Call script")), ("quiz", _l("Quiz"))):
+        if code in kinds:
+            choices.extend(
+                (f"{code}:{ref}", f"{label}: {title}") for ref, title in kinds[code].choices()
+            )
+    form.refreshers.choices = choices
+    if kwargs.get("formdata", True) is None:
+        weakest = sorted(
+            (s for s in review.scores if s.percent is not None), key=lambda s: s.percent
+        )
+        form.criteria.data = [s.criterion_key for s in weakest[:2] if s.percent < 1]
+    return form
+
+
+def refreshers_of(form: CoachingForm) -> list[tuple[str, int]]:
+    """("call_script", 12) pairs from the ticked `kind:id` choices (validated by choice)."""
+    return [
+        (kind, int(ref)) for kind, _sep, ref in (c.partition(":") for c in form.refreshers.data)
+    ]

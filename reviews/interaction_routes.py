@@ -11,18 +11,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
-from portal.accounts.services import visible_users
-from portal.core.auth import roles_required
+from portal.accounts.policy import visible_users
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.params import int_arg
-from portal.core.roles import FRONTLINE, Role
+from portal.core.policy import may, permission_required, require
+from portal.core.roles import FRONTLINE, LEADERS
 from portal.core.workbooks import WorkbookError
 from reviews import bp, recordings, reviewing, rubrics, sampling
 from reviews.forms import BatchForm, InteractionForm, SampleForm, StartReviewForm
 from reviews.models import ASSIGNED, IN_PROGRESS, REGULAR, Interaction, Review
+from reviews.policy import REVIEW_CALLS
 
-REVIEWERS = (Role.SUPERVISOR, Role.ADMIN)
 PER_PAGE = 50
 
 
@@ -47,7 +47,7 @@ def _step_choices():
 
 
 @bp.get("/interactions")
-@roles_required(*REVIEWERS)
+@permission_required(REVIEW_CALLS)
 def interactions():
     scope = visible_users(current_user).with_only_columns(User.id)
     query = select(Interaction).where(Interaction.agent_id.in_(scope))
@@ -100,7 +100,7 @@ def _big_uploads() -> None:
 
 
 @bp.route("/interactions/new", methods=["GET", "POST"])
-@roles_required(*REVIEWERS)
+@permission_required(REVIEW_CALLS)
 def interaction_new():
     _big_uploads()
     form = _interaction_form()
@@ -140,7 +140,7 @@ def interaction_new():
 
 
 @bp.route("/interactions/import", methods=["GET", "POST"])
-@roles_required(*REVIEWERS)
+@permission_required(REVIEW_CALLS)
 def interaction_import():
     from portal.playbooks.services import process_step_ids
 
@@ -174,8 +174,7 @@ def interaction_import():
 
 def _interaction_or_404(interaction_id: int) -> Interaction:
     interaction = db.get_or_404(Interaction, interaction_id)
-    if not reviewing.can_see_interaction(current_user, interaction):
-        abort(404)
+    require("interaction.listen", interaction, hide=True)
     return interaction
 
 
@@ -191,7 +190,7 @@ def interaction(interaction_id: int):
             .options(selectinload(Review.reviewer))
             .order_by(Review.created_at)
         )
-        if reviewing.can_read_review(current_user, r)
+        if may(current_user, "review.read", r)
     ]
     form = StartReviewForm(formdata=None)
     form.rubric_version_id.choices = [(v.id, v.title) for v in rubrics.usable_versions()]
@@ -200,8 +199,7 @@ def interaction(interaction_id: int):
         interaction=current,
         reviews=reviews,
         form=form,
-        can_review=current_user.id != current.agent_id
-        and reviewing.leads_agent(current_user, current.agent_id),
+        can_review=may(current_user, "interaction.review", current),
         channels=recordings.CHANNELS,
     )
 
@@ -226,13 +224,10 @@ def recording(interaction_id: int):
 
 
 @bp.post("/interactions/<int:interaction_id>/review")
-@roles_required(*REVIEWERS)
+@permission_required(REVIEW_CALLS)
 def start_review(interaction_id: int):
     current = _interaction_or_404(interaction_id)
-    if current.agent_id == current_user.id or not reviewing.leads_agent(
-        current_user, current.agent_id
-    ):
-        abort(403)  # regular reviews: the agent's supervisors and admins; never one's own calls
+    require("interaction.review", current)
     open_one = db.session.scalar(
         select(Review.id).where(
             Review.interaction_id == current.id,
@@ -257,14 +252,14 @@ def start_review(interaction_id: int):
 
 
 @bp.route("/sample", methods=["GET", "POST"])
-@roles_required(*REVIEWERS)
+@permission_required(REVIEW_CALLS)
 def sample():
     form = SampleForm()
     agents = _agents_in_scope()
     form.agents.choices = [(u.id, u.name) for u in agents]
     reviewers = db.session.scalars(
         select(User)
-        .where(User.role.in_(["supervisor", "admin"]), User.active.is_(True))
+        .where(User.role.in_([r.value for r in LEADERS]), User.active.is_(True))
         .order_by(User.name)
     )
     form.reviewers.choices = [(u.id, u.name) for u in reviewers]

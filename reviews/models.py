@@ -98,6 +98,11 @@ ASSIGNED, IN_PROGRESS, SUBMITTED, ACKNOWLEDGED, DISPUTED = (
     "acknowledged",
     "disputed",
 )
+RESOLVED = "resolved"  # a dispute was decided
+# A review is scored (and may be read by others than its reviewer) from submit on;
+# before that it is the reviewer's working state.
+SCORED = (SUBMITTED, ACKNOWLEDGED, DISPUTED, RESOLVED)
+DRAFT_STATES = (ASSIGNED, IN_PROGRESS)
 REGULAR, CALIBRATION = "regular", "calibration"
 
 

@@ -22,7 +22,7 @@ from mutagen.wave import WAVE
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
-from portal.accounts.services import visible_users
+from portal.accounts.policy import visible_users
 from portal.core.extensions import db
 from portal.core.roles import FRONTLINE
 from portal.core.text import clean

@@ -1,6 +1,6 @@
-"""Reviewing: the queue, the review page (score, autosave, comments on the
+"""Reviewing: the inbox, the review page (score, autosave, comments on the
 recording, submit), the agent's answer (acknowledge or dispute), decisions
-and coaching."""
+and coaching. Who may do what is in `reviews.policy`."""
 
 from flask import abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,29 +9,26 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.services import visible_users
-from portal.core.auth import roles_required
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, redirect_to, render
 from portal.core.models import utcnow
 from portal.core.params import whole_number
-from portal.core.roles import Role
+from portal.core.policy import may, permission_required, require
 from portal.core.text import clean
-from reviews import bp, coaching, reviewing
-from reviews.forms import CoachingForm, fields_from_form, scores_from_form, small_number
-from reviews.models import (
-    ASSIGNED,
-    IN_PROGRESS,
-    OPEN,
-    REGULAR,
-    Dispute,
-    Notification,
-    Review,
-    ReviewComment,
+from reviews import bp, coaching, disputes, notifications, reviewing
+from reviews.forms import (
+    coaching_form_for,
+    decisions_from_form,
+    disputed_from_form,
+    fields_from_form,
+    refreshers_of,
+    scores_from_form,
 )
+from reviews.inbox import inbox_of
+from reviews.models import REGULAR, CalibrationSession, Dispute, Review, ReviewComment
+from reviews.policy import REVIEW_CALLS, is_editable_by, may_see_others
 from reviews.rubrics import criteria_of, scale_values
 
-REVIEWERS = (Role.SUPERVISOR, Role.ADMIN)
 STATES = {
     "assigned": _l("To review"),
     "in_progress": _l("Being reviewed"),
@@ -48,6 +45,9 @@ NOTICES = {
 SCALE_LABELS = {
     "yes_no": {0: _l("No"), 1: _l("Yes")},
 }
+STALE_SUBMIT = _l(
+    "This review was saved from another tab or device after this page was opened. Reload the page to see the newest version; your last changes here were not saved."
+)
 
 
 @bp.app_context_processor
@@ -57,7 +57,7 @@ def _helpers():
             return 0
         # Asked by the nav and by the home page: counted once per request.
         if "unread_reviews" not in g:
-            g.unread_reviews = reviewing.unread_count(current_user.id)
+            g.unread_reviews = notifications.unread_count(current_user.id)
         return g.unread_reviews
 
     return {
@@ -81,71 +81,16 @@ def _clock(seconds) -> str:
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
+def _notice_label(notice) -> str:
+    return str(NOTICES.get(notice.kind, notice.kind))
+
+
 @bp.get("/")
 @login_required
 def index():
     """My queue (reviewers), my reviews (agents), and what needs an answer."""
-    mine = list(
-        db.session.scalars(
-            select(Review)
-            .where(Review.agent_id == current_user.id, Review.kind == REGULAR)
-            .where(Review.state.not_in([ASSIGNED, IN_PROGRESS]))
-            .options(selectinload(Review.reviewer), selectinload(Review.interaction))
-            .order_by(Review.submitted_at.desc())
-            .limit(100)
-        )
-    )
-    queue = list(
-        db.session.scalars(
-            reviewing.queue_of(current_user).options(
-                selectinload(Review.agent), selectinload(Review.interaction)
-            )
-        )
-    )
-    disputes = []
-    if current_user.role in REVIEWERS:
-        disputes = list(
-            db.session.scalars(
-                select(Dispute)
-                .options(selectinload(Dispute.raised_by))
-                .join(Review, Review.id == Dispute.review_id)
-                .where(Dispute.state == OPEN)
-                .where((Review.reviewer_id == current_user.id) | Review.agent_id.in_(_scope_ids()))
-                .order_by(Dispute.raised_at)
-            )
-        )
-    recent = []
-    if current_user.role in (Role.SUPERVISOR, Role.HR, Role.ADMIN):
-        # The latest submitted reviews of the people one oversees (HR: everyone).
-        recent = list(
-            db.session.scalars(
-                select(Review)
-                .where(
-                    Review.kind == REGULAR,
-                    Review.state.in_(reviewing.SCORED),
-                    Review.agent_id.in_(_scope_ids()),
-                )
-                .options(selectinload(Review.agent), selectinload(Review.reviewer))
-                .order_by(Review.submitted_at.desc())
-                .limit(50)
-            )
-        )
-    notices = reviewing.notifications_of(current_user.id, limit=20)
-    return render(
-        "reviews/index.html",
-        mine=mine,
-        queue=queue,
-        disputes=disputes,
-        notices=notices,
-        recent=recent,
-        notice_label=lambda n: str(NOTICES.get(n.kind, n.kind)),
-    )
-
-
-def _scope_ids():
-    from portal.accounts.models import User
-
-    return visible_users(current_user).with_only_columns(User.id)
+    inbox = inbox_of(current_user)
+    return render("reviews/index.html", **vars(inbox), notice_label=_notice_label)
 
 
 def _review_or_404(review_id: int) -> Review:
@@ -165,52 +110,44 @@ def _review_or_404(review_id: int) -> Review:
     )
     if review is None:
         abort(404)
-    if not reviewing.can_read_review(current_user, review):
-        abort(404)  # someone else's review does not exist for you
+    require("review.read", review, hide=True)  # someone else's review does not exist for you
     return review
 
 
-def _editable(review: Review) -> bool:
-    return review.reviewer_id == current_user.id and review.state in (ASSIGNED, IN_PROGRESS)
+def _others_hidden(review: Review) -> bool:
+    if not review.calibration_id:
+        return False
+    session = db.session.get(CalibrationSession, review.calibration_id)
+    return not may_see_others(session, current_user, review.interaction_id)
 
 
 def _page(review: Review, *, status=200, problems=(), coaching_form=None, typed=None):
-    from reviews.calibration import may_see_others
-
+    """The review page, or its fragment for htmx, with whatever went wrong."""
     version = review.rubric_version
-    interaction = review.interaction
-    decide = reviewing.can_decide(current_user, review)
-    dispute = reviewing.open_dispute(review)
-    others_hidden = False
-    if review.calibration_id:
-        from reviews.models import CalibrationSession
-
-        session = db.session.get(CalibrationSession, review.calibration_id)
-        others_hidden = not may_see_others(session, current_user, review.interaction_id)
-    if coaching_form is None and decide and review.kind == REGULAR:
-        coaching_form = _coaching_form(review, formdata=None)
+    if coaching_form is None and may(current_user, "review.coach", review):
+        coaching_form = coaching_form_for(review, formdata=None)
     return render(
         "reviews/review.html",
         status=status,
         review=review,
         version=version,
-        interaction=interaction,
-        editable=_editable(review),
+        interaction=review.interaction,
+        editable=is_editable_by(current_user, review),
         result=reviewing.live_score(review),
         values={s.criterion_key: s for s in review.scores},
         scale_values=scale_values,
         scale_labels=SCALE_LABELS,
-        can_listen=reviewing.can_see_interaction(current_user, interaction),
-        can_decide=decide,
-        dispute=dispute,
-        deadline=reviewing.dispute_deadline(review),
+        can_listen=may(current_user, "interaction.listen", review.interaction),
+        can_decide=may(current_user, "review.decide", review),
+        dispute=disputes.open_dispute(review),
+        deadline=disputes.dispute_deadline(review),
         now=utcnow(),
-        history=reviewing.history(review),
+        history=disputes.history(review),
         criteria=criteria_of(version.structure),
         problems=problems,
         notes=coaching.notes_for(review.agent_id, review_id=review.id),
         coaching_form=coaching_form,
-        others_hidden=others_hidden,
+        others_hidden=_others_hidden(review),
         typed=typed,
     )
 
@@ -219,7 +156,7 @@ def _page(review: Review, *, status=200, problems=(), coaching_form=None, typed=
 @login_required
 def review(review_id: int):
     # Marked read first: its commit would otherwise expire what the page loads.
-    reviewing.mark_read(current_user.id, review_id, utcnow())
+    notifications.mark_read(current_user.id, review_id, utcnow())
     return _page(_review_or_404(review_id))
 
 
@@ -246,10 +183,9 @@ def _save(current: Review):
     )
 
 
-def _own_draft_or_404(review_id: int) -> Review:
+def _own_review_or_404(review_id: int) -> Review:
     current = db.get_or_404(Review, review_id)
-    if current.reviewer_id != current_user.id:
-        abort(404)
+    require("review.score", current, hide=True)
     return current
 
 
@@ -257,7 +193,7 @@ def _own_draft_or_404(review_id: int) -> Review:
 @login_required
 def save_draft(review_id: int):
     """htmx autosave: answers the score panel (200), a conflict (409) or a refusal (422)."""
-    current = _own_draft_or_404(review_id)
+    current = _own_review_or_404(review_id)
     try:
         result = _save(current)
     except reviewing.StaleReview:
@@ -269,31 +205,27 @@ def save_draft(review_id: int):
     return render_template("reviews/_score.html", review=current, result=result, saved=True)
 
 
+def _save_and_submit(current: Review) -> None:
+    if is_editable_by(current_user, current):
+        try:
+            _save(current)
+        except reviewing.StaleReview:
+            # This page's own autosave (leaving the summary box) may have
+            # landed a moment before: if what is stored is what this form
+            # holds, nothing would be lost by submitting it.
+            if not reviewing.holds(current, *_form_content(current)):
+                raise
+    reviewing.submit(current, now=utcnow())
+
+
 @bp.post("/<int:review_id>/submit")
 @login_required
 def submit(review_id: int):
-    current = _own_draft_or_404(review_id)
+    current = _own_review_or_404(review_id)
     try:
-        if current.state in (ASSIGNED, IN_PROGRESS):
-            try:
-                _save(current)
-            except reviewing.StaleReview:
-                # This page's own autosave (leaving the summary box) may have
-                # landed a moment before: if what is stored is what this form
-                # holds, nothing would be lost by submitting it.
-                if not reviewing.holds(current, *_form_content(current)):
-                    raise
-        reviewing.submit(current, now=utcnow())
+        _save_and_submit(current)
     except reviewing.StaleReview:
-        return _page(
-            current,
-            status=409,
-            problems=[
-                _(
-                    "This review was saved from another tab or device after this page was opened. Reload the page to see the newest version; your last changes here were not saved."
-                )
-            ],
-        )
+        return _page(current, status=409, problems=[str(STALE_SUBMIT)])
     except reviewing.ReviewRefused as refused:
         return _page(current, status=422, problems=[str(refused)])
     if current.kind == REGULAR:
@@ -307,15 +239,12 @@ def submit(review_id: int):
 @login_required
 def comment(review_id: int):
     current = _review_or_404(review_id)
-    if current_user.id != current.reviewer_id and not reviewing.can_decide(current_user, current):
-        abort(403)
+    require("review.comment", current)
     body = clean(request.form.get("body", ""), multiline=True).strip()
     if not body:
+        error = _("Write the comment first.")
         return render_template(
-            "reviews/_comments.html",
-            review=current,
-            error=_("Write the comment first."),
-            can_listen=True,
+            "reviews/_comments.html", review=current, error=error, can_listen=True
         ), 422
     at = request.form.get("at_seconds", type=float)
     reviewing.add_comment(current, current_user, body, at_seconds=at, now=utcnow())
@@ -330,7 +259,7 @@ def comment(review_id: int):
 def acknowledge(review_id: int):
     current = _review_or_404(review_id)
     try:
-        reviewing.acknowledge(current, current_user, now=utcnow())
+        disputes.acknowledge(current, current_user, now=utcnow())
     except reviewing.ReviewRefused as refused:
         flash(str(refused), "error")
     else:
@@ -342,19 +271,10 @@ def acknowledge(review_id: int):
 @login_required
 def dispute(review_id: int):
     current = _review_or_404(review_id)
-    items = []
-    for key in request.form.getlist("criteria"):
-        proposed = (request.form.get(f"proposed-{key}") or "").strip()
-        items.append(
-            reviewing.DisputedCriterion(
-                criterion_key=key,
-                reason=clean(request.form.get(f"reason-{key}", ""), multiline=True),
-                proposed_value=small_number(proposed),
-                proposed_na=proposed == "na",
-            )
-        )
     try:
-        reviewing.raise_dispute(current, current_user, items, now=utcnow())
+        disputes.raise_dispute(
+            current, current_user, disputed_from_form(request.form), now=utcnow()
+        )
     except reviewing.ReviewRefused as refused:
         # What the agent typed stays in the form, which stays open.
         return _page(current, status=422, problems=[str(refused)], typed=request.form)
@@ -363,81 +283,35 @@ def dispute(review_id: int):
 
 
 @bp.post("/disputes/<int:dispute_id>/decide")
-@roles_required(*REVIEWERS)
+@permission_required(REVIEW_CALLS)
 def decide(dispute_id: int):
     case = db.get_or_404(Dispute, dispute_id)
     current = _review_or_404(case.review_id)
-    decisions = {}
-    for item in case.items:
-        choice = request.form.get(f"decision-{item.id}")
-        value = (request.form.get(f"value-{item.id}") or "").strip()
-        if choice in ("accept", "reject"):
-            decisions[item.id] = reviewing.Decision(
-                accept=choice == "accept",
-                value=small_number(value),
-                na=value == "na",
-            )
+    note = clean(request.form.get("note", ""), multiline=True)
+    decisions = decisions_from_form(request.form, case)
     try:
-        reviewing.decide_dispute(
-            case,
-            current_user,
-            decisions,
-            note=clean(request.form.get("note", ""), multiline=True),
-            now=utcnow(),
-        )
+        disputes.decide_dispute(case, current_user, decisions, note=note, now=utcnow())
     except reviewing.ReviewRefused as refused:
         return _page(current, status=422, problems=[str(refused)])
     flash(_("Decision saved; the agent has been told."), "success")
     return redirect_to(url_for("reviews.review", review_id=current.id))
 
 
-def _coaching_form(review: Review, **kwargs) -> CoachingForm:
-    from portal.core.content import item_kinds
-
-    form = CoachingForm(**kwargs)
-    criteria = criteria_of(review.rubric_version.structure)
-    form.criteria.choices = [(k, c["title"]) for k, c in criteria.items()]
-    choices = []
-    kinds = item_kinds()
-    step_id = review.interaction.step_id
-    if step_id and "playbook_step" in kinds:
-        titles = dict(kinds["playbook_step"].choices())
-        choices.append((f"playbook_step:{step_id}", titles.get(step_id, "?")))
-    for code in ("call_script", "quiz"):
-        if code in kinds:
-            label = _("Call script") if code == "call_script" else _("Quiz")
-            choices.extend(
-                (f"{code}:{ref}", f"{label}: {title}") for ref, title in kinds[code].choices()
-            )
-    form.refreshers.choices = choices
-    if kwargs.get("formdata", True) is None:
-        weakest = sorted(
-            (s for s in review.scores if s.percent is not None), key=lambda s: s.percent
-        )
-        form.criteria.data = [s.criterion_key for s in weakest[:2] if s.percent < 1]
-    return form
-
-
 @bp.post("/<int:review_id>/coaching")
-@roles_required(*REVIEWERS)
+@permission_required(REVIEW_CALLS)
 def coach(review_id: int):
     current = _review_or_404(review_id)
-    if not reviewing.can_decide(current_user, current) or current.kind != REGULAR:
-        abort(403)
-    form = _coaching_form(current)
+    require("review.coach", current)
+    form = coaching_form_for(current)
     if not form.validate_on_submit():
         return _page(current, status=422, coaching_form=form)
-    refreshers = []
-    for choice in form.refreshers.data:
-        kind, _sep, ref = choice.partition(":")
-        refreshers.append((kind, int(ref)))
     try:
         coaching.open_note(
             current,
             current_user,
             body=form.body.data,
             criteria=form.criteria.data,
-            refreshers=refreshers,
+            refreshers=refreshers_of(form),
             due_in_days=form.due_in_days.data,
         )
     except coaching.InvalidCoaching as invalid:
@@ -449,10 +323,5 @@ def coach(review_id: int):
 @bp.post("/notifications/read")
 @login_required
 def read_notifications():
-    db.session.execute(
-        db.update(Notification)
-        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
-    db.session.commit()
+    notifications.mark_all_read(current_user.id, utcnow())
     return redirect_to(url_for("reviews.index"))

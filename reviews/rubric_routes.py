@@ -1,22 +1,18 @@
-"""Rubrics (admins edit, supervisors read) and calibration sessions."""
+"""Rubrics: supervisors, HR and admins read them; admins write, publish and retire them."""
 
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.accounts.models import User
-from portal.core.auth import roles_required
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
-from portal.core.params import whole_number
-from portal.core.roles import Role
-from reviews import bp, calibration, rubrics
-from reviews.forms import CalibrationForm, NewRubricForm, RubricForm
-from reviews.models import CalibrationSession, Interaction, Rubric, RubricVersion
-
-READERS = (Role.SUPERVISOR, Role.HR, Role.ADMIN)
-REVIEWERS = (Role.SUPERVISOR, Role.ADMIN)
+from portal.core.params import int_arg, whole_number
+from portal.core.policy import permission_required
+from reviews import bp, rubrics
+from reviews.forms import NewRubricForm, RubricForm
+from reviews.models import Rubric, RubricVersion
+from reviews.policy import RUBRICS_EDIT, RUBRICS_READ
 
 
 def _rubric_or_404(slug: str) -> Rubric:
@@ -27,7 +23,7 @@ def _rubric_or_404(slug: str) -> Rubric:
 
 
 @bp.get("/rubrics")
-@roles_required(*READERS)
+@permission_required(RUBRICS_READ)
 def rubric_list():
     return render(
         "reviews/rubrics.html",
@@ -36,7 +32,7 @@ def rubric_list():
 
 
 @bp.get("/rubrics/<slug>")
-@roles_required(*READERS)
+@permission_required(RUBRICS_READ)
 def rubric(slug: str):
     current = _rubric_or_404(slug)
     versions = list(
@@ -46,7 +42,7 @@ def rubric(slug: str):
             .order_by(RubricVersion.version.desc())
         )
     )
-    number = request.args.get("v", type=int) or current.published_version or versions[0].version
+    number = int_arg("v") or current.published_version or versions[0].version
     shown = next((v for v in versions if v.version == number), versions[0])
     return render(
         "reviews/rubric.html",
@@ -58,7 +54,7 @@ def rubric(slug: str):
 
 
 @bp.route("/rubrics/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required(RUBRICS_EDIT)
 def rubric_new():
     form = NewRubricForm()
     if not form.validate_on_submit():
@@ -85,7 +81,7 @@ def _editor(rubric, draft, form, *, status=200, problems=(), conflict=False):
 
 
 @bp.route("/rubrics/<slug>/edit", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required(RUBRICS_EDIT)
 def rubric_edit(slug: str):
     """Edit the draft; a published version never changes. Opening the editor
     creates nothing: the first save makes the draft (a copy of the published
@@ -147,7 +143,7 @@ def rubric_edit(slug: str):
 
 
 @bp.post("/rubrics/<slug>/retire")
-@roles_required(Role.ADMIN)
+@permission_required(RUBRICS_EDIT)
 def rubric_retire(slug: str):
     current = _rubric_or_404(slug)
     rubrics.retire(current)
@@ -156,102 +152,3 @@ def rubric_retire(slug: str):
 
 
 # --- calibration ------------------------------------------------------------------------
-
-
-@bp.get("/calibration")
-@roles_required(*REVIEWERS)
-def calibration_list():
-    query = select(CalibrationSession).order_by(CalibrationSession.created_at.desc())
-    if current_user.role != Role.ADMIN:
-        from reviews.models import calibration_reviewers
-
-        mine = select(calibration_reviewers.c.session_id).where(
-            calibration_reviewers.c.user_id == current_user.id
-        )
-        query = query.where(
-            (CalibrationSession.created_by_id == current_user.id) | CalibrationSession.id.in_(mine)
-        )
-    sessions = list(db.session.scalars(query))
-    return render("reviews/calibration_list.html", sessions=sessions)
-
-
-def _calibration_form(**kwargs) -> CalibrationForm:
-    form = CalibrationForm(**kwargs)
-    form.rubric_version_id.choices = [(v.id, v.title) for v in rubrics.usable_versions()]
-    from portal.accounts.services import visible_users
-
-    scope = visible_users(current_user).with_only_columns(User.id)
-    recent = db.session.scalars(
-        select(Interaction)
-        .where(Interaction.agent_id.in_(scope))  # a supervisor's own teams' calls
-        .order_by(Interaction.occurred_at.desc())
-        .limit(200)
-    )
-    form.interactions.choices = [
-        (i.id, f"#{i.id} · {i.agent.name} · {i.customer_ref or i.channel}") for i in recent
-    ]
-    people = list(
-        db.session.scalars(
-            select(User)
-            .where(User.role.in_(["supervisor", "admin"]), User.active.is_(True))
-            .order_by(User.name)
-        )
-    )
-    form.reviewers.choices = [(u.id, u.name) for u in people]
-    form.benchmark_id.choices = [(0, "—")] + [(u.id, u.name) for u in people]
-    return form
-
-
-@bp.route("/calibration/new", methods=["GET", "POST"])
-@roles_required(*REVIEWERS)
-def calibration_new():
-    form = _calibration_form()
-    if not form.validate_on_submit():
-        return render(
-            "reviews/calibration_new.html",
-            form=form,
-            status=422 if request.method == "POST" else 200,
-        )
-    if len(set(form.reviewers.data) | ({form.benchmark_id.data} - {0})) < 2:
-        form.reviewers.errors = [_("A calibration needs at least two reviewers.")]
-        return render("reviews/calibration_new.html", form=form, status=422)
-    version = db.session.get(RubricVersion, form.rubric_version_id.data)
-    chosen = list(
-        db.session.scalars(select(Interaction).where(Interaction.id.in_(form.interactions.data)))
-    )
-    session = calibration.create_session(
-        form.title.data,
-        version,
-        chosen,
-        form.reviewers.data,
-        benchmark_id=form.benchmark_id.data or None,
-        by=current_user,
-    )
-    flash(_("Calibration created: each reviewer has the interactions in their queue."), "success")
-    return redirect_to(url_for("reviews.calibration_session", session_id=session.id))
-
-
-@bp.get("/calibration/<int:session_id>")
-@roles_required(*REVIEWERS)
-def calibration_session(session_id: int):
-    session = db.get_or_404(CalibrationSession, session_id)
-    participant = current_user.id in {r.id for r in session.reviewers}
-    if (
-        not participant
-        and current_user.id != session.created_by_id
-        and current_user.role != Role.ADMIN
-    ):
-        abort(404)
-    reviews = calibration.reviews_of(session)
-    mine = [r for r in reviews if r.reviewer_id == current_user.id]
-    # Blind: a participant sees the results once all of their own reviews are in.
-    blind = participant and any(r.state in ("assigned", "in_progress") for r in mine)
-    return render(
-        "reviews/calibration.html",
-        session=session,
-        reviews=reviews,
-        mine=mine,
-        blind=blind,
-        results=None if blind else calibration.results(session),
-        names={r.id: r.name for r in session.reviewers},
-    )

@@ -1,14 +1,14 @@
-"""Accounts: authentication, throttling, user and team changes, visibility scope."""
+"""Accounts: authentication, throttling, user and team changes (who sees whom: `policy`)."""
 
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, false, or_, select, update
+from sqlalchemy import or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.accounts.models import Team, User, team_leads
+from portal.accounts.models import Team, User
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.core.roles import Role
@@ -91,46 +91,6 @@ def authenticate(email: str, password: str) -> LoginResult:
         db.session.commit()
         return LoginResult(None, locked=True)
     return LoginResult(None)
-
-
-# --- scope -----------------------------------------------------------------
-
-
-def led_team_ids(user: User) -> list[int]:
-    return list(
-        db.session.scalars(select(team_leads.c.team_id).where(team_leads.c.user_id == user.id))
-    )
-
-
-def visible_users(viewer: User) -> Select:
-    """Users whose records `viewer` may read: self; a supervisor's teams; everyone for HR/admin."""
-    query = select(User)
-    role = viewer.role
-    if role in (Role.HR, Role.ADMIN):
-        return query
-    if role == Role.SUPERVISOR:
-        teams = select(team_leads.c.team_id).where(team_leads.c.user_id == viewer.id)
-        return query.where(or_(User.id == viewer.id, User.team_id.in_(teams)))
-    return query.where(User.id == viewer.id)
-
-
-def can_view_user(viewer: User, subject: User) -> bool:
-    if viewer.role in (Role.HR, Role.ADMIN) or viewer.id == subject.id:
-        return True
-    if viewer.role == Role.SUPERVISOR:
-        return subject.team_id is not None and subject.team_id in led_team_ids(viewer)
-    return False
-
-
-def visible_teams(viewer: User) -> Select:
-    query = select(Team).order_by(Team.name)
-    if viewer.role in (Role.HR, Role.ADMIN):
-        return query
-    if viewer.role == Role.SUPERVISOR:
-        return query.where(
-            Team.id.in_(select(team_leads.c.team_id).where(team_leads.c.user_id == viewer.id))
-        )
-    return query.where(false())
 
 
 # --- changes ----------------------------------------------------------------

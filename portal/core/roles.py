@@ -25,9 +25,25 @@ ROLE_LABELS = {
     Role.ADMIN: _l("Admin"),
 }
 
-# People who work customer contacts and are trained, reviewed, scored.
+# Role groups: the vocabulary every feature's policy module speaks. What each
+# group may do is stated there (``scripts_library/policy.py`` and so on), never
+# by testing roles in a view or a template.
+
+EVERYONE = frozenset(Role)
+"""Every logged-in person."""
+
 FRONTLINE = frozenset({Role.NEW_HIRE, Role.AGENT})
-# People who may look at other people's records (within their scope).
+"""People who work customer contacts and are trained, reviewed and scored."""
+
 OVERSEERS = frozenset({Role.SUPERVISOR, Role.HR, Role.ADMIN})
-# People who may change content (playbooks, modules).
-EDITORS = frozenset({Role.ADMIN})
+"""People who may look at other people's records (supervisors: their teams)."""
+
+LEADERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+"""People who lead the frontline's work: review calls, write scripts and
+questions, assign modules (supervisors for their teams, admins for everyone)."""
+
+OFFICE = frozenset({Role.HR, Role.ADMIN})
+"""People who see the whole company: HR and admins."""
+
+ADMINS = frozenset({Role.ADMIN})
+"""Admins: people, teams, playbooks, modules, rubrics."""

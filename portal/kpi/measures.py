@@ -405,7 +405,7 @@ def counted_reviews(agent_ids: list[int], period: Period):
     """The reviews a KPI counts: the agents' regular reviews submitted in the period
     (calibration reviews and drafts never count)."""
     from reviews.models import REGULAR, Review
-    from reviews.reviewing import SCORED
+    from reviews.models import SCORED
 
     begin, after = period.utc_bounds()
     return and_(

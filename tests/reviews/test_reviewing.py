@@ -7,7 +7,7 @@ import pytest
 
 from portal.core.models import utcnow
 from portal.core.roles import Role
-from reviews import calibration, reviewing, rubrics, sampling
+from reviews import calibration, disputes, reviewing, rubrics, sampling
 from reviews.models import Notification, Review, ScoreChange
 from reviews.scoring import Given
 from tests.reviews.conftest import every_criterion
@@ -124,7 +124,7 @@ def test_a_dispute_is_decided_and_every_change_is_kept(login_as, submitted, team
     assert agent.post(f"/reviews/{submitted.id}/dispute", form).status_code == 303
     db.session.refresh(submitted)
     assert submitted.state == "disputed"
-    dispute = reviewing.open_dispute(submitted)
+    dispute = disputes.open_dispute(submitted)
     first, second = dispute.items
     before = submitted.score
     lead = login_as(team["lead"])
@@ -153,8 +153,8 @@ def test_a_dispute_is_decided_and_every_change_is_kept(login_as, submitted, team
 def test_disputes_close_after_the_configured_days(submitted, team, app):
     late = submitted.submitted_at + timedelta(days=app.config["REVIEW_DISPUTE_DAYS"], minutes=1)
     with pytest.raises(reviewing.ReviewRefused):
-        reviewing.raise_dispute(
-            submitted, team["agent"], [reviewing.DisputedCriterion("lang-nghe", "x")], now=late
+        disputes.raise_dispute(
+            submitted, team["agent"], [disputes.DisputedCriterion("lang-nghe", "x")], now=late
         )
 
 
@@ -376,14 +376,14 @@ def test_supervisors_reach_only_their_teams_calls(login_as, call, call_rubric, t
 
 
 def test_a_double_sent_dispute_or_decision_counts_once(submitted, team, db):
-    item = reviewing.DisputedCriterion("lang-nghe", "Tôi có lắng nghe.", 5)
-    dispute = reviewing.raise_dispute(submitted, team["agent"], [item], now=utcnow())
+    item = disputes.DisputedCriterion("lang-nghe", "Tôi có lắng nghe.", 5)
+    dispute = disputes.raise_dispute(submitted, team["agent"], [item], now=utcnow())
     with pytest.raises(reviewing.ReviewRefused):
-        reviewing.raise_dispute(submitted, team["agent"], [item], now=utcnow())
-    decision = {dispute.items[0].id: reviewing.Decision(accept=True)}
-    reviewing.decide_dispute(dispute, team["lead"], decision, note="", now=utcnow())
+        disputes.raise_dispute(submitted, team["agent"], [item], now=utcnow())
+    decision = {dispute.items[0].id: disputes.Decision(accept=True)}
+    disputes.decide_dispute(dispute, team["lead"], decision, note="", now=utcnow())
     with pytest.raises(reviewing.ReviewRefused):
-        reviewing.decide_dispute(dispute, team["lead"], decision, note="", now=utcnow())
+        disputes.decide_dispute(dispute, team["lead"], decision, note="", now=utcnow())
     assert db.session.query(ScoreChange).count() == 1
 
 

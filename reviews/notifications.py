@@ -1,0 +1,54 @@
+"""In-portal notices about reviews: a new review for the agent, a dispute for the
+reviewer, a decision for the agent; read when the review is opened."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from portal.core.extensions import db
+from reviews.models import Notification, Review
+
+
+def notify(user_id: int, review: Review, kind: str, now: datetime) -> None:
+    db.session.add(Notification(user_id=user_id, review_id=review.id, kind=kind, created_at=now))
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(
+        select(db.func.count(Notification.id)).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def notifications_of(user_id: int, limit: int = 50) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_read(user_id: int, review_id: int, now: datetime) -> None:
+    db.session.execute(
+        db.update(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.review_id == review_id,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=now)
+    )
+    db.session.commit()
+
+
+def mark_all_read(user_id: int, now: datetime) -> None:
+    db.session.execute(
+        db.update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=now)
+    )
+    db.session.commit()
