@@ -7,6 +7,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.config import PROJECT_ROOT, load_config
+from portal.core import security
 from portal.core.extensions import babel, csrf, db, htmx, login_manager, migrate
 from portal.core.params import BoundedIntConverter
 
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
+    security.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     _init_login(app)
     _register_features(app)
@@ -102,7 +104,7 @@ def _register_features(app: Flask) -> None:
     from quizzes import services as quiz_services
     from reviews import bp as reviews_bp
     from scripts_library import bp as scripts_bp
-    from scripts_library import services as script_services
+    from scripts_library import onboarding_items as script_items
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
@@ -126,11 +128,11 @@ def _register_features(app: Flask) -> None:
     register_item_kind(
         app,
         ItemKind(
-            code=script_services.ITEM_KIND,
+            code=script_items.ITEM_KIND,
             label="call script",
-            describe=script_services.onboarding_items,
-            diff_url=script_services.version_diff_url,
-            choices=script_services.script_choices,
+            describe=script_items.onboarding_items,
+            diff_url=script_items.version_diff_url,
+            choices=script_items.script_choices,
         ),
     )
     register_item_kind(
@@ -154,6 +156,7 @@ def _register_template_helpers(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from portal.core.markdown import render_markdown
+    from portal.core.policy import template_helpers
     from portal.core.roles import ROLE_LABELS, Role
 
     # Change notes the system writes itself, shown in the reader's language.
@@ -205,6 +208,7 @@ def _register_template_helpers(app: Flask) -> None:
         status_label=status_label,
         note_label=lambda note: str(system_notes.get(note, note)),
         role_label=role_label,
+        **template_helpers(),
     )
 
 

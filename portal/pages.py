@@ -5,10 +5,13 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 
+from portal.accounts.models import User
+from portal.accounts.policy import visible_users
 from portal.core.extensions import db
-from portal.core.roles import OVERSEERS, Role
+from portal.core.policy import may
 from portal.onboarding.matrix import completion_matrix
 from portal.onboarding.path import path_for
+from portal.onboarding.policy import ONBOARDING_TRACK, lands_on_onboarding
 
 bp = Blueprint("pages", __name__)
 
@@ -16,20 +19,12 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 @login_required
 def home():
-    if current_user.role == Role.NEW_HIRE:
+    if lands_on_onboarding(current_user):
         return redirect(url_for("onboarding.mine"))
-    from portal.accounts.models import User
-    from portal.accounts.policy import visible_users
-
-    overseer = current_user.role in OVERSEERS
-    summary = (
-        completion_matrix(visible_users(current_user).where(User.active), per_page=1)
-        if overseer
-        else None
-    )
-    return render_template(
-        "home.html", path=path_for(current_user), overseer=overseer, summary=summary
-    )
+    summary = None
+    if may(current_user, ONBOARDING_TRACK):
+        summary = completion_matrix(visible_users(current_user).where(User.active), per_page=1)
+    return render_template("home.html", path=path_for(current_user), summary=summary)
 
 
 @bp.post("/language")

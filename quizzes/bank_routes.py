@@ -6,19 +6,18 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from portal.core.auth import roles_required
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.models import local_today, utcnow
 from portal.core.params import int_arg, whole_number
-from portal.core.roles import Role
+from portal.core.policy import permission_required
 from portal.core.workbooks import XLSX_MIMETYPE, WorkbookError
 from quizzes import bank, bp, excel, regrade
 from quizzes.forms import QUESTION_TYPE_LABELS, BankImportForm, QuestionForm
 from quizzes.models import QUESTION_TYPES, Question
+from quizzes.policy import QUIZZES_AUTHOR, QUIZZES_REGRADE
 from quizzes.services import current_version
-
-AUTHORS = (Role.SUPERVISOR, Role.ADMIN)
+from scripts_library.search import script_slug_choices
 
 
 @bp.app_context_processor
@@ -27,7 +26,7 @@ def _labels():
 
 
 @bp.get("/bank")
-@roles_required(*AUTHORS)
+@permission_required(QUIZZES_AUTHOR)
 def bank_index():
     kind = request.args.get("type", "")
     found = bank.find_questions(
@@ -48,7 +47,6 @@ def bank_index():
 
 def _question_form(**kwargs) -> QuestionForm:
     from portal.playbooks.services import step_choices
-    from scripts_library.services import script_slug_choices
 
     form = QuestionForm(**kwargs)
     form.category_id.choices = bank.category_choices()
@@ -69,7 +67,7 @@ def _editor(form, question=None, *, status=200, problems=(), conflict=None):
 
 
 @bp.route("/bank/new", methods=["GET", "POST"])
-@roles_required(*AUTHORS)
+@permission_required(QUIZZES_AUTHOR)
 def question_new():
     form = _question_form()
     if not form.validate_on_submit():
@@ -85,7 +83,7 @@ def question_new():
 
 
 @bp.get("/bank/<int:question_id>")
-@roles_required(*AUTHORS)
+@permission_required(QUIZZES_AUTHOR)
 def question(question_id: int):
     current = db.get_or_404(Question, question_id)
     return render(
@@ -98,7 +96,7 @@ def question(question_id: int):
 
 
 @bp.route("/bank/<int:question_id>/edit", methods=["GET", "POST"])
-@roles_required(*AUTHORS)
+@permission_required(QUIZZES_AUTHOR)
 def question_edit(question_id: int):
     current = db.get_or_404(Question, question_id)
     if request.method == "GET":
@@ -145,7 +143,7 @@ def question_edit(question_id: int):
 
 
 @bp.post("/bank/<int:question_id>/archive")
-@roles_required(*AUTHORS)
+@permission_required(QUIZZES_AUTHOR)
 def question_archive(question_id: int):
     current = db.get_or_404(Question, question_id)
     bank.set_archived(current, request.form.get("archived") == "1")
@@ -157,7 +155,7 @@ def question_archive(question_id: int):
 
 
 @bp.route("/bank/<int:question_id>/regrade", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required(QUIZZES_REGRADE)
 def question_regrade(question_id: int):
     """GET: the dry run (whose marks would change). POST: apply exactly that key.
 
@@ -207,7 +205,7 @@ def _names(user_ids) -> dict:
 
 
 @bp.get("/bank/export.xlsx")
-@roles_required(*AUTHORS)
+@permission_required(QUIZZES_AUTHOR)
 def bank_export():
     from portal.playbooks.services import step_refs
 
@@ -225,10 +223,9 @@ def bank_export():
 
 
 @bp.route("/bank/import", methods=["GET", "POST"])
-@roles_required(*AUTHORS)
+@permission_required(QUIZZES_AUTHOR)
 def bank_import():
     from portal.playbooks.services import step_refs
-    from scripts_library.services import script_slug_choices
 
     form = BankImportForm()
     if not form.validate_on_submit():

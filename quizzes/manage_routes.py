@@ -1,21 +1,20 @@
 """Setting quizzes up (authors) and reading their results (supervisors, HR, admins)."""
 
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.models import Team, User
-from portal.accounts.policy import can_view_user, visible_users
-from portal.core.auth import roles_required
+from portal.accounts.policy import visible_users
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.params import whole_number
-from portal.core.roles import OVERSEERS
+from portal.core.policy import permission_required, require
 from quizzes import bank, bp, results, setup
-from quizzes.bank_routes import AUTHORS
 from quizzes.forms import GRADING_LABELS, QuizForm, SlotDrawForm, SlotQuestionForm
 from quizzes.models import Quiz, QuizAttempt
+from quizzes.policy import QUIZZES_AUTHOR, QUIZZES_RESULTS
 
 
 def _quiz_page(quiz, form=None, *, status=200, problems=(), conflict=False, slot_problems=()):
@@ -41,7 +40,7 @@ def _quiz_page(quiz, form=None, *, status=200, problems=(), conflict=False, slot
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*AUTHORS)
+@permission_required(QUIZZES_AUTHOR)
 def quiz_new():
     form = QuizForm()
     if request.method == "GET":
@@ -70,7 +69,7 @@ def quiz_new():
 
 
 @bp.route("/<int:quiz_id>/edit", methods=["GET", "POST"])
-@roles_required(*AUTHORS)
+@permission_required(QUIZZES_AUTHOR)
 def quiz_edit(quiz_id: int):
     quiz = db.get_or_404(Quiz, quiz_id)
     if request.method == "GET":
@@ -89,7 +88,7 @@ def quiz_edit(quiz_id: int):
 
 
 @bp.post("/<int:quiz_id>/slots")
-@roles_required(*AUTHORS)
+@permission_required(QUIZZES_AUTHOR)
 def slot_add(quiz_id: int):
     """Add a fixed question or a random draw; a draw larger than its pool is refused."""
     quiz = db.get_or_404(Quiz, quiz_id)
@@ -117,7 +116,7 @@ def slot_add(quiz_id: int):
 
 
 @bp.post("/<int:quiz_id>/slots/<int:slot_id>")
-@roles_required(*AUTHORS)
+@permission_required(QUIZZES_AUTHOR)
 def slot_change(quiz_id: int, slot_id: int):
     quiz = db.get_or_404(Quiz, quiz_id)
     action = request.form.get("action")
@@ -136,7 +135,7 @@ def _scope():
 
 
 @bp.get("/<int:quiz_id>/results")
-@roles_required(*OVERSEERS)
+@permission_required(QUIZZES_RESULTS)
 def quiz_results(quiz_id: int):
     quiz = db.get_or_404(Quiz, quiz_id)
     grades = results.grades(QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id.in_(_scope()))
@@ -157,7 +156,7 @@ def quiz_results(quiz_id: int):
 
 
 @bp.get("/<int:quiz_id>/analysis")
-@roles_required(*OVERSEERS)
+@permission_required(QUIZZES_RESULTS)
 def quiz_analysis(quiz_id: int):
     quiz = db.get_or_404(Quiz, quiz_id)
     # Item statistics pool everyone's answers and name no one: they describe the
@@ -166,11 +165,10 @@ def quiz_analysis(quiz_id: int):
 
 
 @bp.get("/people/<int:user_id>")
-@roles_required(*OVERSEERS)
+@permission_required(QUIZZES_RESULTS)
 def person_results(user_id: int):
     person = db.get_or_404(User, user_id)
-    if not can_view_user(current_user, person):
-        abort(404)
+    require("person.records", person, hide=True)
     grades = results.grades(QuizAttempt.user_id == person.id)
     quizzes = {
         q.id: q

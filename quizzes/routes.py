@@ -11,17 +11,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
-from portal.accounts.policy import can_view_user, visible_users
-from portal.core.auth import roles_required
+from portal.accounts.policy import visible_users
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.models import utcnow
 from portal.core.params import bounded_int
-from portal.core.roles import OVERSEERS, Role
+from portal.core.policy import may, permission_required, require
 from portal.core.text import clean
 from quizzes import attempts as svc
 from quizzes import bp, results
 from quizzes.models import IN_PROGRESS, AttemptAnswer, QuestionVersion, Quiz, QuizAttempt
+from quizzes.policy import QUIZZES_AUTHOR, QUIZZES_GRADE
 
 ATTEMPT_STATES = {
     "in_progress": _l("In progress"),
@@ -58,7 +58,7 @@ def _refusal(error: svc.AttemptRefused) -> str:
 
 
 def _is_author() -> bool:
-    return current_user.role in (Role.SUPERVISOR, Role.ADMIN)
+    return may(current_user, QUIZZES_AUTHOR)
 
 
 def _quiz_or_404(quiz_id: int) -> Quiz:
@@ -246,8 +246,7 @@ def result(attempt_id: int):
     current = db.get_or_404(QuizAttempt, attempt_id)
     own = current.user_id == current_user.id
     person = db.session.get(User, current.user_id)
-    if not own and (current_user.role not in OVERSEERS or not can_view_user(current_user, person)):
-        abort(404)
+    require("attempt.read", person, hide=True)
     now = utcnow()
     svc.settle(current, now=now)
     if current.state == IN_PROGRESS and own:
@@ -268,7 +267,6 @@ def result(attempt_id: int):
 
 # --- essays waiting for a mark (supervisors: their teams; admins: everyone) -----------------
 
-GRADERS = (Role.SUPERVISOR, Role.ADMIN)
 
 
 def _essays_in_scope():
@@ -288,7 +286,7 @@ def _essays_in_scope():
 
 
 @bp.get("/grading")
-@roles_required(*GRADERS)
+@permission_required(QUIZZES_GRADE)
 def grading():
     answers = list(
         db.session.scalars(
@@ -311,7 +309,7 @@ def grading():
 
 
 @bp.post("/grading/<int:answer_id>")
-@roles_required(*GRADERS)
+@permission_required(QUIZZES_GRADE)
 def grade_essay(answer_id: int):
     answer = db.session.scalar(_essays_in_scope().where(AttemptAnswer.id == answer_id))
     if answer is None:

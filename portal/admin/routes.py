@@ -11,17 +11,15 @@ from sqlalchemy.orm import selectinload
 from portal.accounts import roster
 from portal.accounts.forms import RosterUploadForm, TeamForm, UserForm
 from portal.accounts.models import Team, User
+from portal.accounts.policy import PEOPLE_MANAGE, PEOPLE_READ
 from portal.accounts.services import UserData, email_taken, save_team, save_user, set_active
 from portal.admin import bp
-from portal.core.auth import roles_required
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, redirect_to, render
 from portal.core.params import int_arg
+from portal.core.policy import permission_required
 from portal.core.roles import Role
 from portal.core.text import fold
-
-ADMIN = (Role.ADMIN,)
-READERS = (Role.ADMIN, Role.HR)
 
 
 def _teams() -> list[Team]:
@@ -33,7 +31,7 @@ def _roster_dir() -> Path:
 
 
 @bp.get("/users")
-@roles_required(*READERS)
+@permission_required(PEOPLE_READ)
 def users():
     query = (
         select(User)
@@ -59,7 +57,7 @@ def _user_form_page(form, user, status=200):
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@permission_required(PEOPLE_MANAGE)
 def new_user():
     form = UserForm(teams=_teams(), require_password=True)
     if form.validate_on_submit():
@@ -73,7 +71,7 @@ def new_user():
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@permission_required(PEOPLE_MANAGE)
 def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
     form = UserForm(obj=user, teams=_teams())
@@ -104,7 +102,7 @@ def _user_data(form: UserForm) -> UserData:
 
 
 @bp.post("/users/<int:user_id>/active")
-@roles_required(*ADMIN)
+@permission_required(PEOPLE_MANAGE)
 def toggle_active(user_id: int):
     user = db.get_or_404(User, user_id)
     if user.id == current_user.id:
@@ -120,7 +118,7 @@ def toggle_active(user_id: int):
 
 
 @bp.get("/teams")
-@roles_required(*READERS)
+@permission_required(PEOPLE_READ)
 def teams():
     rows = db.session.execute(
         select(Team, func.count(User.id))
@@ -142,7 +140,7 @@ def _supervisors() -> list[User]:
 
 @bp.route("/teams/new", methods=["GET", "POST"])
 @bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@permission_required(PEOPLE_MANAGE)
 def edit_team(team_id: int | None = None):
     team = db.get_or_404(Team, team_id) if team_id else None
     form = TeamForm(obj=team)
@@ -169,7 +167,7 @@ def edit_team(team_id: int | None = None):
 
 
 @bp.route("/roster", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@permission_required(PEOPLE_MANAGE)
 def roster_upload():
     form = RosterUploadForm()
     if form.validate_on_submit():
@@ -181,7 +179,7 @@ def roster_upload():
 
 
 @bp.route("/roster/<token>", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@permission_required(PEOPLE_MANAGE)
 def roster_preview(token: str):
     path = roster.upload_path(_roster_dir(), token)
     if path is None:  # imported already (a reload), or an old link

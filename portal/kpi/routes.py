@@ -7,18 +7,18 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.accounts.models import Team, User
-from portal.accounts.services import can_view_user, visible_teams, visible_users
-from portal.core.auth import roles_required
+from portal.accounts.policy import visible_teams, visible_users
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.models import local_today
-from portal.core.params import int_arg, whole_number
-from portal.core.roles import FRONTLINE, OVERSEERS, Role
+from portal.core.params import bounded_int, int_arg, whole_number
+from portal.core.policy import permission_required, require
 from portal.core.workbooks import WorkbookError
 from portal.kpi import bp, export, jobs, measures, outcomes, sheets, targets
 from portal.kpi.forms import OutcomesForm
 from portal.kpi.models import ExportJob
 from portal.kpi.periods import KINDS, from_args
+from portal.kpi.policy import KPI_TARGETS_EDIT, KPI_TEAM, OUTCOMES_IMPORT, lands_on_own_sheet
 
 
 @bp.app_template_filter("measure_input")
@@ -78,7 +78,7 @@ def _ref_day(period):
 @login_required
 def index():
     args = _known_args()
-    if current_user.role in FRONTLINE:
+    if lands_on_own_sheet(current_user):
         return redirect(url_for("kpi.agent", user_id=current_user.id, **args))
     return redirect(url_for("kpi.team", **args))
 
@@ -95,8 +95,7 @@ def _known_args() -> dict:
 @login_required
 def agent(user_id: int):
     person = db.get_or_404(User, user_id)
-    if not can_view_user(current_user, person) or person.role not in FRONTLINE:
-        abort(404)
+    require("kpi.sheet", person, hide=True)
     period = _period()
     today = local_today()
     (row,) = sheets.table([person], period, today)
@@ -149,7 +148,7 @@ def _scoped_agents():
 
 
 @bp.get("/team")
-@roles_required(*OVERSEERS)
+@permission_required(KPI_TEAM)
 def team():
     period = _period()
     rows = sheets.table(_scoped_agents(), period, local_today())
@@ -170,7 +169,7 @@ def team():
 
 
 @bp.get("/team.csv")
-@roles_required(*OVERSEERS)
+@permission_required(KPI_TEAM)
 def team_csv():
     period = _period()
     rows = sheets.table(_scoped_agents(), period, local_today())
@@ -183,7 +182,7 @@ def team_csv():
 
 
 @bp.post("/export")
-@roles_required(*OVERSEERS)
+@permission_required(KPI_TEAM)
 def start_export():
     period, problem = from_args(request.form, local_today())
     if problem:
@@ -213,14 +212,14 @@ def _job_or_404(token: str) -> ExportJob:
 
 
 @bp.get("/exports/<token>")
-@roles_required(*OVERSEERS)
+@permission_required(KPI_TEAM)
 def export_job(token: str):
     job = jobs.check(_job_or_404(token))
     return render("kpi/export_job.html", "kpi/_job.html", job=job)
 
 
 @bp.get("/exports/<token>/download")
-@roles_required(*OVERSEERS)
+@permission_required(KPI_TEAM)
 def export_download(token: str):
     job = _job_or_404(token)
     if job.state != "done" or not job.file_name:
@@ -238,7 +237,7 @@ def export_download(token: str):
 
 
 @bp.route("/outcomes/import", methods=["GET", "POST"])
-@roles_required(Role.HR, Role.ADMIN)
+@permission_required(OUTCOMES_IMPORT)
 def outcomes_import():
     form = OutcomesForm()
     if not form.validate_on_submit():
@@ -268,17 +267,17 @@ def outcomes_import():
 
 
 @bp.route("/targets", methods=["GET", "POST"])
-@roles_required(*OVERSEERS)
+@permission_required(KPI_TEAM)
 def targets_page():
     """Company targets and team overrides; HR and admins change them."""
     all_teams = list(db.session.scalars(select(Team).order_by(Team.name)))
-    scope = request.values.get("team", type=int) or None
-    if scope is not None and scope not in {t.id for t in all_teams}:
+    asked = request.values.get("team")  # empty: the company's own targets
+    scope = bounded_int(asked)
+    if asked and scope not in {t.id for t in all_teams}:
         abort(404)
     problems = []
     if request.method == "POST":
-        if current_user.role not in (Role.HR, Role.ADMIN):
-            abort(403)
+        require(KPI_TARGETS_EDIT)
         values = {}
         for code in targets.TARGETED:
             raw = (request.form.get(code) or "")[:20]

@@ -6,14 +6,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.accounts.services import can_view_user, visible_teams, visible_users
-from portal.core.auth import roles_required
+from portal.accounts.policy import visible_teams, visible_users
 from portal.core.content import item_kinds
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, redirect_to, render
 from portal.core.models import local_today
 from portal.core.params import int_arg
-from portal.core.roles import FRONTLINE, Role
+from portal.core.policy import permission_required, require
+from portal.core.roles import FRONTLINE
 from portal.onboarding import assignment as assignments
 from portal.onboarding import bp
 from portal.onboarding import matrix as matrices
@@ -22,10 +22,8 @@ from portal.onboarding import path as paths
 from portal.onboarding.forms import AssignForm, DueDateForm, ItemForm, ModuleForm
 from portal.onboarding.models import ModuleItem, OnboardingAssignment, OnboardingModule
 from portal.onboarding.modules import OnboardingError
+from portal.onboarding.policy import MODULES_EDIT, ONBOARDING_ASSIGN, ONBOARDING_TRACK
 from portal.onboarding.status import DONE, IN_PROGRESS, NOT_STARTED, OVERDUE, REACK
-
-MANAGERS = (Role.SUPERVISOR, Role.HR, Role.ADMIN)
-ASSIGNERS = (Role.SUPERVISOR, Role.ADMIN)
 
 
 @bp.get("/")
@@ -102,11 +100,10 @@ def _load_bar(item_id: int) -> None:
 
 
 @bp.get("/people/<int:user_id>")
-@roles_required(*MANAGERS)
+@permission_required(ONBOARDING_TRACK)
 def person(user_id: int):
     subject = db.get_or_404(User, user_id)
-    if not can_view_user(current_user, subject):
-        abort(403)
+    require("onboarding.follow", subject)
     return render(
         "onboarding/mine.html",
         path=paths.path_for(subject),
@@ -140,7 +137,7 @@ def _matrix_from_filters(paginate: bool = True):
 
 
 @bp.get("/matrix")
-@roles_required(*MANAGERS)
+@permission_required(ONBOARDING_TRACK)
 def matrix():
     result, filters = _matrix_from_filters()
     teams = list(db.session.scalars(visible_teams(current_user)))
@@ -154,7 +151,7 @@ def matrix():
 
 
 @bp.get("/matrix.csv")
-@roles_required(*MANAGERS)
+@permission_required(ONBOARDING_TRACK)
 def matrix_csv():
     result, _filters = _matrix_from_filters(paginate=False)
     template_globals = current_app.jinja_env.globals
@@ -174,8 +171,7 @@ def matrix_csv():
 
 def _assignment_in_scope(user_id: int, module_id: int):
     subject = db.get_or_404(User, user_id)
-    if not can_view_user(current_user, subject):
-        abort(403)
+    require("person.records", subject)
     assignment = db.session.scalar(
         select(OnboardingAssignment).where(
             OnboardingAssignment.user_id == user_id, OnboardingAssignment.module_id == module_id
@@ -187,7 +183,7 @@ def _assignment_in_scope(user_id: int, module_id: int):
 
 
 @bp.route("/people/<int:user_id>/modules/<int:module_id>/due", methods=["GET", "POST"])
-@roles_required(*ASSIGNERS)
+@permission_required(ONBOARDING_ASSIGN)
 def change_due(user_id: int, module_id: int):
     subject, assignment = _assignment_in_scope(user_id, module_id)
     if request.method == "GET":  # a reload of the address a failed save left
@@ -211,7 +207,7 @@ def change_due(user_id: int, module_id: int):
 
 
 @bp.post("/people/<int:user_id>/modules/<int:module_id>/remove")
-@roles_required(*ASSIGNERS)
+@permission_required(ONBOARDING_ASSIGN)
 def remove_assignment(user_id: int, module_id: int):
     subject, assignment = _assignment_in_scope(user_id, module_id)
     assignments.unassign(subject, assignment.module)
@@ -223,7 +219,7 @@ def remove_assignment(user_id: int, module_id: int):
 
 
 @bp.get("/modules")
-@roles_required(Role.ADMIN)
+@permission_required(MODULES_EDIT)
 def modules():
     module_list = module_editing.modules()
     items = [i for m in module_list for i in m.items]
@@ -242,7 +238,7 @@ def _module_or_404(module_id: int) -> OnboardingModule:
 
 @bp.route("/modules/new", methods=["GET", "POST"])
 @bp.route("/modules/<int:module_id>/edit", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required(MODULES_EDIT)
 def edit_module(module_id: int | None = None):
     module = _module_or_404(module_id) if module_id else None
     form = ModuleForm(obj=module)
@@ -266,7 +262,7 @@ def edit_module(module_id: int | None = None):
 
 
 @bp.post("/modules/<int:module_id>/move")
-@roles_required(Role.ADMIN)
+@permission_required(MODULES_EDIT)
 def move_module(module_id: int):
     module_editing.move_module(
         _module_or_404(module_id), -1 if request.form.get("dir") == "up" else 1
@@ -283,7 +279,7 @@ def _content_choices() -> list[tuple[str, str]]:
 
 
 @bp.route("/modules/<int:module_id>/items", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required(MODULES_EDIT)
 def module_items(module_id: int):
     module = _module_or_404(module_id)
     form = ItemForm()
@@ -319,7 +315,7 @@ def _live_item_or_404(item_id: int) -> ModuleItem:
 
 
 @bp.post("/items/<int:item_id>/remove")
-@roles_required(Role.ADMIN)
+@permission_required(MODULES_EDIT)
 def remove_item(item_id: int):
     item = _live_item_or_404(item_id)
     module_id = item.module_id
@@ -328,7 +324,7 @@ def remove_item(item_id: int):
 
 
 @bp.post("/items/<int:item_id>/move")
-@roles_required(Role.ADMIN)
+@permission_required(MODULES_EDIT)
 def move_item(item_id: int):
     item = _live_item_or_404(item_id)
     module_editing.move_item(item, -1 if request.form.get("dir") == "up" else 1)
@@ -339,7 +335,7 @@ def move_item(item_id: int):
 
 
 @bp.route("/assign", methods=["GET", "POST"])
-@roles_required(*ASSIGNERS)
+@permission_required(ONBOARDING_ASSIGN)
 def assign():
     form = AssignForm()
     module_list = module_editing.modules()

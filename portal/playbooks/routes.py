@@ -6,15 +6,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from portal.core.auth import roles_required
 from portal.core.htmx import redirect_to, render
 from portal.core.markdown import render_markdown
 from portal.core.params import int_arg
-from portal.core.roles import Role
+from portal.core.policy import permission_required
 from portal.playbooks import bp
 from portal.playbooks import services as svc
 from portal.playbooks.forms import IntroForm, StepForm
 from portal.playbooks.models import INTRO_FIELDS
+from portal.playbooks.policy import PLAYBOOKS_EDIT
 
 FIELD_LABELS = {
     "title": _l("Title"),
@@ -183,7 +183,7 @@ def intro_diff(playbook_slug: str):
 
 
 @bp.route("/<playbook_slug>/edit", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required(PLAYBOOKS_EDIT)
 def edit_intro(playbook_slug: str):
     book = _playbook_or_404(playbook_slug)
     form = IntroForm()
@@ -223,7 +223,7 @@ def edit_intro(playbook_slug: str):
 
 
 @bp.route("/<playbook_slug>/<step_slug>/edit", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required(PLAYBOOKS_EDIT)
 def edit(playbook_slug: str, step_slug: str):
     current = _step_or_404(playbook_slug, step_slug)
     form = StepForm()
@@ -275,7 +275,7 @@ def edit(playbook_slug: str, step_slug: str):
 
 
 @bp.post("/preview")
-@roles_required(Role.ADMIN)
+@permission_required(PLAYBOOKS_EDIT)
 def preview():
     source = (request.form.get("body_md") or request.form.get("intro_md") or "")[:50_000]
     return render_template("playbooks/_preview.html", html=render_markdown(source))
