@@ -196,7 +196,8 @@ def _response_from_form(answer):
         return [_number(form.get(f"place-{i}")) for i in range(len(answer.version.data["items"]))]
     if kind == "matching":
         return {
-            str(i): _number(form.get(f"match-{i}")) for i in range(len(answer.version.data["pairs"]))
+            str(i): _number(form.get(f"match-{i}"))
+            for i in range(len(answer.version.data["pairs"]))
         }
     return (form.get("text") or "")[:20_000]
 

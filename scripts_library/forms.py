@@ -4,10 +4,19 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import FieldList, Form, FormField, IntegerField, SelectField, SelectMultipleField
+from wtforms import FieldList, Form, FormField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.widgets import HiddenInput
 
-from portal.core.forms import CHECKBOXES, CleanStringField, CleanTextAreaField, NoMarkup, PortalForm
+from portal.core.forms import (
+    CHECKBOXES,
+    DAMAGED_VERSION,
+    BoundedIntegerField,
+    CleanStringField,
+    CleanTextAreaField,
+    NoMarkup,
+    PortalForm,
+)
 from scripts_library.services import BLOCK_KINDS, CHANNELS, SITUATIONS
 
 BLANK_ROWS = 3
@@ -51,7 +60,9 @@ class ScriptForm(PortalForm):
     )
     placeholders = FieldList(FormField(PlaceholderRow), min_entries=1)
     blocks = FieldList(FormField(BlockRow), min_entries=1)
-    lock_version = IntegerField(validators=[Optional()])
+    lock_version = BoundedIntegerField(
+        validators=[Optional()], message=DAMAGED_VERSION, widget=HiddenInput()
+    )
 
     def content(self) -> tuple[dict, list[str]]:
         """The script content the rows describe, and problems with the rows themselves."""

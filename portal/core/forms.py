@@ -6,11 +6,13 @@ import email_validator
 from babel.support import Translations
 from flask import g
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField, widgets
+from wtforms import IntegerField, StringField, TextAreaField, widgets
 from wtforms.validators import ValidationError
 
+from portal.core.params import MAX_ID, bounded_int
 from portal.core.text import clean
 
 # Company intranets often use addresses at ".local" (and the demo team does);
@@ -41,6 +43,48 @@ CHECKBOXES = {
     "widget": widgets.ListWidget(prefix_label=False),
     "option_widget": widgets.CheckboxInput(),
 }
+
+
+class BoundedIntegerField(IntegerField):
+    """A whole number from `low` to `high` (by default what an id column holds), read
+    by `bounded_int`; anything else is this field's error, never a number the database
+    cannot take. Left empty it is None, for InputRequired or Optional to judge.
+    `message` replaces the default "from … to …" (hidden counters)."""
+
+    def __init__(self, label=None, validators=None, *, low=0, high=MAX_ID, message=None, **kw):
+        super().__init__(label, validators, **kw)
+        self.low, self.high, self.message = low, high, message
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        self.data = bounded_int(valuelist[0], low=self.low, high=self.high)
+        if self.data is None:
+            raise ValueError(
+                str(self.message)
+                if self.message
+                else _(
+                    "Enter a whole number from %(low)d to %(high)d.", low=self.low, high=self.high
+                )
+            )
+
+
+# A form's hidden version counter that is not a number a saved version can have: the
+# page was changed on the way (or is very old); the 422 keeps what was typed.
+DAMAGED_VERSION = _l(
+    "This form's version number is not valid. Reload the page and make your change "
+    "again; what you typed is still below to copy."
+)
+
+
+def bounded_coerce(value) -> int:
+    """`coerce` for a SelectField of ids: a value no table holds is the field's
+    "could not coerce" error rather than a query that overflows."""
+    number = bounded_int(value)
+    if number is None:
+        raise ValueError(value)
+    return number
 
 
 class CleanStringField(StringField):

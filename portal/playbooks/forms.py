@@ -1,9 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, SelectMultipleField
+from wtforms import HiddenField, SelectMultipleField
 from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from portal.core.forms import (
     CHECKBOXES,
+    DAMAGED_VERSION,
+    BoundedIntegerField,
     CleanStringField,
     CleanTextAreaField,
     NoMarkup,
@@ -30,7 +33,9 @@ class StepForm(PortalForm):
     change_note = CleanStringField(
         _l("What changed"), validators=[InputRequired(), Length(max=300)]
     )
-    base_version = IntegerField(validators=[InputRequired()])
+    base_version = BoundedIntegerField(
+        validators=[InputRequired()], message=DAMAGED_VERSION, widget=HiddenInput()
+    )
 
     def fields_for_save(self) -> dict:
         return {
@@ -60,4 +65,6 @@ class IntroForm(PortalForm):
     change_note = CleanStringField(
         _l("What changed"), validators=[InputRequired(), Length(max=300)]
     )
-    base_version = IntegerField(validators=[InputRequired()])
+    base_version = BoundedIntegerField(
+        validators=[InputRequired()], message=DAMAGED_VERSION, widget=HiddenInput()
+    )
