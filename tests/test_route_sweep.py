@@ -1,15 +1,26 @@
-"""Every URL × every role → the status that role must get. Authorization is on the server."""
+"""Every URL × every role → the status that role must get. Authorization is on the server.
+
+`SWEEP` is the one table: per endpoint, the permission its view declares (see
+each feature's `policy.py`; LOGIN = any logged-in person, OPEN = anyone), the
+method, the status per role, and for forms that also answer GET, the status of
+an empty POST. A route missing from it, a row whose permission is not the one
+the view declares, or a role outside the permission that gets anything but 403
+fails the suite.
+"""
 
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import pytest
 
+from portal.core import policy
 from portal.core.models import utcnow
 from portal.core.roles import Role
 from portal.onboarding.assignment import assign
 from portal.onboarding.models import ModuleItem, OnboardingModule
 from portal.onboarding.path import open_item
 from portal.playbooks import services as playbooks
+from scripts_library.pack import load_scripts_pack
 
 ROLES = ["anonymous", *[r.value for r in Role]]
 ALL = {r.value for r in Role}
@@ -21,144 +32,316 @@ def allowed(*roles, ok=OK, others=FORBIDDEN):
     return {"anonymous": 302, **{r: (ok if r in roles else others) for r in ALL}}
 
 
-# endpoint -> (method, expected status per role)
-EXPECTED = {
-    "pages.home": ("GET", {**allowed(*ALL), "new_hire": 302}),
-    "pages.health": ("GET", dict.fromkeys(ROLES, 200)),
-    "pages.language": ("POST", dict.fromkeys(ROLES, 303)),
-    "static": ("GET", dict.fromkeys(ROLES, 200)),
-    "accounts.login": ("GET", {"anonymous": 200, **dict.fromkeys(ALL, 302)}),
-    "accounts.logout": ("POST", dict.fromkeys(ROLES, 303)),
-    "accounts.change_password": ("GET", allowed(*ALL)),
-    "admin.users": ("GET", allowed("admin", "hr")),
-    "admin.new_user": ("GET", allowed("admin")),
-    "admin.edit_user": ("GET", allowed("admin")),
-    "admin.toggle_active": ("POST", allowed("admin", ok=303)),
-    "admin.teams": ("GET", allowed("admin", "hr")),
-    "admin.edit_team": ("GET", allowed("admin")),
-    "admin.roster_upload": ("GET", allowed("admin")),
-    "admin.roster_preview": ("GET", allowed("admin", ok=303)),
-    "playbooks.index": ("GET", allowed(*ALL)),
-    "playbooks.search": ("GET", allowed(*ALL)),
-    "playbooks.playbook": ("GET", allowed(*ALL)),
-    "playbooks.step": ("GET", allowed(*ALL)),
-    "playbooks.history": ("GET", allowed(*ALL)),
-    "playbooks.version": ("GET", allowed(*ALL)),
-    "playbooks.diff": ("GET", allowed(*ALL)),
-    "playbooks.edit": ("GET", allowed("admin")),
-    "playbooks.intro_history": ("GET", allowed(*ALL)),
-    "playbooks.intro_diff": ("GET", allowed(*ALL, ok=404)),
-    "playbooks.edit_intro": ("GET", allowed("admin")),
-    "playbooks.preview": ("POST", allowed("admin")),
-    "onboarding.mine": ("GET", allowed(*ALL)),
-    "onboarding.open_item": ("GET", allowed(*ALL, ok=302)),
-    "onboarding.complete_item": ("POST", {**allowed(*ALL, ok=404), "new_hire": 303}),
-    "onboarding.person": ("GET", allowed("supervisor", "hr", "admin")),
-    "onboarding.matrix": ("GET", allowed("supervisor", "hr", "admin")),
-    "onboarding.matrix_csv": ("GET", allowed("supervisor", "hr", "admin")),
-    "onboarding.change_due": ("POST", allowed("supervisor", "admin", ok=422)),
-    "onboarding.remove_assignment": ("POST", allowed("supervisor", "admin", ok=303)),
-    "onboarding.modules": ("GET", allowed("admin")),
-    "onboarding.edit_module": ("GET", allowed("admin")),
-    "onboarding.move_module": ("POST", allowed("admin", ok=303)),
-    "onboarding.module_items": ("GET", allowed("admin")),
-    "onboarding.remove_item": ("POST", allowed("admin", ok=303)),
-    "onboarding.move_item": ("POST", allowed("admin", ok=303)),
-    "onboarding.assign": ("GET", allowed("supervisor", "admin")),
-    "scripts_library.library": ("GET", allowed(*ALL)),
-    "scripts_library.script": ("GET", allowed(*ALL)),
-    "scripts_library.fill": ("GET", allowed(*ALL)),
-    "scripts_library.run": ("GET", allowed(*ALL)),
-    "scripts_library.diff": ("GET", allowed(*ALL)),
-    "scripts_library.drafts": ("GET", allowed("supervisor", "admin")),
-    "scripts_library.new": ("GET", allowed("supervisor", "admin")),
-    "scripts_library.edit": ("GET", allowed("supervisor", "admin")),
-    "scripts_library.history": ("GET", allowed("supervisor", "admin")),
-    "scripts_library.submit": ("POST", allowed("supervisor", "admin", ok=303)),
-    "scripts_library.publish": ("POST", allowed("supervisor", "admin", ok=303)),
-    "scripts_library.archive": ("POST", {**allowed("admin", ok=303)}),
-    "scripts_library.discard": ("POST", allowed("supervisor", "admin", ok=303)),
-    "scripts_library.restore": ("POST", allowed("supervisor", "admin", ok=303)),
-    "scripts_library.export": ("GET", allowed("supervisor", "hr", "admin")),
-    "scripts_library.import_library": ("GET", allowed("admin")),
-    "scripts_library.favourite": ("POST", allowed(*ALL)),
-    "quizzes.index": ("GET", allowed(*ALL)),
-    "quizzes.quiz": ("GET", allowed(*ALL)),
-    "quizzes.start": ("POST", allowed(*ALL, ok=303)),
+LOGIN, OPEN = "login", "open"
+
+
+class Row(NamedTuple):
+    permission: str  # the permission the view declares, LOGIN or OPEN
+    method: str
+    expected: dict[str, int]  # status per role
+    posted: dict[str, int] | None = None  # an empty POST to a form that also answers GET
+
+
+SWEEP = {
+    "pages.home": Row(LOGIN, "GET", {**allowed(*ALL), "new_hire": 302}),
+    "pages.health": Row(OPEN, "GET", dict.fromkeys(ROLES, 200)),
+    "pages.language": Row(OPEN, "POST", dict.fromkeys(ROLES, 303)),
+    "static": Row(OPEN, "GET", dict.fromkeys(ROLES, 200)),
+    "accounts.login": Row(OPEN, "GET", {"anonymous": 200, **dict.fromkeys(ALL, 302)}),
+    "accounts.logout": Row(OPEN, "POST", dict.fromkeys(ROLES, 303)),
+    "accounts.change_password": Row(LOGIN, "GET", allowed(*ALL), posted=allowed(*ALL, ok=422)),
+    "admin.users": Row("people.read", "GET", allowed("admin", "hr")),
+    "admin.new_user": Row(
+        "people.manage",
+        "GET",
+        allowed("admin"),
+        posted=allowed("admin", ok=422),
+    ),
+    "admin.edit_user": Row(
+        "people.manage",
+        "GET",
+        allowed("admin"),
+        posted=allowed("admin", ok=422),
+    ),
+    "admin.toggle_active": Row("people.manage", "POST", allowed("admin", ok=303)),
+    "admin.teams": Row("people.read", "GET", allowed("admin", "hr")),
+    "admin.edit_team": Row(
+        "people.manage",
+        "GET",
+        allowed("admin"),
+        posted=allowed("admin", ok=422),
+    ),
+    "admin.roster_upload": Row(
+        "people.manage",
+        "GET",
+        allowed("admin"),
+        posted=allowed("admin", ok=422),
+    ),
+    "admin.roster_preview": Row(
+        "people.manage",
+        "GET",
+        allowed("admin", ok=303),
+        posted=allowed("admin", ok=303),
+    ),
+    "playbooks.index": Row(LOGIN, "GET", allowed(*ALL)),
+    "playbooks.search": Row(LOGIN, "GET", allowed(*ALL)),
+    "playbooks.playbook": Row(LOGIN, "GET", allowed(*ALL)),
+    "playbooks.step": Row(LOGIN, "GET", allowed(*ALL)),
+    "playbooks.history": Row(LOGIN, "GET", allowed(*ALL)),
+    "playbooks.version": Row(LOGIN, "GET", allowed(*ALL)),
+    "playbooks.diff": Row(LOGIN, "GET", allowed(*ALL)),
+    "playbooks.edit": Row(
+        "playbooks.edit",
+        "GET",
+        allowed("admin"),
+        posted=allowed("admin", ok=422),
+    ),
+    "playbooks.intro_history": Row(LOGIN, "GET", allowed(*ALL)),
+    "playbooks.intro_diff": Row(LOGIN, "GET", allowed(*ALL, ok=404)),
+    "playbooks.edit_intro": Row(
+        "playbooks.edit",
+        "GET",
+        allowed("admin"),
+        posted=allowed("admin", ok=422),
+    ),
+    "playbooks.preview": Row("playbooks.edit", "POST", allowed("admin")),
+    "onboarding.mine": Row(LOGIN, "GET", allowed(*ALL)),
+    "onboarding.open_item": Row(LOGIN, "GET", allowed(*ALL, ok=302)),
+    "onboarding.complete_item": Row(LOGIN, "POST", {**allowed(*ALL, ok=404), "new_hire": 303}),
+    "onboarding.person": Row("onboarding.track", "GET", allowed("supervisor", "hr", "admin")),
+    "onboarding.matrix": Row("onboarding.track", "GET", allowed("supervisor", "hr", "admin")),
+    "onboarding.matrix_csv": Row("onboarding.track", "GET", allowed("supervisor", "hr", "admin")),
+    "onboarding.change_due": Row(
+        "onboarding.assign",
+        "POST",
+        allowed("supervisor", "admin", ok=422),
+    ),
+    "onboarding.remove_assignment": Row(
+        "onboarding.assign",
+        "POST",
+        allowed("supervisor", "admin", ok=303),
+    ),
+    "onboarding.modules": Row("onboarding.modules", "GET", allowed("admin")),
+    "onboarding.edit_module": Row(
+        "onboarding.modules",
+        "GET",
+        allowed("admin"),
+        posted=allowed("admin", ok=422),
+    ),
+    "onboarding.move_module": Row("onboarding.modules", "POST", allowed("admin", ok=303)),
+    "onboarding.module_items": Row(
+        "onboarding.modules",
+        "GET",
+        allowed("admin"),
+        posted=allowed("admin", ok=422),
+    ),
+    "onboarding.remove_item": Row("onboarding.modules", "POST", allowed("admin", ok=303)),
+    "onboarding.move_item": Row("onboarding.modules", "POST", allowed("admin", ok=303)),
+    "onboarding.assign": Row(
+        "onboarding.assign",
+        "GET",
+        allowed("supervisor", "admin"),
+        posted=allowed("supervisor", "admin", ok=422),
+    ),
+    "scripts_library.library": Row(LOGIN, "GET", allowed(*ALL)),
+    "scripts_library.script": Row(LOGIN, "GET", allowed(*ALL)),
+    "scripts_library.fill": Row(LOGIN, "GET", allowed(*ALL)),
+    "scripts_library.run": Row(LOGIN, "GET", allowed(*ALL)),
+    "scripts_library.diff": Row(LOGIN, "GET", allowed(*ALL)),
+    "scripts_library.drafts": Row("scripts.write", "GET", allowed("supervisor", "admin")),
+    "scripts_library.new": Row(
+        "scripts.write",
+        "GET",
+        allowed("supervisor", "admin"),
+        posted=allowed("supervisor", "admin", ok=422),
+    ),
+    "scripts_library.edit": Row(
+        "scripts.write",
+        "GET",
+        allowed("supervisor", "admin"),
+        posted=allowed("supervisor", "admin", ok=422),
+    ),
+    "scripts_library.history": Row("scripts.write", "GET", allowed("supervisor", "admin")),
+    "scripts_library.submit": Row("scripts.write", "POST", allowed("supervisor", "admin", ok=303)),
+    "scripts_library.publish": Row("scripts.write", "POST", allowed("supervisor", "admin", ok=303)),
+    "scripts_library.archive": Row("scripts.write", "POST", {**allowed("admin", ok=303)}),
+    "scripts_library.discard": Row("scripts.write", "POST", allowed("supervisor", "admin", ok=303)),
+    "scripts_library.restore": Row("scripts.write", "POST", allowed("supervisor", "admin", ok=303)),
+    "scripts_library.export": Row("scripts.export", "GET", allowed("supervisor", "hr", "admin")),
+    "scripts_library.import_library": Row(
+        "scripts.write",
+        "GET",
+        allowed("admin"),
+        posted=allowed("admin", ok=422),
+    ),
+    "scripts_library.favourite": Row(LOGIN, "POST", allowed(*ALL)),
+    "quizzes.index": Row(LOGIN, "GET", allowed(*ALL)),
+    "quizzes.quiz": Row(LOGIN, "GET", allowed(*ALL)),
+    "quizzes.start": Row(LOGIN, "POST", allowed(*ALL, ok=303)),
     # An attempt belongs to the new hire alone: for everyone else it does not exist.
-    "quizzes.attempt": ("GET", {**allowed(*ALL, ok=404, others=404), "new_hire": 200}),
+    "quizzes.attempt": Row(LOGIN, "GET", {**allowed(*ALL, ok=404, others=404), "new_hire": 200}),
     # Without a sequence number a save counts as older than what is stored: 409.
-    "quizzes.save": ("POST", {**allowed(*ALL, ok=404, others=404), "new_hire": 409}),
+    "quizzes.save": Row(LOGIN, "POST", {**allowed(*ALL, ok=404, others=404), "new_hire": 409}),
     # The new hire's own attempt is still running (302 back to it); supervisors of
     # their team, HR and admins may read it; other learners get 404.
-    "quizzes.result": (
+    "quizzes.result": Row(
+        LOGIN,
         "GET",
         {**allowed("supervisor", "hr", "admin", others=404), "new_hire": 302},
     ),
-    "quizzes.submit": ("POST", {**allowed(*ALL, ok=404, others=404), "new_hire": 303}),
-    "quizzes.grading": ("GET", allowed("supervisor", "admin")),
+    "quizzes.submit": Row(LOGIN, "POST", {**allowed(*ALL, ok=404, others=404), "new_hire": 303}),
+    "quizzes.grading": Row("quizzes.grade", "GET", allowed("supervisor", "admin")),
     # No essay is waiting in the sweep's world: 404 for graders, 403 for the rest.
-    "quizzes.grade_essay": ("POST", allowed("supervisor", "admin", ok=404)),
-    "quizzes.bank_index": ("GET", allowed("supervisor", "admin")),
-    "quizzes.question_new": ("GET", allowed("supervisor", "admin")),
-    "quizzes.question": ("GET", allowed("supervisor", "admin")),
-    "quizzes.question_edit": ("GET", allowed("supervisor", "admin")),
-    "quizzes.question_archive": ("POST", allowed("supervisor", "admin", ok=303)),
-    "quizzes.question_regrade": ("GET", allowed("admin")),
-    "quizzes.bank_export": ("GET", allowed("supervisor", "admin")),
-    "quizzes.bank_import": ("GET", allowed("supervisor", "admin")),
-    "quizzes.quiz_new": ("GET", allowed("supervisor", "admin")),
-    "quizzes.quiz_edit": ("GET", allowed("supervisor", "admin")),
+    "quizzes.grade_essay": Row("quizzes.grade", "POST", allowed("supervisor", "admin", ok=404)),
+    "quizzes.bank_index": Row("quizzes.author", "GET", allowed("supervisor", "admin")),
+    "quizzes.question_new": Row(
+        "quizzes.author",
+        "GET",
+        allowed("supervisor", "admin"),
+        posted=allowed("supervisor", "admin", ok=422),
+    ),
+    "quizzes.question": Row("quizzes.author", "GET", allowed("supervisor", "admin")),
+    "quizzes.question_edit": Row(
+        "quizzes.author",
+        "GET",
+        allowed("supervisor", "admin"),
+        posted=allowed("supervisor", "admin", ok=422),
+    ),
+    "quizzes.question_archive": Row(
+        "quizzes.author",
+        "POST",
+        allowed("supervisor", "admin", ok=303),
+    ),
+    # Without the previewed key's id the regrade is refused and the dry run shown again.
+    "quizzes.question_regrade": Row(
+        "quizzes.regrade",
+        "GET",
+        allowed("admin"),
+        posted=allowed("admin", ok=409),
+    ),
+    "quizzes.bank_export": Row("quizzes.author", "GET", allowed("supervisor", "admin")),
+    "quizzes.bank_import": Row(
+        "quizzes.author",
+        "GET",
+        allowed("supervisor", "admin"),
+        posted=allowed("supervisor", "admin", ok=422),
+    ),
+    "quizzes.quiz_new": Row(
+        "quizzes.author",
+        "GET",
+        allowed("supervisor", "admin"),
+        posted=allowed("supervisor", "admin", ok=422),
+    ),
+    "quizzes.quiz_edit": Row(
+        "quizzes.author",
+        "GET",
+        allowed("supervisor", "admin"),
+        posted=allowed("supervisor", "admin", ok=422),
+    ),
     # An empty submission names no question: refused with a reason.
-    "quizzes.slot_add": ("POST", allowed("supervisor", "admin", ok=422)),
-    "quizzes.slot_change": ("POST", allowed("supervisor", "admin", ok=303)),
-    "quizzes.quiz_results": ("GET", allowed("supervisor", "hr", "admin")),
-    "quizzes.quiz_analysis": ("GET", allowed("supervisor", "hr", "admin")),
-    "quizzes.person_results": ("GET", allowed("supervisor", "hr", "admin")),
-    "reviews.index": ("GET", allowed(*ALL)),
+    "quizzes.slot_add": Row("quizzes.author", "POST", allowed("supervisor", "admin", ok=422)),
+    "quizzes.slot_change": Row("quizzes.author", "POST", allowed("supervisor", "admin", ok=303)),
+    "quizzes.quiz_results": Row("quizzes.results", "GET", allowed("supervisor", "hr", "admin")),
+    "quizzes.quiz_analysis": Row("quizzes.results", "GET", allowed("supervisor", "hr", "admin")),
+    "quizzes.person_results": Row("quizzes.results", "GET", allowed("supervisor", "hr", "admin")),
+    "reviews.index": Row(LOGIN, "GET", allowed(*ALL)),
     # The new hire's submitted review, scored by their supervisor: the agent of
     # another person's review gets 404 (it does not exist for them).
-    "reviews.review": ("GET", {**allowed(*ALL, others=404), "agent": 404}),
-    "reviews.save_draft": ("POST", {**allowed("supervisor", ok=422, others=404)}),
-    "reviews.submit": ("POST", {**allowed("supervisor", ok=422, others=404)}),
-    "reviews.comment": (
-        "POST",
-        {**allowed("supervisor", "admin", ok=422), "agent": 404},
-    ),
-    "reviews.acknowledge": ("POST", {**allowed(*ALL, ok=303), "agent": 404}),
+    "reviews.review": Row(LOGIN, "GET", {**allowed(*ALL, others=404), "agent": 404}),
+    "reviews.save_draft": Row(LOGIN, "POST", {**allowed("supervisor", ok=422, others=404)}),
+    "reviews.submit": Row(LOGIN, "POST", {**allowed("supervisor", ok=422, others=404)}),
+    "reviews.comment": Row(LOGIN, "POST", {**allowed("supervisor", "admin", ok=422), "agent": 404}),
+    "reviews.acknowledge": Row(LOGIN, "POST", {**allowed(*ALL, ok=303), "agent": 404}),
     # After acknowledging, the new hire can no longer dispute: refused with a reason.
-    "reviews.dispute": ("POST", {**allowed(*ALL, ok=422), "agent": 404}),
-    "reviews.decide": ("POST", allowed("supervisor", "admin", ok=422)),
-    "reviews.coach": ("POST", allowed("supervisor", "admin", ok=422)),
-    "reviews.read_notifications": ("POST", dict.fromkeys(ROLES, 303) | {"anonymous": 302}),
-    "reviews.interactions": ("GET", allowed("supervisor", "admin")),
-    "reviews.interaction_new": ("GET", allowed("supervisor", "admin")),
-    "reviews.interaction_import": ("GET", allowed("supervisor", "admin")),
+    "reviews.dispute": Row(LOGIN, "POST", {**allowed(*ALL, ok=422), "agent": 404}),
+    "reviews.decide": Row("reviews.review", "POST", allowed("supervisor", "admin", ok=422)),
+    "reviews.coach": Row("reviews.review", "POST", allowed("supervisor", "admin", ok=422)),
+    "reviews.read_notifications": Row(
+        LOGIN,
+        "POST",
+        dict.fromkeys(ROLES, 303) | {"anonymous": 302},
+    ),
+    "reviews.interactions": Row("reviews.review", "GET", allowed("supervisor", "admin")),
+    "reviews.interaction_new": Row(
+        "reviews.review",
+        "GET",
+        allowed("supervisor", "admin"),
+        posted=allowed("supervisor", "admin", ok=422),
+    ),
+    "reviews.interaction_import": Row(
+        "reviews.review",
+        "GET",
+        allowed("supervisor", "admin"),
+        posted=allowed("supervisor", "admin", ok=422),
+    ),
     # Recordings: the agent, their supervisors and admins; HR reads scores only.
-    "reviews.interaction": ("GET", {**allowed("new_hire", "supervisor", "admin", others=404)}),
-    "reviews.recording": ("GET", {**allowed("new_hire", "supervisor", "admin", others=404)}),
+    "reviews.interaction": Row(
+        LOGIN,
+        "GET",
+        {**allowed("new_hire", "supervisor", "admin", others=404)},
+    ),
+    "reviews.recording": Row(
+        LOGIN,
+        "GET",
+        {**allowed("new_hire", "supervisor", "admin", others=404)},
+    ),
     # Without a rubric chosen the review is not started: back to the interaction.
-    "reviews.start_review": ("POST", allowed("supervisor", "admin", ok=303)),
-    "reviews.sample": ("GET", allowed("supervisor", "admin")),
-    "reviews.rubric_list": ("GET", allowed("supervisor", "hr", "admin")),
-    "reviews.rubric": ("GET", allowed("supervisor", "hr", "admin")),
-    "reviews.rubric_new": ("GET", allowed("admin")),
-    "reviews.rubric_edit": ("GET", allowed("admin")),
-    "reviews.rubric_retire": ("POST", allowed("admin", ok=303)),
-    "reviews.calibration_list": ("GET", allowed("supervisor", "admin")),
-    "reviews.calibration_new": ("GET", allowed("supervisor", "admin")),
-    "reviews.calibration_session": ("GET", allowed("supervisor", "admin")),
+    "reviews.start_review": Row("reviews.review", "POST", allowed("supervisor", "admin", ok=303)),
+    "reviews.sample": Row(
+        "reviews.review",
+        "GET",
+        allowed("supervisor", "admin"),
+        posted=allowed("supervisor", "admin", ok=422),
+    ),
+    "reviews.rubric_list": Row("rubrics.read", "GET", allowed("supervisor", "hr", "admin")),
+    "reviews.rubric": Row("rubrics.read", "GET", allowed("supervisor", "hr", "admin")),
+    "reviews.rubric_new": Row(
+        "rubrics.edit",
+        "GET",
+        allowed("admin"),
+        posted=allowed("admin", ok=422),
+    ),
+    "reviews.rubric_edit": Row(
+        "rubrics.edit",
+        "GET",
+        allowed("admin"),
+        posted=allowed("admin", ok=422),
+    ),
+    "reviews.rubric_retire": Row("rubrics.edit", "POST", allowed("admin", ok=303)),
+    "reviews.calibration_list": Row("reviews.review", "GET", allowed("supervisor", "admin")),
+    "reviews.calibration_new": Row(
+        "reviews.review",
+        "GET",
+        allowed("supervisor", "admin"),
+        posted=allowed("supervisor", "admin", ok=422),
+    ),
+    "reviews.calibration_session": Row("reviews.review", "GET", allowed("supervisor", "admin")),
     # Learners land on their own sheet, the others on the team table.
-    "kpi.index": ("GET", dict.fromkeys(ROLES, 302)),
-    "kpi.agent": ("GET", {**allowed("new_hire", "supervisor", "hr", "admin", others=404)}),
-    "kpi.team": ("GET", allowed("supervisor", "hr", "admin")),
-    "kpi.team_csv": ("GET", allowed("supervisor", "hr", "admin")),
-    "kpi.start_export": ("POST", allowed("supervisor", "hr", "admin", ok=303)),
+    "kpi.index": Row(LOGIN, "GET", dict.fromkeys(ROLES, 302)),
+    "kpi.agent": Row(
+        LOGIN,
+        "GET",
+        {**allowed("new_hire", "supervisor", "hr", "admin", others=404)},
+    ),
+    "kpi.team": Row("kpi.team", "GET", allowed("supervisor", "hr", "admin")),
+    "kpi.team_csv": Row("kpi.team", "GET", allowed("supervisor", "hr", "admin")),
+    "kpi.start_export": Row("kpi.team", "POST", allowed("supervisor", "hr", "admin", ok=303)),
     # Someone else's export does not exist for you.
-    "kpi.export_job": ("GET", allowed("supervisor", "hr", "admin", ok=404)),
-    "kpi.export_download": ("GET", allowed("supervisor", "hr", "admin", ok=404)),
-    "kpi.outcomes_import": ("GET", allowed("hr", "admin")),
-    "kpi.targets_page": ("GET", allowed("supervisor", "hr", "admin")),
+    "kpi.export_job": Row("kpi.team", "GET", allowed("supervisor", "hr", "admin", ok=404)),
+    "kpi.export_download": Row("kpi.team", "GET", allowed("supervisor", "hr", "admin", ok=404)),
+    "kpi.outcomes_import": Row(
+        "kpi.outcomes.import",
+        "GET",
+        allowed("hr", "admin"),
+        posted=allowed("hr", "admin", ok=422),
+    ),
+    # An empty form changes nothing: back to the page; supervisors only read targets.
+    "kpi.targets_page": Row(
+        "kpi.team",
+        "GET",
+        allowed("supervisor", "hr", "admin"),
+        posted={**allowed("hr", "admin", ok=303), "supervisor": 403},
+    ),
 }
 
 
@@ -175,7 +358,6 @@ def world(app, db, make, content, script_pack):
     }
     outsider = make.user(Role.AGENT, team=other_team)
     step = playbooks.find_step("truoc-ban-hang", playbooks.playbooks()[0].steps[0].slug)
-    from scripts_library.services import load_scripts_pack
     from tests.scripts_library.conftest import COMPLAINT
 
     load_scripts_pack(script_pack(COMPLAINT))
@@ -232,7 +414,7 @@ def _review_world(people):
     from pathlib import Path
 
     from portal.core.models import utcnow
-    from reviews import calibration, recordings, reviewing
+    from reviews import calibration, disputes, recordings, reviewing
     from reviews.models import Rubric
     from reviews.rubrics import criteria_of, load_rubric_pack, published
     from reviews.scoring import Given
@@ -261,10 +443,10 @@ def _review_world(people):
         reviewing.save_draft(review, every, fields={}, summary="", lock_version=1, now=utcnow())
         reviewing.submit(review, now=utcnow())
         made.append(review)
-    case = reviewing.raise_dispute(
+    case = disputes.raise_dispute(
         made[1],
         people["new_hire"],
-        [reviewing.DisputedCriterion("lang-nghe", "Tôi có lắng nghe.", 5)],
+        [disputes.DisputedCriterion("lang-nghe", "Tôi có lắng nghe.", 5)],
         now=utcnow(),
     )
     session = calibration.create_session(
@@ -365,7 +547,43 @@ def _url(endpoint, world):
 
 def test_every_route_is_in_the_sweep(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    assert endpoints == set(EXPECTED), "add new routes to EXPECTED with the status each role gets"
+    assert endpoints == set(SWEEP), "add new routes to SWEEP with the status each role gets"
+
+
+def test_the_sweep_names_the_permission_each_view_declares(app):
+    wrong = []
+    for endpoint, row in SWEEP.items():
+        declared = getattr(app.view_functions[endpoint], "permission", None)
+        named = declared.name if declared else None
+        if named != (None if row.permission in (LOGIN, OPEN) else row.permission):
+            wrong.append(f"{endpoint}: the view declares {named}, the table says {row.permission}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_roles_without_the_permission_are_refused(app):
+    """What the table expects agrees with the policy: a role outside the permission
+    gets 403 (anonymous people go to the login page)."""
+    wrong = []
+    for endpoint, row in SWEEP.items():
+        if row.permission in (LOGIN, OPEN):
+            continue
+        holders = {r.value for r in policy.lookup(row.permission).roles}
+        for expected in filter(None, (row.expected, row.posted)):
+            for role, status in expected.items():
+                if role != "anonymous" and role not in holders and status != 403:
+                    wrong.append(f"{endpoint}: {role} lacks {row.permission} but expects {status}")
+            if row.permission != OPEN and expected.get("anonymous") not in (None, 302):
+                wrong.append(f"{endpoint}: anonymous should be sent to the login page")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_login_only_routes_send_anonymous_people_to_log_in(app):
+    wrong = [
+        e
+        for e, row in SWEEP.items()
+        if row.permission == LOGIN and row.expected["anonymous"] != 302
+    ]
+    assert not wrong
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -388,11 +606,11 @@ def test_route_sweep(app, world, login_as, role):
     with app.test_request_context():
         from flask import url_for
 
-        urls = {e: _url(e, world) or url_for(e) for e in EXPECTED}
+        urls = {e: _url(e, world) or url_for(e) for e in SWEEP}
     failures = []
     # Logging out ends the session, so it goes last.
-    for endpoint, (method, expected) in sorted(
-        EXPECTED.items(), key=lambda e: e[0] == "accounts.logout"
+    for endpoint, (_permission, method, expected, _posted) in sorted(
+        SWEEP.items(), key=lambda e: e[0] == "accounts.logout"
     ):
         status = request(method, urls[endpoint]).status_code
         if status != expected[role]:
@@ -400,51 +618,18 @@ def test_route_sweep(app, world, login_as, role):
     assert not failures, "\n".join(failures)
 
 
-# The POST side of routes that also answer GET: an empty submission must be
-# refused as 403 for roles without access, and reach validation (422) otherwise.
-POSTED_FORMS = {
-    "accounts.change_password": allowed(*ALL, ok=422),
-    "admin.new_user": allowed("admin", ok=422),
-    "admin.edit_user": allowed("admin", ok=422),
-    "admin.edit_team": allowed("admin", ok=422),
-    "admin.roster_upload": allowed("admin", ok=422),
-    "admin.roster_preview": allowed("admin", ok=303),
-    "playbooks.edit": allowed("admin", ok=422),
-    "playbooks.edit_intro": allowed("admin", ok=422),
-    "onboarding.edit_module": allowed("admin", ok=422),
-    "onboarding.module_items": allowed("admin", ok=422),
-    "onboarding.assign": allowed("supervisor", "admin", ok=422),
-    "scripts_library.new": allowed("supervisor", "admin", ok=422),
-    "scripts_library.edit": allowed("supervisor", "admin", ok=422),
-    "scripts_library.import_library": allowed("admin", ok=422),
-    "quizzes.question_new": allowed("supervisor", "admin", ok=422),
-    "quizzes.question_edit": allowed("supervisor", "admin", ok=422),
-    # Without the previewed key's id the regrade is refused and the dry run shown again.
-    "quizzes.question_regrade": allowed("admin", ok=409),
-    "quizzes.bank_import": allowed("supervisor", "admin", ok=422),
-    "quizzes.quiz_new": allowed("supervisor", "admin", ok=422),
-    "quizzes.quiz_edit": allowed("supervisor", "admin", ok=422),
-    "reviews.interaction_new": allowed("supervisor", "admin", ok=422),
-    "reviews.interaction_import": allowed("supervisor", "admin", ok=422),
-    "reviews.sample": allowed("supervisor", "admin", ok=422),
-    "reviews.rubric_new": allowed("admin", ok=422),
-    "reviews.rubric_edit": allowed("admin", ok=422),
-    "reviews.calibration_new": allowed("supervisor", "admin", ok=422),
-    "kpi.outcomes_import": allowed("hr", "admin", ok=422),
-    # An empty form changes nothing: back to the page; supervisors only read targets.
-    "kpi.targets_page": {**allowed("hr", "admin", ok=303), "supervisor": 403},
-}
-
-
 @pytest.mark.parametrize("role", [r.value for r in Role])
 def test_form_posts_are_authorized_too(app, world, login_as, role):
+    """The POST side of routes that also answer GET: an empty submission is refused
+    as 403 for roles without access, and reaches validation (422) otherwise."""
     session = login_as(world["people"][role])
+    forms = {e: row.posted for e, row in SWEEP.items() if row.posted}
     with app.test_request_context():
         from flask import url_for
 
-        urls = {e: _url(e, world) or url_for(e) for e in POSTED_FORMS}
+        urls = {e: _url(e, world) or url_for(e) for e in forms}
     failures = []
-    for endpoint, expected in POSTED_FORMS.items():
+    for endpoint, expected in forms.items():
         status = session.post(urls[endpoint]).status_code
         if status != expected[role]:
             failures.append(f"POST {urls[endpoint]}: got {status}, expected {expected[role]}")
