@@ -36,9 +36,11 @@ run: install translations
 test: install-test translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## Style (ruff) and the floors of the house (import-linter, contracts in pyproject.toml).
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install-test
 	$(BIN)/ruff format .

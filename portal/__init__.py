@@ -1,15 +1,19 @@
 """Care-training and call-quality portal: the app factory."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask, g, has_request_context, session
+from flask import Flask, flash, g, has_request_context, redirect, request, session, url_for
+from htmx_flask import make_response as htmx_response
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.config import PROJECT_ROOT, load_config
 from portal.core import security
 from portal.core.extensions import babel, csrf, db, htmx, login_manager, migrate
+from portal.core.htmx import is_htmx
 from portal.core.params import BoundedIntConverter
+from portal.core.redirects import safe_next
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -68,14 +72,6 @@ def _unauthorized():
     For an htmx request a redirect would be followed inside the page and a
     login form would land in a table row; HX-Redirect makes the browser go.
     """
-    from urllib.parse import urlsplit
-
-    from flask import flash, redirect, request, url_for
-    from htmx_flask import make_response as htmx_response
-
-    from portal.accounts.routes import safe_next
-    from portal.core.htmx import is_htmx
-
     flash(login_manager.login_message, login_manager.login_message_category)
     if is_htmx():  # a targeted request: the page the person is on comes back
         current = urlsplit(request.headers.get("HX-Current-URL", ""))

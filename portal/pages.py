@@ -36,7 +36,7 @@ def language():
             current_user.locale = code
             db.session.commit()
     target = request.form.get("next") or url_for("pages.home")
-    from portal.accounts.routes import safe_next
+    from portal.core.redirects import safe_next
 
     return redirect(safe_next(target) or url_for("pages.home"), code=303)
 

@@ -1,8 +1,17 @@
 """Login, logout and the person's own password."""
 
-from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash
@@ -10,21 +19,29 @@ from werkzeug.security import check_password_hash
 from portal.accounts import bp
 from portal.accounts.forms import LoginForm, PasswordChangeForm
 from portal.accounts.services import authenticate, set_password
-from portal.core.extensions import db
+from portal.core.extensions import db, limiter
+from portal.core.redirects import safe_next
 
 
-def safe_next(target: str | None) -> str | None:
-    """Only same-site paths: never another host, scheme, or `//host` trick."""
-    if not target:
-        return None
-    target = target.replace("\\", "/")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+def _too_many_from_address(limit) -> Response:
+    """The login page again, saying why nothing was checked (status 429)."""
+    form = LoginForm()
+    form.form_errors.append(
+        _("Too many failed logins from this computer. Wait a few minutes, then try again.")
+    )
+    return make_response(render_template("accounts/login.html", form=form), 429)
 
 
+# Per client address, on top of the per-account lock in authenticate(): one
+# address cannot spray guesses across many accounts. Only posts that fail
+# count, so a room sharing one address still logs in at the start of a shift.
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 303,
+    on_breach=_too_many_from_address,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
