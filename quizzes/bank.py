@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from portal.core.extensions import db
+from portal.core.pagination import Page, paginate
 from portal.core.text import clean, fold
 from quizzes.models import Question, QuestionCategory, QuestionVersion
 from quizzes.services import check_question, current_version, new_version, with_current_versions
@@ -219,14 +220,6 @@ def _free_key(prompt: str) -> str:
 # --- finding questions ------------------------------------------------------------------
 
 
-@dataclass
-class BankPage:
-    rows: list[tuple[Question, QuestionVersion]]
-    total: int
-    page: int
-    pages: int
-
-
 PER_PAGE = 50
 
 
@@ -237,7 +230,7 @@ def find_questions(
     kind: str = "",
     archived: bool = False,
     page: int = 1,
-) -> BankPage:
+) -> Page:
     """A page of the bank, newest versions, filtered; a bounded number of queries."""
     query = with_current_versions(select(Question, QuestionVersion)).where(
         Question.archived.is_(archived)
@@ -254,15 +247,8 @@ def find_questions(
                 Question.key.contains(word, autoescape=True),
             )
         )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(1, page), pages)
-    rows = db.session.execute(
-        query.order_by(Question.category_id, Question.key)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
-    return BankPage([(q, v) for q, v in rows], total, page, pages)
+    ordered = query.order_by(Question.category_id, Question.key)
+    return paginate(ordered, page, PER_PAGE, rows=True)
 
 
 def category_choices() -> list[tuple[int, str]]:

@@ -24,7 +24,7 @@ from portal.core.forms import (
 )
 from portal.core.text import clean
 from reviews.disputes import Decision, DisputedCriterion
-from reviews.rubrics import criteria_of
+from reviews.rubrics import criteria_of, to_yaml
 from reviews.scoring import Given
 
 
@@ -93,6 +93,15 @@ class RubricForm(PortalForm):
         _l("Sections, criteria and fields"), validators=[InputRequired(), Length(max=100_000)]
     )
     lock_version = HiddenField()
+
+    @classmethod
+    def for_editing(cls, base, token: str) -> "RubricForm":
+        """Filled from the version the editor starts from (the draft, else the published one)."""
+        form = cls(formdata=None)
+        form.title.data, form.pass_percent.data = base.title, base.pass_percent
+        form.source.data = to_yaml(base.structure)
+        form.lock_version.data = token
+        return form
 
 
 class NewRubricForm(PortalForm):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
-from portal.core.params import int_arg, whole_number
+from portal.core.params import int_arg
 from portal.core.policy import permission_required
 from reviews import bp, rubrics
 from reviews.forms import NewRubricForm, RubricForm
@@ -68,12 +68,12 @@ def rubric_new():
     return redirect_to(url_for("reviews.rubric_edit", slug=created.slug))
 
 
-def _editor(rubric, draft, form, *, status=200, problems=(), conflict=False):
+def _editor(rubric, form, *, status=200, problems=(), conflict=False):
     return render(
         "reviews/rubric_edit.html",
         status=status,
         rubric=rubric,
-        draft=draft,
+        draft=rubrics.draft_of(rubric),
         form=form,
         problems=problems,
         conflict=conflict,
@@ -83,63 +83,38 @@ def _editor(rubric, draft, form, *, status=200, problems=(), conflict=False):
 @bp.route("/rubrics/<slug>/edit", methods=["GET", "POST"])
 @permission_required(RUBRICS_EDIT)
 def rubric_edit(slug: str):
-    """Edit the draft; a published version never changes. Opening the editor
-    creates nothing: the first save makes the draft (a copy of the published
-    version). Lock version 0 means "no draft existed when this page opened"."""
+    """Edit the draft (`rubrics.save_from_editor`); a published version never changes."""
     current = _rubric_or_404(slug)
-    draft = rubrics.draft_of(current)
     if request.method == "GET":
+        draft = rubrics.draft_of(current)
         base = draft or rubrics.published(current)
-        form = RubricForm(formdata=None)
-        form.title.data, form.pass_percent.data = base.title, base.pass_percent
-        form.source.data = rubrics.to_yaml(base.structure)
-        # Which draft this page edits, and at which save: "id:lock" (or "0").
-        form.lock_version.data = f"{draft.id}:{draft.lock_version}" if draft else "0"
-        return _editor(current, draft, form)
+        return _editor(current, RubricForm.for_editing(base, rubrics.editor_token(draft)))
     form = RubricForm()
     if not form.validate_on_submit():
-        return _editor(current, draft, form, status=422)
-    token = str(form.lock_version.data or "")
-    seen_id, _sep, seen_lock = token.partition(":")
-    if draft is None and token == "0":
-        _structure, problems = rubrics.parse_yaml(form.source.data)
-        if problems:  # a refused first save starts no draft
-            return _editor(current, None, form, status=422, problems=problems)
-        draft = rubrics.open_draft(current, author=current_user)
-        seen = draft.lock_version
-    elif draft is None or whole_number(seen_id) != draft.id:
-        # The draft this page edited was published, or another one was started meanwhile.
-        return _editor(current, draft, form, status=409, conflict=True)
-    else:
-        seen = whole_number(seen_lock)
+        return _editor(current, form, status=422)
     try:
-        rubrics.save_draft(
-            draft,
+        draft = rubrics.save_from_editor(
+            current,
+            str(form.lock_version.data or ""),
             title=form.title.data,
             pass_percent=form.pass_percent.data,
             source=form.source.data,
             author=current_user,
-            lock_version=seen,
         )
-    except rubrics.InvalidRubric as invalid:
-        return _editor(current, draft, form, status=422, problems=invalid.problems)
-    except rubrics.StaleRubric:
-        return _editor(current, draft, form, status=409, conflict=True)
-    if request.form.get("publish") == "1":
-        try:
+        if request.form.get("publish") == "1":
             rubrics.publish(draft, note=request.form.get("note", "")[:200])
-        except rubrics.InvalidRubric as invalid:
-            return _editor(current, draft, form, status=422, problems=invalid.problems)
-        flash(
-            _(
-                "Published as version %(v)d. Reviews already made keep their version.",
-                v=draft.version,
-            ),
-            "success",
-        )
-        return redirect_to(url_for("reviews.rubric", slug=slug))
-    flash(_("Draft saved."), "success")
-    return redirect_to(url_for("reviews.rubric_edit", slug=slug))
+    except rubrics.InvalidRubric as invalid:
+        return _editor(current, form, status=422, problems=invalid.problems)
+    except rubrics.StaleRubric:
+        return _editor(current, form, status=409, conflict=True)
+    if draft.published_at is None:
+        flash(_("Draft saved."), "success")
+        return redirect_to(url_for("reviews.rubric_edit", slug=slug))
+    flash(
+        _("Published as version %(v)d. Reviews already made keep their version.", v=draft.version),
+        "success",
+    )
+    return redirect_to(url_for("reviews.rubric", slug=slug))
 
 
 @bp.post("/rubrics/<slug>/retire")

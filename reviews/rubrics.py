@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.core.models import utcnow
+from portal.core.params import whole_number
 from portal.core.text import clean
 from reviews.models import DRAFT, PUBLISHED, RETIRED, Rubric, RubricVersion
 from reviews.scoring import SCALES, check_structure
@@ -226,6 +227,42 @@ def save_draft(
         raise StaleRubric()
     db.session.commit()
     db.session.refresh(draft)
+
+
+def editor_token(draft: RubricVersion | None) -> str:
+    """Which draft an editor page edits, and at which save: "<id>:<lock>", or "0"
+    when no draft existed as the page opened."""
+    return f"{draft.id}:{draft.lock_version}" if draft else "0"
+
+
+def save_from_editor(
+    rubric: Rubric, token: str, *, title: str, pass_percent: int, source: str, author
+) -> RubricVersion:
+    """Save what an editor page holds. Opening the editor creates nothing: the first
+    save makes the draft (a copy of the published version), and a refused first save
+    starts none. A page whose draft was published, or replaced by another, meanwhile
+    is stale (StaleRubric), as is one behind the draft's latest save."""
+    draft = draft_of(rubric)
+    seen_id, _sep, seen_lock = token.partition(":")
+    if draft is None and token == "0":
+        _structure, problems = parse_yaml(source)
+        if problems:
+            raise InvalidRubric(problems)
+        draft = open_draft(rubric, author=author)
+        lock = draft.lock_version
+    elif draft is None or whole_number(seen_id) != draft.id:
+        raise StaleRubric()
+    else:
+        lock = whole_number(seen_lock)
+    save_draft(
+        draft,
+        title=title,
+        pass_percent=pass_percent,
+        source=source,
+        author=author,
+        lock_version=lock,
+    )
+    return draft
 
 
 def publish(version: RubricVersion, *, note: str = "") -> None:

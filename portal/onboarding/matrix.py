@@ -3,7 +3,7 @@
 import csv
 import io
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import case, func, select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import User
 from portal.core.extensions import db
 from portal.core.models import local_today
+from portal.core.pagination import Page, paginate_list
 from portal.core.roles import FRONTLINE
 from portal.core.text import spreadsheet_safe
 from portal.onboarding.models import (
@@ -38,21 +39,27 @@ class Matrix:
     cells: dict[tuple[int, int], Cell]
     overdue_by_person: dict[int, int]
     overdue_by_module: dict[int, int]
-    total_people: int = 0
-    page: int = 1
-    per_page: int = 0
+    paging: Page = field(default_factory=Page)  # of the people in scope
+
+    @property
+    def total_people(self) -> int:
+        return self.paging.total
+
+    @property
+    def page(self) -> int:
+        return self.paging.page
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total_people // self.per_page)) if self.per_page else 1
+        return self.paging.pages
 
     @property
     def first_index(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.people else 0
+        return self.paging.first_index
 
     @property
     def last_index(self) -> int:
-        return self.first_index + len(self.people) - 1 if self.people else 0
+        return self.paging.last_index
 
     @property
     def overdue_total(self) -> int:
@@ -147,10 +154,8 @@ def completion_matrix(
     if status:
         wanted = {uid for (uid, _), cell in cells.items() if cell.status == status}
         ordered_ids = [uid for uid in ordered_ids if uid in wanted]
-    total = len(ordered_ids)
-    if per_page:
-        page = min(max(page, 1), max(1, -(-total // per_page)))
-        ordered_ids = ordered_ids[(page - 1) * per_page : page * per_page]
+    paging = paginate_list(ordered_ids, page, per_page)
+    ordered_ids = paging.items
     loaded = {
         u.id: u
         for u in db.session.scalars(
@@ -158,9 +163,7 @@ def completion_matrix(
         )
     }
     people = [loaded[uid] for uid in ordered_ids]
-    return Matrix(
-        people, module_list, cells, dict(by_person), dict(by_module), total, page, per_page or 0
-    )
+    return Matrix(people, module_list, cells, dict(by_person), dict(by_module), paging)
 
 
 def matrix_csv(matrix: Matrix, *, status_labels, role_labels, headers) -> str:
