@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.config import PROJECT_ROOT, load_config
-from portal.core import security
+from portal.core import security, uploads
 from portal.core.extensions import babel, csrf, db, htmx, login_manager, migrate
 from portal.core.htmx import is_htmx
 from portal.core.params import BoundedIntConverter
@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
+    uploads.init_app(app)  # after htmx-flask, which sets a request class of its own
     security.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     _init_login(app)

@@ -9,6 +9,7 @@ from portal.accounts.models import User
 from portal.accounts.policy import visible_users
 from portal.core.extensions import db
 from portal.core.policy import may
+from portal.core.uploads import limit_mb
 from portal.onboarding.matrix import completion_matrix
 from portal.onboarding.path import path_for
 from portal.onboarding.policy import ONBOARDING_TRACK, lands_on_onboarding
@@ -63,8 +64,7 @@ def not_found(error):
 
 @bp.app_errorhandler(413)
 def too_large(error):
-    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-    return _error(413, limit=limit)
+    return _error(413, limit=limit_mb())  # the limit of this view, not always the app's
 
 
 @bp.app_errorhandler(CSRFError)

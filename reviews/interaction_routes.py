@@ -17,6 +17,7 @@ from portal.core.htmx import redirect_to, render
 from portal.core.params import int_arg
 from portal.core.policy import may, permission_required, require
 from portal.core.roles import FRONTLINE, LEADERS
+from portal.core.uploads import upload_limit
 from portal.core.workbooks import WorkbookError
 from reviews import bp, recordings, reviewing, rubrics, sampling
 from reviews.forms import BatchForm, InteractionForm, SampleForm, StartReviewForm
@@ -94,15 +95,10 @@ def _interaction_form(**kwargs) -> InteractionForm:
     return form
 
 
-def _big_uploads() -> None:
-    """Recordings are larger than the portal's other uploads: this request may carry more."""
-    request.max_content_length = current_app.config["RECORDING_BATCH_MAX_MB"] * 1024 * 1024
-
-
 @bp.route("/interactions/new", methods=["GET", "POST"])
+@upload_limit("RECORDING_MAX_MB")  # recordings are larger than the portal's other uploads
 @permission_required(REVIEW_CALLS)
 def interaction_new():
-    _big_uploads()
     form = _interaction_form()
     if not form.validate_on_submit():
         return render(
@@ -140,11 +136,11 @@ def interaction_new():
 
 
 @bp.route("/interactions/import", methods=["GET", "POST"])
+@upload_limit("RECORDING_BATCH_MAX_MB")
 @permission_required(REVIEW_CALLS)
 def interaction_import():
     from portal.playbooks.services import process_step_ids
 
-    _big_uploads()
     form = BatchForm()
     if not form.validate_on_submit():
         return render(
