@@ -268,16 +268,6 @@ def category_choices() -> list[tuple[int, str]]:
     return result
 
 
-def versions_of(question: Question) -> list[QuestionVersion]:
-    return list(
-        db.session.scalars(
-            select(QuestionVersion)
-            .where(QuestionVersion.question_id == question.id)
-            .order_by(QuestionVersion.version.desc())
-        )
-    )
-
-
 def question_by_key(key: str) -> Question | None:
     return db.session.scalar(select(Question).where(Question.key == key.strip()))
 

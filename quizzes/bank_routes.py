@@ -16,7 +16,7 @@ from quizzes import bank, bp, excel, regrade
 from quizzes.forms import QUESTION_TYPE_LABELS, BankImportForm, QuestionForm
 from quizzes.models import QUESTION_TYPES, Question
 from quizzes.policy import QUIZZES_AUTHOR, QUIZZES_REGRADE
-from quizzes.services import current_version
+from quizzes.services import QUESTION_HISTORY, current_version
 from scripts_library.search import script_slug_choices
 
 
@@ -89,7 +89,7 @@ def question(question_id: int):
     return render(
         "quizzes/question.html",
         question=current,
-        versions=bank.versions_of(current),
+        versions=QUESTION_HISTORY.versions(current.id),
         regrades=regrade.history(current),
         answers_text=bank.format_answers,
     )

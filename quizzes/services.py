@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.core.extensions import db
+from portal.core.history import History
 from portal.core.text import clean, fold
 from quizzes.models import QUESTION_TYPES, Question, QuestionCategory, QuestionVersion
 
@@ -177,13 +178,13 @@ def with_current_versions(query):
     )
 
 
+QUESTION_HISTORY = History(
+    QuestionVersion.question_id, QuestionVersion.version, QuestionVersion.author
+)
+
+
 def current_version(question: Question) -> QuestionVersion:
-    return db.session.scalar(
-        select(QuestionVersion).where(
-            QuestionVersion.question_id == question.id,
-            QuestionVersion.version == question.current_version,
-        )
-    )
+    return QUESTION_HISTORY.find(question.id, question.current_version)
 
 
 # --- onboarding items -------------------------------------------------------------------

@@ -11,7 +11,7 @@ from portal.core.params import int_arg
 from portal.core.policy import permission_required
 from reviews import bp, rubrics
 from reviews.forms import NewRubricForm, RubricForm
-from reviews.models import Rubric, RubricVersion
+from reviews.models import Rubric
 from reviews.policy import RUBRICS_EDIT, RUBRICS_READ
 
 
@@ -35,13 +35,7 @@ def rubric_list():
 @permission_required(RUBRICS_READ)
 def rubric(slug: str):
     current = _rubric_or_404(slug)
-    versions = list(
-        db.session.scalars(
-            select(RubricVersion)
-            .where(RubricVersion.rubric_id == current.id)
-            .order_by(RubricVersion.version.desc())
-        )
-    )
+    versions = rubrics.RUBRIC_HISTORY.versions(current.id)
     number = int_arg("v") or current.published_version or versions[0].version
     shown = next((v for v in versions if v.version == number), versions[0])
     return render(

@@ -9,11 +9,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.core.extensions import db
+from portal.core.history import History
 from portal.core.models import utcnow
 from portal.core.params import whole_number
 from portal.core.text import clean
 from reviews.models import DRAFT, PUBLISHED, RETIRED, Rubric, RubricVersion
 from reviews.scoring import SCALES, check_structure
+
+RUBRIC_HISTORY = History(RubricVersion.rubric_id, RubricVersion.version, RubricVersion.author)
 
 
 class InvalidRubric(Exception):

@@ -4,12 +4,13 @@ from pathlib import Path
 
 import email_validator
 from babel.support import Translations
-from flask import g
+from flask import g, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField, widgets
+from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
 
 from portal.core.params import MAX_ID, bounded_int
@@ -35,6 +36,21 @@ class PortalForm(FlaskForm):
                     str(_TRANSLATIONS), [str(get_locale())], domain="wtforms"
                 )
             return g._wtforms_translations
+
+    @classmethod
+    def editing(cls, thing, **kwargs):
+        """The edit form of `thing`, the one way every edit form is pre-filled: on a
+        GET filled from the model (`data_from`), otherwise from what was posted."""
+        if request.method == "GET":
+            return cls(formdata=None, data=cls.data_from(thing), **kwargs)
+        return cls(**kwargs)
+
+    @classmethod
+    def data_from(cls, thing) -> dict:
+        """Field values from the model's attributes of the same name; forms whose
+        fields hold something else (a list as lines, a version) extend this."""
+        names = [n for n in dir(cls) if isinstance(getattr(cls, n, None), UnboundField)]
+        return {name: getattr(thing, name) for name in names if hasattr(thing, name)}
 
 
 # For SelectMultipleField: tick boxes rather than a multi-select list, so

@@ -43,6 +43,12 @@ def int_arg(name: str) -> int | None:
     return bounded_int(request.args.get(name))
 
 
+def version_pair(latest: int) -> tuple[int, int]:
+    """The two versions a "what changed" page compares (``?a=…&b=…``); by default
+    the one before the latest and the latest."""
+    return int_arg("a") or max(latest - 1, 1), int_arg("b") or latest
+
+
 def whole_number(value) -> int:
     """A version or revision number sent back by a form; anything odd counts as 0,
     which no saved record has, so the save is refused as stale rather than crashing."""

@@ -37,6 +37,23 @@ class StepForm(PortalForm):
         validators=[InputRequired()], message=DAMAGED_VERSION, widget=HiddenInput()
     )
 
+    def __init__(self, *args, taxonomy=None, locale: str = "vi", **kwargs):
+        super().__init__(*args, **kwargs)
+        if taxonomy is not None:
+            for kind in ("segments", "channels", "kpis"):
+                getattr(self, kind).choices = [
+                    (code, taxonomy.label(kind, code, locale)) for code in getattr(taxonomy, kind)
+                ]
+
+    @classmethod
+    def data_from(cls, step) -> dict:
+        return {
+            **super().data_from(step),
+            "checklist": "\n".join(step.checklist),
+            "mistakes": "\n".join(step.mistakes),
+            "base_version": step.version,
+        }
+
     def fields_for_save(self) -> dict:
         return {
             "title": self.title.data,
@@ -68,3 +85,10 @@ class IntroForm(PortalForm):
     base_version = BoundedIntegerField(
         validators=[InputRequired()], message=DAMAGED_VERSION, widget=HiddenInput()
     )
+
+    @classmethod
+    def data_from(cls, playbook) -> dict:
+        return {**super().data_from(playbook), "base_version": playbook.version}
+
+    def fields_for_save(self) -> dict:
+        return {name: getattr(self, name).data or "" for name in ("title", "summary", "intro_md")}

@@ -8,12 +8,12 @@ from flask_login import current_user, login_required
 
 from portal.core.htmx import redirect_to, render
 from portal.core.markdown import render_markdown
-from portal.core.params import int_arg
+from portal.core.params import version_pair
 from portal.core.policy import permission_required
 from portal.playbooks import bp
 from portal.playbooks import services as svc
 from portal.playbooks.forms import IntroForm, StepForm
-from portal.playbooks.models import INTRO_FIELDS
+from portal.playbooks.models import INTRO_FIELDS, VERSIONED_FIELDS
 from portal.playbooks.policy import PLAYBOOKS_EDIT
 
 FIELD_LABELS = {
@@ -28,6 +28,10 @@ FIELD_LABELS = {
     "channels": _l("Channels"),
     "kpis": _l("KPIs"),
 }
+
+
+def _labels(fields) -> dict[str, str]:
+    return {name: str(FIELD_LABELS[name]) for name in fields}
 
 
 def _step_or_404(playbook_slug: str, step_slug: str):
@@ -95,7 +99,7 @@ def history(playbook_slug: str, step_slug: str):
             (current.title, _step_url(current)),
         ],
         diff_url=url_for("playbooks.diff", playbook_slug=playbook_slug, step_slug=step_slug),
-        versions=svc.versions_of(current),
+        versions=svc.STEP_HISTORY.versions(current.id),
         current_version=current.version,
         version_url=lambda n: url_for(
             "playbooks.version", playbook_slug=playbook_slug, step_slug=step_slug, number=n
@@ -111,7 +115,7 @@ def _step_url(step) -> str:
 @login_required
 def version(playbook_slug: str, step_slug: str, number: int):
     current = _step_or_404(playbook_slug, step_slug)
-    entry = svc.find_version(current, number) or abort(404)
+    entry = svc.STEP_HISTORY.find(current.id, number) or abort(404)
     return _step_page(current, entry)
 
 
@@ -119,20 +123,15 @@ def version(playbook_slug: str, step_slug: str, number: int):
 @login_required
 def diff(playbook_slug: str, step_slug: str):
     current = _step_or_404(playbook_slug, step_slug)
-    a = int_arg("a") or max(current.version - 1, 1)
-    b = int_arg("b") or current.version
-    old, new = svc.find_version(current, a), svc.find_version(current, b)
-    if old is None or new is None:
-        abort(404)
-    changes = svc.diff_versions(old, new, {k: str(v) for k, v in FIELD_LABELS.items()})
+    compared = svc.STEP_HISTORY.compare(
+        current.id, *version_pair(current.version), _labels(VERSIONED_FIELDS)
+    )
     return render(
         "playbooks/diff.html",
         subject_title=current.title,
         subject_url=_step_url(current),
         history_url=url_for("playbooks.history", playbook_slug=playbook_slug, step_slug=step_slug),
-        old=old,
-        new=new,
-        changes=changes,
+        **vars(compared or abort(404)),
     )
 
 
@@ -155,7 +154,7 @@ def intro_history(playbook_slug: str):
         subject_title=book.title,
         crumbs=[(book.title, url_for("playbooks.playbook", playbook_slug=playbook_slug))],
         diff_url=url_for("playbooks.intro_diff", playbook_slug=playbook_slug),
-        versions=svc.intro_versions(book),
+        versions=svc.INTRO_HISTORY.versions(book.id),
         current_version=book.version,
         version_url=None,
     )
@@ -165,113 +164,77 @@ def intro_history(playbook_slug: str):
 @login_required
 def intro_diff(playbook_slug: str):
     book = _playbook_or_404(playbook_slug)
-    a = int_arg("a") or max(book.version - 1, 1)
-    b = int_arg("b") or book.version
-    old, new = svc.find_intro_version(book, a), svc.find_intro_version(book, b)
-    if old is None or new is None:
-        abort(404)
-    labels = {k: str(v) for k, v in FIELD_LABELS.items()}
+    compared = svc.INTRO_HISTORY.compare(
+        book.id, *version_pair(book.version), _labels(INTRO_FIELDS)
+    )
     return render(
         "playbooks/diff.html",
         subject_title=book.title,
         subject_url=url_for("playbooks.playbook", playbook_slug=playbook_slug),
         history_url=url_for("playbooks.intro_history", playbook_slug=playbook_slug),
-        old=old,
-        new=new,
-        changes=svc.diff_versions(old, new, labels, fields=INTRO_FIELDS),
+        **vars(compared or abort(404)),
     )
+
+
+def _saved(changed: bool, version: int) -> str:
+    return _("Saved as version %(n)d.", n=version) if changed else _("Nothing changed.")
+
+
+def _editor(template: str, form, *, status=None, conflict=None, **context):
+    """An editor page: 200 to start, 422 for a refused save, 409 for a stale one."""
+    if status is None:
+        status = 422 if request.method == "POST" else 200
+    return render(template, status=status, form=form, conflict=conflict, **context)
 
 
 @bp.route("/<playbook_slug>/edit", methods=["GET", "POST"])
 @permission_required(PLAYBOOKS_EDIT)
 def edit_intro(playbook_slug: str):
     book = _playbook_or_404(playbook_slug)
-    form = IntroForm()
-    status, conflict = 200, None
-    if request.method == "GET":
-        form.process(
-            data={
-                "title": book.title,
-                "summary": book.summary,
-                "intro_md": book.intro_md,
-                "base_version": book.version,
-            }
+    form = IntroForm.editing(book)
+    if not form.validate_on_submit():
+        return _editor("playbooks/edit_intro.html", form, playbook=book)
+    try:
+        changed = svc.save_intro(
+            book,
+            form.fields_for_save(),
+            base_version=form.base_version.data,
+            author=current_user,
+            note=form.change_note.data,
         )
-    elif form.validate_on_submit():
-        fields = {k: getattr(form, k).data or "" for k in INTRO_FIELDS}
-        try:
-            changed = svc.save_intro(
-                book,
-                fields,
-                base_version=form.base_version.data,
-                author=current_user,
-                note=form.change_note.data,
-            )
-        except svc.StaleEdit as stale:
-            conflict, status = stale.current_version, 409
-        else:
-            flash(
-                _("Saved as version %(n)d.", n=book.version) if changed else _("Nothing changed."),
-                "success",
-            )
-            return redirect_to(url_for("playbooks.playbook", playbook_slug=playbook_slug))
-    else:
-        status = 422
-    return render(
-        "playbooks/edit_intro.html", status=status, form=form, playbook=book, conflict=conflict
-    )
+    except svc.StaleEdit as stale:
+        return _editor(
+            "playbooks/edit_intro.html",
+            form,
+            status=409,
+            conflict=stale.current_version,
+            playbook=book,
+        )
+    flash(_saved(changed, book.version), "success")
+    return redirect_to(url_for("playbooks.playbook", playbook_slug=playbook_slug))
 
 
 @bp.route("/<playbook_slug>/<step_slug>/edit", methods=["GET", "POST"])
 @permission_required(PLAYBOOKS_EDIT)
 def edit(playbook_slug: str, step_slug: str):
     current = _step_or_404(playbook_slug, step_slug)
-    form = StepForm()
-    tax = svc.taxonomy()
-    locale = str(get_locale())
-    form.segments.choices = [(code, tax.label("segments", code, locale)) for code in tax.segments]
-    form.channels.choices = [(code, tax.label("channels", code, locale)) for code in tax.channels]
-    form.kpis.choices = [(code, tax.label("kpis", code, locale)) for code in tax.kpis]
-    status, conflict = 200, None
-    if request.method == "GET":
-        form.process(
-            data={
-                "title": current.title,
-                "goal": current.goal,
-                "body_md": current.body_md,
-                "checklist": "\n".join(current.checklist),
-                "mistakes": "\n".join(current.mistakes),
-                "segments": current.segments,
-                "channels": current.channels,
-                "kpis": current.kpis,
-                "base_version": current.version,
-            }
+    form = StepForm.editing(current, taxonomy=svc.taxonomy(), locale=str(get_locale()))
+    if not form.validate_on_submit():
+        return _editor("playbooks/edit.html", form, step=current)
+    try:
+        changed = svc.save_step(
+            current,
+            form.fields_for_save(),
+            base_version=form.base_version.data,
+            author=current_user,
+            note=form.change_note.data,
         )
-    elif form.validate_on_submit():
-        try:
-            changed = svc.save_step(
-                current,
-                form.fields_for_save(),
-                base_version=form.base_version.data,
-                author=current_user,
-                note=form.change_note.data,
-            )
-        except svc.StaleEdit as stale:
-            conflict = stale.current_version
-            status = 409
-        else:
-            flash(
-                _("Saved as version %(n)d.", n=current.version)
-                if changed
-                else _("Nothing changed."),
-                "success",
-            )
-            return redirect_to(
-                url_for("playbooks.step", playbook_slug=playbook_slug, step_slug=step_slug)
-            )
-    else:
-        status = 422
-    return render("playbooks/edit.html", status=status, form=form, step=current, conflict=conflict)
+    except svc.StaleEdit as stale:
+        return _editor(
+            "playbooks/edit.html", form, status=409, conflict=stale.current_version, step=current
+        )
+    flash(_saved(changed, current.version), "success")
+    return redirect_to(_step_url(current))
 
 
 @bp.post("/preview")

@@ -14,12 +14,13 @@ from sqlalchemy.orm import selectinload
 
 from portal.core import search
 from portal.core.content import ItemInfo
-from portal.core.diffs import FieldDiff, field_diffs
 from portal.core.extensions import db
+from portal.core.history import History
 from portal.core.models import utcnow
 from portal.core.signals import content_changed
 from portal.core.text import clean
 from portal.playbooks.models import (
+    INTRO_FIELDS,
     VERSIONED_FIELDS,
     Playbook,
     PlaybookStep,
@@ -28,6 +29,18 @@ from portal.playbooks.models import (
 )
 
 ITEM_KIND = "playbook_step"
+STEP_HISTORY = History(
+    PlaybookStepVersion.step_id,
+    PlaybookStepVersion.version,
+    PlaybookStepVersion.author,
+    fields=VERSIONED_FIELDS,
+)
+INTRO_HISTORY = History(
+    PlaybookVersion.playbook_id,
+    PlaybookVersion.version,
+    PlaybookVersion.author,
+    fields=INTRO_FIELDS,
+)
 
 
 # --- taxonomy -----------------------------------------------------------------
@@ -112,7 +125,7 @@ def load_content_pack(
             _new_intro_version(playbook, intro, author=author, note="content pack")
             counts["playbooks"] += 1
         elif any(getattr(playbook, k) != v for k, v in intro.items()) and (
-            force or _latest_author(PlaybookVersion, playbook) is None
+            force or _latest_author(INTRO_HISTORY, playbook) is None
         ):
             _new_intro_version(playbook, intro, author=author, note="content pack")
         playbook.kind = meta.get("kind", "process")
@@ -132,7 +145,7 @@ def load_content_pack(
                 pass  # gets its first version below
             elif all(getattr(step, k) == v for k, v in fields.items()):
                 continue
-            elif not force and _latest_author(PlaybookStepVersion, step) is not None:
+            elif not force and _latest_author(STEP_HISTORY, step) is not None:
                 counts["kept"] += 1
                 continue
             else:
@@ -161,18 +174,10 @@ def _check_slugs(content_dir: Path) -> None:
         seen.add(slug)
 
 
-def _latest_author(version_model, thing):
+def _latest_author(history: History, thing):
     """Who wrote the current version (None: the content pack)."""
-    owner = (
-        PlaybookStepVersion.step_id
-        if version_model is PlaybookStepVersion
-        else PlaybookVersion.playbook_id
-    )
-    return db.session.scalar(
-        select(version_model.author_id).where(
-            owner == thing.id, version_model.version == thing.version
-        )
-    )
+    current = history.find(thing.id, thing.version)
+    return current.author_id if current else None
 
 
 def _new_intro_version(playbook: Playbook, fields: dict, *, author, note: str) -> None:
@@ -195,9 +200,7 @@ def _apply_version(step: PlaybookStep, fields: dict, *, author, note: str) -> Pl
         setattr(step, key, value)
     step.version = (step.version or 0) + 1
     step.updated_at = utcnow()
-    step.search_text = search.document(
-        step.title, step.goal, step.body_md, step.checklist, step.mistakes
-    )
+    step.search_text = search.document(step.title, searched_text(step))
     version = PlaybookStepVersion(
         step=step, version=step.version, change_note=note, author=author, **fields
     )
@@ -227,25 +230,6 @@ def find_step(playbook_slug: str, step_slug: str) -> PlaybookStep | None:
         select(PlaybookStep)
         .join(Playbook)
         .where(Playbook.slug == playbook_slug, PlaybookStep.slug == step_slug)
-    )
-
-
-def find_version(step: PlaybookStep, number: int) -> PlaybookStepVersion | None:
-    return db.session.scalar(
-        select(PlaybookStepVersion).where(
-            PlaybookStepVersion.step_id == step.id, PlaybookStepVersion.version == number
-        )
-    )
-
-
-def versions_of(step: PlaybookStep) -> list[PlaybookStepVersion]:
-    return list(
-        db.session.scalars(
-            select(PlaybookStepVersion)
-            .where(PlaybookStepVersion.step_id == step.id)
-            .options(selectinload(PlaybookStepVersion.author))
-            .order_by(PlaybookStepVersion.version.desc())
-        )
     )
 
 
@@ -327,37 +311,6 @@ def save_intro(playbook: Playbook, fields: dict, *, base_version: int, author, n
     return True
 
 
-def intro_versions(playbook: Playbook) -> list[PlaybookVersion]:
-    return list(
-        db.session.scalars(
-            select(PlaybookVersion)
-            .where(PlaybookVersion.playbook_id == playbook.id)
-            .options(selectinload(PlaybookVersion.author))
-            .order_by(PlaybookVersion.version.desc())
-        )
-    )
-
-
-def find_intro_version(playbook: Playbook, number: int) -> PlaybookVersion | None:
-    return db.session.scalar(
-        select(PlaybookVersion).where(
-            PlaybookVersion.playbook_id == playbook.id, PlaybookVersion.version == number
-        )
-    )
-
-
-# --- diffs --------------------------------------------------------------------
-
-
-def diff_versions(old, new, labels: dict[str, str], fields=VERSIONED_FIELDS) -> list[FieldDiff]:
-    """What changed between two versions of a step (or of an introduction)."""
-    return field_diffs(
-        {k: getattr(old, k) for k in fields},
-        {k: getattr(new, k) for k in fields},
-        {k: labels.get(k, k) for k in fields},
-    )
-
-
 # --- search -------------------------------------------------------------------
 
 
@@ -365,6 +318,13 @@ def diff_versions(old, new, labels: dict[str, str], fields=VERSIONED_FIELDS) -> 
 class SearchHit:
     step: PlaybookStep
     snippet: Markup
+
+
+def searched_text(step: PlaybookStep) -> str:
+    """What the search reads of a step besides its title, one part a line: the folded
+    search column, the exact-diacritics filter, the ranking and the snippet alike (the
+    filter once read goal and body only, so "đặt lịch" lost a checklist hit)."""
+    return "\n".join([step.goal or "", step.body_md or "", *step.checklist, *step.mistakes])
 
 
 def search_steps(query: str, limit: int = 20) -> list[SearchHit]:
@@ -386,16 +346,17 @@ def search_steps(query: str, limit: int = 20) -> list[SearchHit]:
     steps = whole or steps
     # Typed with diacritics ("đối thủ"): rows with exactly that text, if any,
     # rather than everything that folds the same ("đổi thu").
-    exact = [s for s in steps if search.exact_phrase(query, s.title, s.goal, s.body_md)]
+    texts = {s.id: searched_text(s) for s in steps}
+    exact = [s for s in steps if search.exact_phrase(query, s.title, texts[s.id])]
     steps = exact or steps
     steps.sort(
         key=lambda s: search.rank(
-            s.search_text, words, title=s.title, text=s.goal + " " + s.body_md, raw_query=query
+            s.search_text, words, title=s.title, text=texts[s.id], raw_query=query
         )
     )
     return [
         SearchHit(
-            s, search.snippet(s.goal + " " + search.plain(s.body_md), words, prefix=not whole)
+            s, search.snippet(search.plain(texts[s.id]), words, prefix=not whole)
         )
         for s in steps[:limit]
     ]

@@ -102,7 +102,7 @@ def test_edit_saves_a_new_version_and_keeps_the_old(content, login_as, db):
     assert response.status_code == 303
     db.session.refresh(step)
     assert step.version == 2
-    versions = svc.versions_of(step)
+    versions = svc.STEP_HISTORY.versions(step.id)
     assert [v.version for v in versions] == [2, 1]
     assert versions[1].body_md == old_body and versions[0].author_id == admin.user.id
     diff = admin.get(f"/playbooks/{step.playbook.slug}/{step.slug}/diff?a=1&b=2").get_data(

@@ -5,7 +5,7 @@ import pytest
 from portal.core.roles import Role
 from quizzes import bank
 from quizzes.models import Question, QuestionVersion
-from quizzes.services import check_question
+from quizzes.services import QUESTION_HISTORY, check_question
 
 SAMPLES = {
     "single": "[ ] 40 | Chưa đúng: đó là % khách khen.\n[x] 45 | Đúng: 60% − 15%.\n[ ] 60",
@@ -52,7 +52,7 @@ def test_editing_makes_a_new_version_and_keeps_the_old_one(write_question, make,
         answers="[x] 40\n[ ] 45\n[ ] 60",
     )
     assert bank.update_question(question, given, author=author, seen_revision=1)
-    versions = bank.versions_of(question)
+    versions = QUESTION_HISTORY.versions(question.id)
     assert [v.version for v in versions] == [2, 1]
     assert versions[0].author_id == author.id
     assert versions[1].data["choices"][1]["correct"] is True  # the old key is kept
@@ -172,7 +172,7 @@ def test_a_label_edit_survives_a_content_pack_reload(app, content, make, db):
     load_question_bank()
     question = db.session.query(Question).filter_by(key="kt-thoi-diem-cham-soc").one()
     other = db.session.query(QuestionCategory).filter_by(code="ky-nang").one()
-    version = bank.versions_of(question)[0]
+    version = QUESTION_HISTORY.versions(question.id)[0]
     given = bank.QuestionInput(
         key=question.key,
         category_id=other.id,
