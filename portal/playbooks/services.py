@@ -355,9 +355,7 @@ def search_steps(query: str, limit: int = 20) -> list[SearchHit]:
         )
     )
     return [
-        SearchHit(
-            s, search.snippet(search.plain(texts[s.id]), words, prefix=not whole)
-        )
+        SearchHit(s, search.snippet(search.plain(texts[s.id]), words, prefix=not whole))
         for s in steps[:limit]
     ]
 
