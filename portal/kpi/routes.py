@@ -15,33 +15,12 @@ from portal.core.params import bounded_int, int_arg, whole_number
 from portal.core.policy import permission_required, require
 from portal.core.workbooks import WorkbookError
 from portal.kpi import bp, export, jobs, measures, outcomes, sheets, targets
-from portal.kpi.forms import OutcomesForm
+from portal.kpi.forms import OutcomesForm, TargetsForm, target_text
 from portal.kpi.models import ExportJob
 from portal.kpi.periods import KINDS, from_args
 from portal.kpi.policy import KPI_TARGETS_EDIT, KPI_TEAM, OUTCOMES_IMPORT, lands_on_own_sheet
 
-
-@bp.app_template_filter("measure_input")
-def measure_input(value, code: str) -> str:
-    """A target as typed in the form: 80, 30, 05:00 for times."""
-    if measures.BY_CODE[code].unit == "seconds":
-        seconds = int(round(value))
-        return f"{seconds // 60:02d}:{seconds % 60:02d}"
-    return f"{value:g}"
-
-
-def parse_target(raw: str, code: str) -> float | None:
-    """A typed target: a number, or for times mm:ss (or seconds). ValueError if neither."""
-    raw = raw.strip().replace(",", ".")
-    if not raw:
-        return None
-    if measures.BY_CODE[code].unit == "seconds" and ":" in raw:
-        minutes, _sep, seconds = raw.partition(":")
-        return int(minutes) * 60 + float(seconds)
-    value = float(raw)
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(raw)
-    return value
+bp.add_app_template_filter(target_text, "measure_input")
 
 
 @bp.app_template_filter("measure")
@@ -266,46 +245,39 @@ def outcomes_import():
     return render("kpi/outcomes_import.html", form=OutcomesForm(formdata=None), batch=batch)
 
 
+def _target_scope(teams: list[Team]) -> int | None:
+    """The team whose targets the page edits (`?team=`); none: the company's own."""
+    asked = request.values.get("team")
+    scope = bounded_int(asked)
+    if asked and scope not in {t.id for t in teams}:
+        abort(404)
+    return scope
+
+
 @bp.route("/targets", methods=["GET", "POST"])
 @permission_required(KPI_TEAM)
 def targets_page():
     """Company targets and team overrides; HR and admins change them."""
-    all_teams = list(db.session.scalars(select(Team).order_by(Team.name)))
-    asked = request.values.get("team")  # empty: the company's own targets
-    scope = bounded_int(asked)
-    if asked and scope not in {t.id for t in all_teams}:
-        abort(404)
-    problems = []
+    teams = list(db.session.scalars(select(Team).order_by(Team.name)))
+    scope = _target_scope(teams)
     if request.method == "POST":
         require(KPI_TARGETS_EDIT)
-        values = {}
-        for code in targets.TARGETED:
-            raw = (request.form.get(code) or "")[:20]
-            try:
-                values[code] = parse_target(raw, code)
-            except ValueError:
-                problems.append(_("“%(v)s” is not a number.", v=raw[:20]))
-                continue
-            if values[code] is not None and not -1000 <= values[code] <= 1_000_000:
-                problems.append(_("“%(v)s” is out of range.", v=raw[:20]))
-        if not problems:
-            for code, value in values.items():
-                if scope is None and value is None:
-                    continue  # the company always has a target; empty keeps it
-                targets.set_target(code, scope, value, by=current_user)
-            flash(_("Targets saved."), "success")
-            return redirect_to(url_for("kpi.targets_page", team=scope))
+    goals = targets.targets_for([t.id for t in teams])
+    own = targets.own_targets(scope) if scope else goals[None]
+    form = TargetsForm(data=own)
+    if form.validate_on_submit():
+        targets.save_targets(form.values(), scope, by=current_user)
+        flash(_("Targets saved."), "success")
+        return redirect_to(url_for("kpi.targets_page", team=scope))
     return render(
         "kpi/targets.html",
-        status=422 if problems else 200,
-        teams=all_teams,
+        status=422 if form.errors else 200,
+        form=form,
+        teams=teams,
         scope=scope,
-        own=targets.own_targets(scope),
-        goals=targets.targets_for([t.id for t in all_teams]),
+        goals=goals,
         measures=measures.BY_CODE,
         targeted=targets.TARGETED,
-        problems=problems,
-        form_values=request.form if problems else None,
-        scope_name=next((t.name for t in all_teams if t.id == scope), None)
+        scope_name=next((t.name for t in teams if t.id == scope), None)
         or _("The company (every team without its own)"),
     )

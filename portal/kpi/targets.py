@@ -67,7 +67,8 @@ def status(measure: str, value: float | None, target: float | None) -> str | Non
 
 
 def set_target(measure: str, team_id: int | None, value: float | None, *, by) -> None:
-    """Set (or with None, remove) a target; a team without its own uses the company's."""
+    """Set (or with None, remove) a target, for the caller to commit; a team without
+    its own uses the company's."""
     if measure not in BY_CODE:
         raise ValueError(measure)
     scope = KpiTarget.team_id.is_(None) if team_id is None else KpiTarget.team_id == team_id
@@ -88,4 +89,13 @@ def set_target(measure: str, team_id: int | None, value: float | None, *, by) ->
         )
     else:
         existing.value, existing.updated_by_id, existing.updated_at = value, who, utcnow()
+
+
+def save_targets(values: dict[str, float | None], team_id: int | None, *, by) -> None:
+    """Set a scope's targets in one transaction. A team's empty target falls back to
+    the company's; the company always has one, so an empty company field keeps it."""
+    for code, value in values.items():
+        if team_id is None and value is None:
+            continue
+        set_target(code, team_id, value, by=by)
     db.session.commit()

@@ -216,3 +216,26 @@ def test_the_agent_sheet_issues_a_bounded_number_of_queries(login_as, make, db, 
         )
     db.session.commit()
     assert statements() == few
+
+
+def test_a_refused_target_saves_none_of_the_others_and_says_which(login_as, make, db):
+    team = make.team("Nhóm Hậu mãi")
+    hr = login_as("hr")
+    before = targets.targets_for([team.id])[team.id]
+    bad = hr.post(
+        f"/kpi/targets?team={team.id}",
+        {"nps": "40", "csat": "99999999", "frt_median": "<script>alert(1)</script>"},
+    )
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "Chưa lưu gì" in page and "nằm ngoài khoảng cho phép" in page
+    assert "<script>alert(1)</script>" not in page  # what was typed comes back escaped
+    assert 'value="40"' in page  # the valid field keeps what was typed too
+    assert targets.targets_for([team.id])[team.id] == before
+
+
+def test_targets_take_a_decimal_comma(login_as, make, db):
+    team = make.team()
+    hr = login_as("hr")
+    assert hr.post(f"/kpi/targets?team={team.id}", {"csat": "87,5"}).status_code == 303
+    assert targets.targets_for([team.id])[team.id]["csat"] == 87.5
