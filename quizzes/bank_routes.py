@@ -5,18 +5,21 @@ from flask import Response, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy import select
 
+from portal.accounts.models import User
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.models import local_today, utcnow
 from portal.core.params import int_arg, whole_number
 from portal.core.policy import permission_required
 from portal.core.workbooks import XLSX_MIMETYPE, WorkbookError
+from portal.playbooks.services import step_choices, step_refs
 from quizzes import bank, bp, excel, regrade
 from quizzes.forms import QUESTION_TYPE_LABELS, BankImportForm, QuestionForm
 from quizzes.models import QUESTION_TYPES, Question
 from quizzes.policy import QUIZZES_AUTHOR, QUIZZES_REGRADE
-from quizzes.services import QUESTION_HISTORY, current_version
+from quizzes.services import QUESTION_HISTORY
 from scripts_library.search import script_slug_choices
 
 
@@ -45,10 +48,9 @@ def bank_index():
     )
 
 
-def _question_form(**kwargs) -> QuestionForm:
-    from portal.playbooks.services import step_choices
-
-    form = QuestionForm(**kwargs)
+def _question_form(question=None) -> QuestionForm:
+    """The editor's form: empty for a new question, else `QuestionForm.editing`."""
+    form = QuestionForm.editing(question) if question else QuestionForm()
     form.category_id.choices = bank.category_choices()
     form.step_id.choices = [(0, "—"), *step_choices()]
     form.script_slug.choices = [("", "—"), *script_slug_choices()]
@@ -99,28 +101,9 @@ def question(question_id: int):
 @permission_required(QUIZZES_AUTHOR)
 def question_edit(question_id: int):
     current = db.get_or_404(Question, question_id)
-    if request.method == "GET":
-        version = current_version(current)
-        form = _question_form(
-            data={
-                "key": current.key,
-                "category_id": current.category_id,
-                "type": version.type,
-                "prompt": version.prompt,
-                "points": version.points,
-                "answers": bank.format_answers(version.type, version.data),
-                "diacritics_optional": bool(version.data.get("diacritics_optional")),
-                "general_feedback": version.general_feedback,
-                "step_id": current.step_id or 0,
-                "script_slug": current.script_slug or "",
-                "tags": ", ".join(current.tags or []),
-                "revision": current.revision,
-            }
-        )
-        return _editor(form, current)
-    form = _question_form()
+    form = _question_form(current)
     if not form.validate_on_submit():
-        return _editor(form, current, status=422)
+        return _editor(form, current, status=422 if request.method == "POST" else 200)
     given = form.question_input()
     given.key = current.key  # the key names the question in workbooks; it does not change
     try:
@@ -135,10 +118,8 @@ def question_edit(question_id: int):
         return _editor(form, current, status=422, problems=invalid.problems)
     except bank.StaleQuestion as stale:
         return _editor(form, current, status=409, conflict=stale.current)
-    flash(
-        _("Saved as version %(v)d.", v=current.current_version) if changed else _("Saved."),
-        "success",
-    )
+    saved = _("Saved as version %(v)d.", v=current.current_version) if changed else _("Saved.")
+    flash(saved, "success")
     return redirect_to(url_for("quizzes.question", question_id=current.id))
 
 
@@ -162,30 +143,22 @@ def question_regrade(question_id: int):
     Admins only: a regrade changes the marks of everyone who answered the
     question, across every team."""
     current = db.get_or_404(Question, question_id)
-    if request.method == "POST":
-        try:
-            done = regrade.apply(
-                current,
-                key_version_id=whole_number(request.form.get("key_version_id")),
-                by=current_user,
-                now=utcnow(),
-            )
-        except regrade.KeyChanged:
-            flash(
-                _("The question was changed after this dry run. Check the new one below."),
-                "warning",
-            )
-            return _dry_run(current, status=409)
-        flash(
-            ngettext(
-                "Regraded: %(num)d answer changed.",
-                "Regraded: %(num)d answers changed.",
-                len(done.changes),
-            ),
-            "success",
-        )
-        return redirect_to(url_for("quizzes.question", question_id=current.id))
-    return _dry_run(current)
+    if request.method == "GET":
+        return _dry_run(current)
+    chosen = whole_number(request.form.get("key_version_id"))
+    try:
+        done = regrade.apply(current, key_version_id=chosen, by=current_user, now=utcnow())
+    except regrade.KeyChanged:
+        flash(_("The question was changed after this dry run. Check the new one below."), "warning")
+        return _dry_run(current, status=409)
+    changed = len(done.changes)
+    flash(
+        ngettext(
+            "Regraded: %(num)d answer changed.", "Regraded: %(num)d answers changed.", changed
+        ),
+        "success",
+    )
+    return redirect_to(url_for("quizzes.question", question_id=current.id))
 
 
 def _dry_run(question, status=200):
@@ -197,18 +170,12 @@ def _dry_run(question, status=200):
 
 
 def _names(user_ids) -> dict:
-    from sqlalchemy import select
-
-    from portal.accounts.models import User
-
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
 
 
 @bp.get("/bank/export.xlsx")
 @permission_required(QUIZZES_AUTHOR)
 def bank_export():
-    from portal.playbooks.services import step_refs
-
     # The shortest reference of each step (a process step's slug alone).
     refs = {}
     for ref, step_id in sorted(step_refs().items(), key=lambda r: len(r[0]), reverse=True):
@@ -225,8 +192,6 @@ def bank_export():
 @bp.route("/bank/import", methods=["GET", "POST"])
 @permission_required(QUIZZES_AUTHOR)
 def bank_import():
-    from portal.playbooks.services import step_refs
-
     form = BankImportForm()
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200

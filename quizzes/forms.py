@@ -24,8 +24,9 @@ from wtforms.validators import (
 )
 
 from portal.core.forms import CHECKBOXES, CleanStringField, CleanTextAreaField, NoMarkup, PortalForm
-from quizzes.bank import QuestionInput
+from quizzes.bank import QuestionInput, format_answers
 from quizzes.models import GRADING_METHODS
+from quizzes.services import current_version
 from quizzes.setup import QuizSettings
 
 QUESTION_TYPE_LABELS = {
@@ -89,6 +90,23 @@ class QuestionForm(PortalForm):
         _l("What changed (for the history)"), validators=[Optional(), Length(max=200)]
     )
     revision = HiddenField()
+
+    @classmethod
+    def data_from(cls, question) -> dict:
+        """The question as its current version says it, answers as the editor's lines."""
+        version = current_version(question)
+        return {
+            **super().data_from(question),
+            "type": version.type,
+            "prompt": version.prompt,
+            "points": version.points,
+            "answers": format_answers(version.type, version.data),
+            "diacritics_optional": bool(version.data.get("diacritics_optional")),
+            "general_feedback": version.general_feedback,
+            "step_id": question.step_id or 0,
+            "script_slug": question.script_slug or "",
+            "tags": ", ".join(question.tags or []),
+        }
 
     def question_input(self) -> QuestionInput:
         return QuestionInput(
