@@ -41,7 +41,7 @@ def scores_from_form(form, criteria: dict[str, dict]) -> dict[str, Given]:
 
 
 def fields_from_form(form, fields: list[dict]) -> dict[str, str]:
-    return {f["key"]: (form.get(f"f-{f['key']}") or "").strip()[:500] for f in fields}
+    return {f["key"]: (form.get(f"f-{f['key']}") or "").strip() for f in fields}
 
 
 class InteractionForm(PortalForm):
@@ -102,6 +102,15 @@ class RubricForm(PortalForm):
         form.source.data = to_yaml(base.structure)
         form.lock_version.data = token
         return form
+
+    def draft(self) -> dict:
+        """What `rubrics.save_from_editor` takes from the posted editor."""
+        return {
+            "token": str(self.lock_version.data or ""),
+            "title": self.title.data,
+            "pass_percent": self.pass_percent.data,
+            "source": self.source.data,
+        }
 
 
 class NewRubricForm(PortalForm):

@@ -87,14 +87,7 @@ def rubric_edit(slug: str):
     if not form.validate_on_submit():
         return _editor(current, form, status=422)
     try:
-        draft = rubrics.save_from_editor(
-            current,
-            str(form.lock_version.data or ""),
-            title=form.title.data,
-            pass_percent=form.pass_percent.data,
-            source=form.source.data,
-            author=current_user,
-        )
+        draft = rubrics.save_from_editor(current, author=current_user, **form.draft())
         if request.form.get("publish") == "1":
             rubrics.publish(draft, note=request.form.get("note", "")[:200])
     except rubrics.InvalidRubric as invalid:
@@ -104,10 +97,7 @@ def rubric_edit(slug: str):
     if draft.published_at is None:
         flash(_("Draft saved."), "success")
         return redirect_to(url_for("reviews.rubric_edit", slug=slug))
-    flash(
-        _("Published as version %(v)d. Reviews already made keep their version.", v=draft.version),
-        "success",
-    )
+    flash(_("Published as version %(v)d. Reviews keep theirs.", v=draft.version), "success")
     return redirect_to(url_for("reviews.rubric", slug=slug))
 
 

@@ -239,7 +239,7 @@ def editor_token(draft: RubricVersion | None) -> str:
 
 
 def save_from_editor(
-    rubric: Rubric, token: str, *, title: str, pass_percent: int, source: str, author
+    rubric: Rubric, *, token: str, title: str, pass_percent: int, source: str, author
 ) -> RubricVersion:
     """Save what an editor page holds. Opening the editor creates nothing: the first
     save makes the draft (a copy of the published version), and a refused first save
