@@ -53,6 +53,14 @@ def load_config(instance_path: Path) -> dict:
         "REVIEW_DISPUTE_DAYS": int(os.environ.get("PORTAL_REVIEW_DISPUTE_DAYS", "7")),
         "LOGIN_MAX_FAILURES": int(os.environ.get("PORTAL_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(os.environ.get("PORTAL_LOGIN_LOCK_MINUTES", "15")),
+        # Failed login posts per client address (the per-account lock is above);
+        # memory:// counts per worker, redis://host:6379/0 shares one count.
+        "LOGIN_RATE_LIMIT": os.environ.get(
+            "PORTAL_LOGIN_RATE_LIMIT", "20 per minute; 100 per hour"
+        ),
+        "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_RATELIMIT_STORAGE_URI", "memory://"),
+        # Reverse proxies in front whose X-Forwarded-For names the client.
+        "TRUSTED_PROXIES": int(os.environ.get("PORTAL_TRUSTED_PROXIES", "0")),
         "PASSWORD_HASH_METHOD": "scrypt",
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Ho_Chi_Minh"),

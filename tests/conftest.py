@@ -56,6 +56,9 @@ def app(tmp_path_factory):
             # Fast hashing in tests only; production uses scrypt.
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "SECRET_KEY": "test-only",
+            # The suite logs in hundreds of times from 127.0.0.1;
+            # tests/accounts/test_login_throttle.py sets a low limit itself.
+            "LOGIN_RATE_LIMIT": "100000 per minute",
         }
     )
     with app.app_context():

@@ -1,6 +1,8 @@
 """The Flask extensions every package shares, created unbound (app factory)."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -30,3 +32,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = Htmx()
+# Per client address; the storage comes from RATELIMIT_STORAGE_URI (config.py).
+limiter = Limiter(key_func=get_remote_address)

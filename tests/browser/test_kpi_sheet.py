@@ -25,7 +25,7 @@ def test_open_a_sheet_switch_period_and_download(live_server, page, make, db):
     page.get_by_role("link", name="Nguyễn Thị Lan").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Nguyễn Thị Lan")
     expect(page.locator('[data-measure="csat"]')).to_have_text("100.0%")
-    page.wait_for_function("document.getElementById('kpi-trend').dataset.drawn === '1'")
+    page.wait_for_function("() => document.getElementById('kpi-trend').dataset.drawn === '1'")
 
     page.get_by_label("Kỳ", exact=True).select_option("quarter")
     page.get_by_role("button", name="Xem").click()

@@ -19,9 +19,11 @@ def test_review_a_recorded_call(live_server, page, call, call_rubric, team, db):
     page.goto(f"{live_server}/reviews/{review.id}")
 
     player = page.locator("#player")
-    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    # Functions, not expression strings: Playwright runs a string through eval,
+    # which the portal's Content-Security-Policy forbids.
+    page.wait_for_function("() => document.getElementById('player').readyState >= 1")
     player.evaluate("audio => audio.play()")
-    page.wait_for_function("document.getElementById('player').currentTime > 0.3")
+    page.wait_for_function("() => document.getElementById('player').currentTime > 0.3")
     player.evaluate("audio => { audio.pause(); audio.currentTime = 5.2; }")
 
     page.get_by_placeholder("Điều gì xảy ra ở thời điểm này của cuộc gọi?").fill(
@@ -34,7 +36,9 @@ def test_review_a_recorded_call(live_server, page, call, call_rubric, team, db):
 
     player.evaluate("audio => audio.currentTime = 0")
     stamp.click()
-    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 5.2) < 1")
+    page.wait_for_function(
+        "() => Math.abs(document.getElementById('player').currentTime - 5.2) < 1"
+    )
 
     score = page.locator("[data-score]")
     page.get_by_role("radiogroup", name="Chào hỏi, xưng tên").get_by_label("3").check()
