@@ -6,7 +6,6 @@ postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 import os
 import re
-from datetime import date, timedelta
 
 import pytest
 from flask import g, request_started
@@ -14,12 +13,11 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from portal import create_app
-from portal.accounts.models import Team, User
-from portal.accounts.services import set_password
+from portal.accounts.models import User
 from portal.core.extensions import db as _db
 from portal.core.roles import Role
+from tests.factories import PASSWORD, Factory
 
-PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
 
@@ -110,44 +108,6 @@ def csrf_token(client, url: str = "/login") -> str:
     match = CSRF_RE.search(page)
     assert match, f"no CSRF token on {url}"
     return match.group(1) or match.group(2)
-
-
-class Factory:
-    def __init__(self, db):
-        self.db = db
-        self.count = 0
-
-    def team(self, name: str | None = None) -> Team:
-        self.count += 1
-        team = Team(name=name or f"Nhóm {self.count}", description="")
-        self.db.session.add(team)
-        self.db.session.commit()
-        return team
-
-    def user(
-        self,
-        role: Role = Role.AGENT,
-        *,
-        team: Team | None = None,
-        leads: list[Team] | None = None,
-        name: str | None = None,
-        email: str | None = None,
-        hire_date: date | None = None,
-        password: str = PASSWORD,
-    ) -> User:
-        self.count += 1
-        user = User(
-            email=email or f"user{self.count}@example.vn",
-            name=name or f"Người {self.count}",
-            role=role,
-            team=team,
-            hire_date=hire_date or date.today() - timedelta(days=2),
-        )
-        user.led_teams = leads or []
-        set_password(user, password)
-        self.db.session.add(user)
-        self.db.session.commit()
-        return user
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from portal.onboarding.assignment import assign
 from portal.onboarding.models import ModuleItem, OnboardingModule
 from portal.onboarding.path import open_item
 from portal.playbooks import services as playbooks
+from quizzes import attempts as quiz_attempts
+from reviews import calibration, disputes
 from scripts_library.pack import load_scripts_pack
 
 ROLES = ["anonymous", *[r.value for r in Role]]
@@ -371,30 +373,11 @@ def world(app, db, make, content, script_pack):
     assign([people["new_hire"]], [module], by=people["admin"])
     with app.test_request_context():
         open_item(people["new_hire"], module.items[0].id)
-    from quizzes import attempts
-    from quizzes.models import Question, QuestionCategory, QuestionVersion, Quiz, QuizSlot
-
-    category = QuestionCategory(code="chi-so", name_vi="Chỉ số")
-    db.session.add(category)
-    db.session.flush()
-    question = Question(key="nps", category_id=category.id, current_version=1)
-    db.session.add(question)
-    db.session.flush()
-    db.session.add(
-        QuestionVersion(
-            question_id=question.id,
-            version=1,
-            type="short_answer",
-            prompt="NPS?",
-            data={"answers": ["45"], "diacritics_optional": True},
-        )
-    )
-    quiz = Quiz(title="NPS", attempts_allowed=None)
-    quiz.slots.append(QuizSlot(position=0, question_id=question.id))
-    db.session.add(quiz)
-    db.session.commit()
-    attempt = attempts.start(quiz, people["new_hire"].id, now=utcnow())
-    world_reviews = _review_world(people)
+    category = make.category("chi-so", "Chỉ số")
+    question = make.question("45", kind="short_answer", key="nps", prompt="NPS?", category=category)
+    quiz = make.quiz(question, title="NPS", attempts_allowed=None)
+    attempt = quiz_attempts.start(quiz, people["new_hire"].id, now=utcnow())
+    world_reviews = _review_world(make, people)
     return {
         **world_reviews,
         "people": people,
@@ -408,62 +391,27 @@ def world(app, db, make, content, script_pack):
     }
 
 
-def _review_world(people):
+def _review_world(make, people):
     """A recorded call of the new hire: one submitted review by their supervisor,
     one with an open dispute, and a calibration session."""
-    from pathlib import Path
-
-    from portal.core.models import utcnow
-    from reviews import calibration, disputes, recordings, reviewing
-    from reviews.models import Rubric
-    from reviews.rubrics import criteria_of, load_rubric_pack, published
-    from reviews.scoring import Given
-
-    load_rubric_pack()
-    version = published(_db_session().query(Rubric).filter_by(slug="goi-dien").one())
-    sample = Path(__file__).resolve().parent.parent / "content/recordings/goi-cut-lun-hung.wav"
-    with open(sample, "rb") as stream:
-        audio = recordings.check_audio(stream, max_bytes=1_000_000)
-    call = recordings.create_interaction(
-        recordings.InteractionInput(
-            agent_id=people["new_hire"].id, channel="phone", occurred_at=utcnow()
-        ),
-        audio,
-        by=people["supervisor"],
-    )
-    _db_session().flush()
-    every = {
-        k: Given(1 if c["scale"] == "yes_no" else 3)
-        for k, c in criteria_of(version.structure).items()
-    }
-    made = []
-    for _ in range(2):
-        review = reviewing.assign(call, version, people["supervisor"].id, by=people["supervisor"])
-        _db_session().commit()
-        reviewing.save_draft(review, every, fields={}, summary="", lock_version=1, now=utcnow())
-        reviewing.submit(review, now=utcnow())
-        made.append(review)
-    case = disputes.raise_dispute(
-        made[1],
-        people["new_hire"],
-        [disputes.DisputedCriterion("lang-nghe", "Tôi có lắng nghe.", 5)],
-        now=utcnow(),
-    )
+    supervisor = people["supervisor"]
+    call = make.interaction(people["new_hire"], by=supervisor)
+    review = make.review(call, supervisor)
+    disputed = make.review(call, supervisor, state="disputed")
     session = calibration.create_session(
         "Hiệu chỉnh",
-        version,
+        make.rubric(),
         [call],
-        [people["supervisor"].id],
+        [supervisor.id],
         benchmark_id=people["admin"].id,
         by=people["admin"],
     )
-    return {"call": call, "review": made[0], "dispute": case, "calibration": session}
-
-
-def _db_session():
-    from portal.core.extensions import db
-
-    return db.session
+    return {
+        "call": call,
+        "review": review,
+        "dispute": disputes.open_dispute(disputed),
+        "calibration": session,
+    }
 
 
 def _url(endpoint, world):

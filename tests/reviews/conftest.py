@@ -4,20 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from portal.core.models import utcnow
 from portal.core.roles import Role
-from reviews import recordings, reviewing
-from reviews.models import Rubric
-from reviews.rubrics import criteria_of, load_rubric_pack, published
-from reviews.scoring import Given
+from tests.factories import every_criterion  # noqa: F401 (some tests import it from here)
 
 SAMPLES = Path(__file__).resolve().parents[2] / "content" / "recordings"
 
 
 @pytest.fixture
-def call_rubric(db):
-    load_rubric_pack()
-    return published(db.session.query(Rubric).filter_by(slug="goi-dien").one())
+def call_rubric(make):
+    return make.rubric("goi-dien")
 
 
 @pytest.fixture
@@ -31,34 +26,16 @@ def team(make):
 
 
 @pytest.fixture
-def call(team, db):
-    with open(SAMPLES / "goi-cut-lun-hung.wav", "rb") as stream:
-        audio = recordings.check_audio(stream, max_bytes=1_000_000)
-    interaction = recordings.create_interaction(
-        recordings.InteractionInput(
-            agent_id=team["agent"].id,
-            channel="phone",
-            occurred_at=utcnow(),
-            transcript="Nhân viên: Alô.\nKhách: Tôi muốn đổi sản phẩm.",
-        ),
-        audio,
+def call(team, make):
+    """A recorded call of the team's agent, uploaded by their supervisor."""
+    return make.interaction(
+        team["agent"],
         by=team["lead"],
+        transcript="Nhân viên: Alô.\nKhách: Tôi muốn đổi sản phẩm.",
     )
-    db.session.commit()
-    return interaction
-
-
-def every_criterion(version, value_for=lambda c: 1 if c["scale"] == "yes_no" else 3):
-    return {k: Given(value_for(c)) for k, c in criteria_of(version.structure).items()}
 
 
 @pytest.fixture
-def submitted(call, call_rubric, team, db):
+def submitted(call, call_rubric, team, make):
     """A review of the call by the team's supervisor, submitted."""
-    review = reviewing.assign(call, call_rubric, team["lead"].id, by=team["lead"])
-    db.session.commit()
-    reviewing.save_draft(
-        review, every_criterion(call_rubric), fields={}, summary="", lock_version=1, now=utcnow()
-    )
-    reviewing.submit(review, now=utcnow())
-    return review
+    return make.review(call, team["lead"], rubric=call_rubric)

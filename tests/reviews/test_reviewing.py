@@ -10,7 +10,7 @@ from portal.core.roles import Role
 from reviews import calibration, disputes, reviewing, rubrics, sampling
 from reviews.models import Notification, Review, ScoreChange
 from reviews.scoring import Given
-from tests.reviews.conftest import every_criterion
+from tests.factories import every_criterion
 
 
 def _form(version, values, lock):

@@ -8,12 +8,9 @@ team, HR and admins read it.
 
 import pytest
 
-from portal.core.models import utcnow
 from portal.core.roles import Role
-from reviews import disputes, reviewing
-from tests.reviews.conftest import every_criterion
+from tests.factories import REVIEW_STATES as STATES
 
-STATES = ("assigned", "in_progress", "submitted", "acknowledged", "disputed", "resolved")
 DRAFT, SCORED = 404, 200
 
 # person -> expected status of GET /reviews/<id> per state
@@ -27,40 +24,6 @@ EXPECTED = {
     "other_lead": dict.fromkeys(STATES, 404),
 }
 SUMMARY = "Ghi chú nháp của người chấm"
-
-
-def _review_in(state, call, rubric, team, db):
-    review = reviewing.assign(call, rubric, team["lead"].id, by=team["lead"])
-    db.session.commit()
-    if state == "assigned":
-        return review
-    reviewing.save_draft(
-        review, every_criterion(rubric), fields={}, summary=SUMMARY, lock_version=1, now=utcnow()
-    )
-    if state == "in_progress":
-        return review
-    reviewing.submit(review, now=utcnow())
-    agent = team["agent"]
-    if state == "acknowledged":
-        disputes.acknowledge(review, agent, now=utcnow())
-    elif state in ("disputed", "resolved"):
-        case = disputes.raise_dispute(
-            review,
-            agent,
-            [disputes.DisputedCriterion("lang-nghe", "Tôi có nghe.", 1)],
-            now=utcnow(),
-        )
-        if state == "resolved":
-            item = case.items[0]
-            disputes.decide_dispute(
-                case,
-                team["lead"],
-                {item.id: disputes.Decision(accept=False)},
-                note="",
-                now=utcnow(),
-            )
-    assert review.state == state
-    return review
 
 
 @pytest.fixture
@@ -78,8 +41,9 @@ def people(team, make):
 
 
 @pytest.mark.parametrize("state", STATES)
-def test_who_opens_a_review_in_each_state(state, call, call_rubric, team, people, db, login_as):
-    review = _review_in(state, call, call_rubric, team, db)
+def test_who_opens_a_review_in_each_state(state, call, team, people, make, login_as):
+    review = make.review(call, team["lead"], state=state, summary=SUMMARY)
+    assert review.state == state
     failures = []
     for person, expected in EXPECTED.items():
         session = login_as(people[person])
@@ -97,9 +61,9 @@ def test_who_opens_a_review_in_each_state(state, call, call_rubric, team, people
     assert not failures, f"state {state}:\n" + "\n".join(failures)
 
 
-def test_hr_cannot_read_a_draft_even_by_its_parts(call, call_rubric, team, people, db, login_as):
+def test_hr_cannot_read_a_draft_even_by_its_parts(call, team, people, make, login_as):
     """Nothing else of a draft is reachable: not its comments, not an answer."""
-    review = _review_in("in_progress", call, call_rubric, team, db)
+    review = make.review(call, team["lead"], state="in_progress", summary=SUMMARY)
     hr = login_as(people["hr"])
     assert hr.post(f"/reviews/{review.id}/comments", {"body": "x"}).status_code == 404
     assert hr.post(f"/reviews/{review.id}/draft", {"lock_version": "2"}).status_code == 404
