@@ -1,10 +1,29 @@
-"""`flask portal ...` commands."""
+"""`flask portal ...` commands.
+
+The CLI sits on top of every feature (the import contract's top layer), so it
+imports them at module top; the app factory imports this module last.
+"""
+
+from datetime import timedelta
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
+from portal.accounts.models import Team, User
+from portal.accounts.services import UserData, email_taken, save_user
 from portal.core.extensions import db
+from portal.core.models import utcnow
+from portal.core.policy import permissions
+from portal.core.roles import FRONTLINE, Role
+from portal.demo import setup_demo
+from portal.playbooks.services import load_content_pack
+from quizzes.services import load_question_bank
+from reviews import rubrics, sampling
+from reviews.models import Rubric
+from reviews.rubrics import load_rubric_pack
+from scripts_library.pack import load_scripts_pack
 
 portal_cli = AppGroup("portal", help="Portal setup and content commands.")
 
@@ -12,8 +31,6 @@ portal_cli = AppGroup("portal", help="Portal setup and content commands.")
 @portal_cli.command("setup-demo")
 def setup_demo_command():
     """Load the built-in content and a demo team on first start; print the demo logins."""
-    from portal.demo import setup_demo
-
     logins = setup_demo(current_app.instance_path)
     if not logins:
         click.echo("The database already has users; no demo team was created.")
@@ -32,11 +49,6 @@ def setup_demo_command():
 @click.option("--force", is_flag=True, help="Also replace steps that admins edited in the portal.")
 def load_content_command(force):
     """Load the content pack; steps whose text changed get a new version."""
-    from portal.playbooks.services import load_content_pack
-    from quizzes.services import load_question_bank
-    from reviews.rubrics import load_rubric_pack
-    from scripts_library.services import load_scripts_pack
-
     counts = load_content_pack(force=force)
     rubric_counts = load_rubric_pack()
     scripts = load_scripts_pack()
@@ -56,9 +68,6 @@ def load_content_command(force):
 @click.password_option()
 def create_admin_command(email, name, password):
     """Create an admin account (for a fresh production database)."""
-    from portal.accounts.services import UserData, email_taken, save_user
-    from portal.core.roles import Role
-
     if email_taken(email):
         raise click.ClickException("someone already has this email")
     save_user(
@@ -86,16 +95,6 @@ def sample_reviews_command(per_agent, days, rubric_slug, channel):
     supervisor are skipped and said so; interactions already reviewed are
     never drawn again, so running it twice draws nothing new.
     """
-    from datetime import timedelta
-
-    from sqlalchemy import select
-
-    from portal.accounts.models import Team, User
-    from portal.core.models import utcnow
-    from portal.core.roles import FRONTLINE
-    from reviews import rubrics, sampling
-    from reviews.models import Rubric
-
     rubric = db.session.scalar(select(Rubric).where(Rubric.slug == rubric_slug))
     version = rubrics.published(rubric) if rubric else None
     if version is None:
@@ -135,3 +134,21 @@ def sample_reviews_command(per_agent, days, rubric_slug, channel):
             f"{team.name}: {len(result.assigned)} assigned" + (f", {short} short" if short else "")
         )
     click.echo(f"{total} reviews assigned")
+
+
+@portal_cli.command("permissions")
+def permissions_command():
+    """Print the permission policy: each permission, the roles holding it, its rule,
+    and the routes that declare it (the route sweep's table is checked against it)."""
+    routes: dict[str, list[str]] = {}
+    for endpoint, view in sorted(current_app.view_functions.items()):
+        declared = getattr(view, "permission", None)
+        if declared is not None:
+            routes.setdefault(declared.name, []).append(endpoint)
+    for declared in permissions():
+        roles = ", ".join(sorted(r.value for r in declared.roles))
+        kind = "rule" if declared.rule else "role"
+        click.echo(f"{declared.name}  [{kind}: {roles}]")
+        click.echo(f"    {' '.join(declared.doc.split())}")
+        if routes.get(declared.name):
+            click.echo(f"    routes: {', '.join(routes[declared.name])}")
