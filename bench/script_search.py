@@ -24,8 +24,9 @@ from portal.core import search
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.playbooks.services import load_content_pack, process_steps
-from scripts_library import services as svc
 from scripts_library.models import CallScript
+from scripts_library.search import Filters, search_scripts
+from scripts_library.validation import CHANNELS, SITUATIONS
 
 PHRASES = [
     "xử lý khiếu nại",
@@ -99,8 +100,8 @@ def generate(app, count: int) -> None:
                     "title": title,
                     "purpose": " ".join(rng.sample(PHRASES, 3)),
                     "step_id": rng.choice(steps),
-                    "channel": rng.choice(list(svc.CHANNELS)),
-                    "situation": rng.choice(list(svc.SITUATIONS)),
+                    "channel": rng.choice(list(CHANNELS)),
+                    "situation": rng.choice(list(SITUATIONS)),
                     "segments": chosen,
                     "tags": [],
                     "placeholders": [],
@@ -137,7 +138,7 @@ def main():
             samples = []
             for _ in range(args.runs):
                 start = time.perf_counter()
-                results = svc.search_scripts(query, svc.Filters(**filters))
+                results = search_scripts(query, Filters(**filters))
                 samples.append((time.perf_counter() - start) * 1000)
             everything.extend(samples)
             label = f"{query!r} {filters or ''}"

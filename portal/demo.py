@@ -17,7 +17,7 @@ from portal.onboarding.models import ModuleItem, OnboardingModule
 from portal.playbooks import services as playbooks
 from quizzes.services import load_question_bank
 from reviews.rubrics import load_rubric_pack
-from scripts_library.services import load_scripts_pack
+from scripts_library.pack import load_scripts_pack
 
 DEMO_PEOPLE = [
     # email, name, role, team, days since hire

@@ -13,7 +13,7 @@ from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.core.roles import Role
 from portal.core.text import fold
-from scripts_library import services as svc
+from scripts_library import publishing, validation
 from scripts_library.models import (
     ARCHIVED,
     CONTENT_FIELDS,
@@ -64,7 +64,7 @@ def check(content: dict) -> list[str]:
     only a warning here (deleting a block should not need two edits)."""
     from portal.playbooks.services import process_step_ids, taxonomy
 
-    return svc.check_content(
+    return validation.check_content(
         content,
         known_segments=set(taxonomy().segments),
         step_ids=set(process_step_ids().values()),
@@ -128,7 +128,7 @@ def save_draft(user, script: CallScript, content: dict, *, lock_version: int) ->
     draft.updated_by_id, draft.updated_at = user.id, utcnow()
     script.state = DRAFT  # editing during review sends it back to draft
     db.session.commit()
-    return svc.unused_placeholders(content)
+    return validation.unused_placeholders(content)
 
 
 def submit(user, script: CallScript) -> None:
@@ -146,10 +146,10 @@ def publish(user, script: CallScript, note: str) -> ScriptVersion:
     problems = check(content_of(draft))
     if problems:
         raise InvalidScript(problems)
-    version = svc.publish(script, content_of(draft), author=user, note=note)
+    version = publishing.publish(script, content_of(draft), author=user, note=note)
     db.session.delete(draft)
     db.session.commit()
-    svc.announce_new_versions([script])
+    publishing.announce_new_versions([script])
     return version
 
 

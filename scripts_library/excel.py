@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.core.text import clean
 from portal.core.workbooks import read_table, write_table
-from scripts_library import services as svc
+from scripts_library import publishing, validation
 from scripts_library.models import CallScript
 
 COLUMNS = [
@@ -103,7 +103,7 @@ def read_workbook(stream, step_ids: dict[str, int], known_segments: set[str]) ->
         step_slug = raw.pop("step_slug")
         raw.pop("_raw", None)
         content = {**raw, "step_id": step_ids.get(step_slug)}
-        for problem in svc.check_content(
+        for problem in validation.check_content(
             content, known_segments=known_segments, step_ids=set(step_ids.values())
         ):
             parsed.errors.append((first_row[slug], f"{slug}: {problem}"))
@@ -164,4 +164,4 @@ def import_library(parsed: Parsed, *, author) -> dict[str, int]:
     """Publish every new or changed script in one transaction (only a valid file)."""
     if parsed.errors:
         raise ValueError("workbook has errors")
-    return svc.publish_all(parsed.contents, author=author, note="Excel import")
+    return publishing.publish_all(parsed.contents, author=author, note="Excel import")

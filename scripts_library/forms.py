@@ -17,7 +17,7 @@ from portal.core.forms import (
     NoMarkup,
     PortalForm,
 )
-from scripts_library.services import BLOCK_KINDS, CHANNELS, SITUATIONS
+from scripts_library.validation import BLOCK_KINDS, CHANNELS, SITUATIONS
 
 BLANK_ROWS = 3
 _KEY = Regexp(

@@ -13,10 +13,10 @@ from portal.core.params import int_arg
 from portal.core.roles import Role
 from portal.core.text import clean
 from portal.core.workbooks import WorkbookError
-from scripts_library import authoring, bp, excel
-from scripts_library import services as svc
+from scripts_library import authoring, bp, excel, favourites, filling, running, search, versions
 from scripts_library.forms import ImportForm, ScriptForm
 from scripts_library.models import ARCHIVED
+from scripts_library.validation import BLOCK_KINDS, CHANNELS, SITUATIONS
 
 STATE_LABELS = {
     "draft": _l("Draft"),
@@ -31,14 +31,14 @@ def _template_helpers():
     return {"state_label": lambda state: str(STATE_LABELS.get(state, state))}
 
 
-def _filters() -> svc.Filters:
+def _filters() -> search.Filters:
     channel = request.args.get("channel")
     situation = request.args.get("situation")
     segment = request.args.get("segment", "")[:40]
-    return svc.Filters(
+    return search.Filters(
         step_id=int_arg("step"),
-        channel=channel if channel in svc.CHANNELS else None,
-        situation=situation if situation in svc.SITUATIONS else None,
+        channel=channel if channel in CHANNELS else None,
+        situation=situation if situation in SITUATIONS else None,
         segment=segment or None,
     )
 
@@ -55,18 +55,18 @@ def library():
         "scripts_library/_results.html",
         query=query,
         filters=filters,
-        results=svc.search_scripts(query, filters),
+        results=search.search_scripts(query, filters),
         steps=process_steps(),
         taxonomy=taxonomy(),
-        favourites=svc.favourites(current_user.id),
-        recent=svc.recently_used(current_user.id),
-        channels=svc.CHANNELS,
-        situations=svc.SITUATIONS,
+        favourites=favourites.favourites(current_user.id),
+        recent=favourites.recently_used(current_user.id),
+        channels=CHANNELS,
+        situations=SITUATIONS,
     )
 
 
 def _published_or_404(slug: str):
-    script = svc.find_published(slug)
+    script = search.find_published(slug)
     if script is None:
         abort(404)
     return script
@@ -82,19 +82,19 @@ def script(slug: str):
     from portal.playbooks.services import taxonomy
 
     current = _published_or_404(slug)
-    svc.record_use(current_user.id, current.id)
+    favourites.record_use(current_user.id, current.id)
     return render(
         "scripts_library/script.html",
         script=current,
         values={},
-        fill=svc.fill,
-        plain_text=svc.filled_plain_text(current, {}),
-        missing=svc.missing_values(current, {}),
-        favourite=svc.is_favourite(current_user.id, current.id),
+        fill=filling.fill,
+        plain_text=filling.filled_plain_text(current, {}),
+        missing=filling.missing_values(current, {}),
+        favourite=favourites.is_favourite(current_user.id, current.id),
         taxonomy=taxonomy(),
-        channels=svc.CHANNELS,
-        situations=svc.SITUATIONS,
-        kinds=svc.BLOCK_KINDS,
+        channels=CHANNELS,
+        situations=SITUATIONS,
+        kinds=BLOCK_KINDS,
     )
 
 
@@ -109,10 +109,10 @@ def fill(slug: str):
         "scripts_library/_filled.html",
         script=current,
         values=values,
-        fill=svc.fill,
-        plain_text=svc.filled_plain_text(current, values),
-        missing=svc.missing_values(current, values),
-        kinds=svc.BLOCK_KINDS,
+        fill=filling.fill,
+        plain_text=filling.filled_plain_text(current, values),
+        missing=filling.missing_values(current, values),
+        kinds=BLOCK_KINDS,
     )
 
 
@@ -128,11 +128,11 @@ def run(slug: str):
         "scripts_library/run.html",
         "scripts_library/_run.html",
         script=current,
-        state=svc.walk(current, keys),
+        state=running.walk(current, keys),
         values=values,
         carried={f"ph__{k}": v for k, v in values.items() if k in declared},
-        fill=svc.fill,
-        kinds=svc.BLOCK_KINDS,
+        fill=filling.fill,
+        kinds=BLOCK_KINDS,
         aside=[b for b in current.blocks if b["kind"] in ("note", "dont_say")],
     )
 
@@ -141,7 +141,7 @@ def run(slug: str):
 @login_required
 def favourite(slug: str):
     current = _published_or_404(slug)
-    is_favourite = svc.toggle_favourite(current_user.id, current.id)
+    is_favourite = favourites.toggle_favourite(current_user.id, current.id)
     return render_template(
         "scripts_library/_favourite.html", script=current, favourite=is_favourite
     )
@@ -180,8 +180,8 @@ def _editor(form, script=None, draft=None, status=200, problems=(), conflict=Non
         draft=draft,
         problems=problems,
         conflict=conflict,
-        fill=svc.fill,
-        kinds=svc.BLOCK_KINDS,
+        fill=filling.fill,
+        kinds=BLOCK_KINDS,
         can_approve=authoring.can_approve(current_user),
     )
 
@@ -349,7 +349,9 @@ def diff(slug: str):
         else None,
         old=old,
         new=new,
-        changes=field_diffs(svc.comparable(old), svc.comparable(new), svc.comparable_labels()),
+        changes=field_diffs(
+            versions.comparable(old), versions.comparable(new), versions.comparable_labels()
+        ),
     )
 
 
@@ -362,7 +364,7 @@ def export():
     from portal.playbooks.services import process_steps
 
     steps = {s.id: s.slug for s in process_steps()}
-    scripts = svc.search_scripts("", svc.Filters(), limit=100_000).scripts
+    scripts = search.search_scripts("", search.Filters(), limit=100_000).scripts
     body = excel.export_workbook(sorted(scripts, key=lambda s: s.slug), steps)
     return Response(
         body,

@@ -4,7 +4,8 @@ import pytest
 
 from portal.core.roles import Role
 from scripts_library.models import ScriptDraft
-from scripts_library.services import find_published, load_scripts_pack
+from scripts_library.pack import load_scripts_pack
+from scripts_library.search import find_published
 from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD
 from tests.scripts_library.conftest import EMAIL

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.core.roles import Role
-from scripts_library.services import load_scripts_pack
+from scripts_library.pack import load_scripts_pack
 from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD
 from tests.scripts_library.conftest import COMPLAINT, EMAIL

@@ -1,6 +1,7 @@
 import pytest
 
-from scripts_library import services as svc
+from scripts_library.pack import load_scripts_pack
+from scripts_library.search import Filters, search_scripts
 
 COMPLAINT = {
     "slug": "xin-loi-khieu-nai",
@@ -59,5 +60,5 @@ EMAIL = {
 
 @pytest.fixture
 def scripts(content, script_pack):
-    svc.load_scripts_pack(script_pack(COMPLAINT, EMAIL))
-    return {s.slug: s for s in svc.search_scripts("", svc.Filters()).scripts}
+    load_scripts_pack(script_pack(COMPLAINT, EMAIL))
+    return {s.slug: s for s in search_scripts("", Filters()).scripts}

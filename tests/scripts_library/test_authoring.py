@@ -3,8 +3,8 @@
 from portal.core.roles import Role
 from portal.onboarding.assignment import assign
 from portal.onboarding.modules import add_item, save_module
-from scripts_library import services as svc
 from scripts_library.models import CallScript, ScriptDraft, ScriptVersion
+from scripts_library.search import find_published
 
 
 def _form(script, **overrides):
@@ -194,7 +194,7 @@ def test_archive_hides_and_restore_makes_a_draft(scripts, login_as, db):
     # Restoring again while a draft exists is refused (the draft is not lost).
     assert admin.post(f"/scripts/{script.slug}/restore/2").status_code == 303
     assert db.session.get(ScriptDraft, script.id).title == "Xử lý khiếu nại: xin lỗi và khắc phục"
-    assert svc.find_published(script.slug).title == "Tiêu đề mới"
+    assert find_published(script.slug).title == "Tiêu đề mới"
 
 
 def test_an_admin_grants_a_supervisor_the_right_to_publish(scripts, login_as, make, db):

@@ -4,9 +4,9 @@ import io
 
 from openpyxl import Workbook, load_workbook
 
-from scripts_library import services as svc
 from scripts_library.excel import COLUMNS
 from scripts_library.models import CallScript, ScriptVersion
+from scripts_library.pack import load_scripts_pack
 
 
 def _upload(session, content: bytes, name="kich-ban.xlsx"):
@@ -25,7 +25,7 @@ def _export(session) -> bytes:
 
 
 def test_export_then_import_gives_the_same_library(content, db, login_as):
-    svc.load_scripts_pack()  # the built-in 27 scripts
+    load_scripts_pack()  # the built-in 27 scripts
     admin = login_as("admin")
     before = {
         s.slug: {k: getattr(s, k) for k in ("title", "blocks", "placeholders", "segments")}

@@ -7,8 +7,12 @@ import pytest
 from portal.core.roles import Role
 from portal.onboarding.assignment import assign
 from portal.onboarding.modules import save_module
-from scripts_library import services as svc
+from scripts_library.filling import fill, filled_plain_text
 from scripts_library.models import CallScript, ScriptVersion
+from scripts_library.pack import load_scripts_pack
+from scripts_library.running import walk
+from scripts_library.search import Filters, search_scripts
+from scripts_library.validation import SITUATIONS
 from tests.scripts_library.conftest import COMPLAINT, EMAIL
 
 
@@ -16,7 +20,7 @@ def test_the_pack_publishes_version_one_and_is_idempotent(scripts, script_pack, 
     complaint = scripts["xin-loi-khieu-nai"]
     assert complaint.state == "published" and complaint.published_version == 1
     assert complaint.step.slug == "xu-ly-khieu-nai-nhanh"
-    assert svc.load_scripts_pack(script_pack(COMPLAINT, EMAIL)) == {"created": 0, "updated": 0}
+    assert load_scripts_pack(script_pack(COMPLAINT, EMAIL)) == {"created": 0, "updated": 0}
     assert db.session.query(ScriptVersion).count() == 2
 
 
@@ -37,7 +41,7 @@ def test_the_pack_publishes_version_one_and_is_idempotent(scripts, script_pack, 
 def test_invalid_scripts_refuse_the_whole_pack(content, script_pack, db, change, message):
     broken = {**copy.deepcopy(COMPLAINT), **change}
     with pytest.raises(ValueError, match=message.replace("{", r"\{").replace("}", r"\}")):
-        svc.load_scripts_pack(script_pack(EMAIL, broken))
+        load_scripts_pack(script_pack(EMAIL, broken))
     assert db.session.query(CallScript).count() == 0
 
 
@@ -45,50 +49,46 @@ def test_a_branch_to_a_missing_block_is_refused(content, script_pack, db):
     broken = copy.deepcopy(COMPLAINT)
     broken["blocks"][1]["choices"][0]["goto"] = "khong-ton-tai"
     with pytest.raises(ValueError, match="khong-ton-tai"):
-        svc.load_scripts_pack(script_pack(broken))
+        load_scripts_pack(script_pack(broken))
 
 
 def test_search_without_diacritics_and_with_d(scripts):
     for query in ("xu ly khieu nai", "XỬ LÝ khiếu nại", "khieu n", "den bu"):
-        titles = [s.title for s in svc.search_scripts(query, svc.Filters()).scripts]
+        titles = [s.title for s in search_scripts(query, Filters()).scripts]
         assert titles and titles[0].startswith("Xử lý khiếu nại"), query
-    assert svc.search_scripts("doi tac", svc.Filters()).total == 0
+    assert search_scripts("doi tac", Filters()).total == 0
     # "đ" typed as "d": "đội ngũ" in the email.
-    assert [s.slug for s in svc.search_scripts("doi ngu", svc.Filters()).scripts] == [
-        "cam-on-sau-dich-vu"
-    ]
+    assert [s.slug for s in search_scripts("doi ngu", Filters()).scripts] == ["cam-on-sau-dich-vu"]
 
 
 def test_title_matches_rank_first(scripts):
     # "cam on" is in the email's title and nowhere in the complaint's.
-    results = svc.search_scripts("cam on", svc.Filters()).scripts
+    results = search_scripts("cam on", Filters()).scripts
     assert results[0].slug == "cam-on-sau-dich-vu"
 
 
 def test_filters(scripts):
-    assert [s.slug for s in svc.search_scripts("", svc.Filters(channel="email")).scripts] == [
+    assert [s.slug for s in search_scripts("", Filters(channel="email")).scripts] == [
         "cam-on-sau-dich-vu"
     ]
-    assert [s.slug for s in svc.search_scripts("", svc.Filters(segment="negative")).scripts] == [
+    assert [s.slug for s in search_scripts("", Filters(segment="negative")).scripts] == [
         "xin-loi-khieu-nai"
     ]
-    assert svc.search_scripts("", svc.Filters(situation="greeting")).total == 0
+    assert search_scripts("", Filters(situation="greeting")).total == 0
     step = scripts["xin-loi-khieu-nai"].step_id
-    assert svc.search_scripts("", svc.Filters(step_id=step)).total == 1
+    assert search_scripts("", Filters(step_id=step)).total == 1
 
 
 def test_filling_in_uses_values_then_defaults_and_shows_missing_ones(scripts):
     script = scripts["xin-loi-khieu-nai"]
-    typed = str(
-        svc.fill(script.blocks[0]["text"], script.placeholders, {"ten_khach_hang": "chị Lan"})
-    )
+    typed = str(fill(script.blocks[0]["text"], script.placeholders, {"ten_khach_hang": "chị Lan"}))
     assert "chị Lan" in typed
-    default = str(svc.fill(script.blocks[0]["text"], script.placeholders, {}))
+    default = str(fill(script.blocks[0]["text"], script.placeholders, {}))
     assert "anh/chị" in default
-    missing = str(svc.fill(script.blocks[2]["text"], script.placeholders, {}))
+    missing = str(fill(script.blocks[2]["text"], script.placeholders, {}))
     assert '<span class="missing">[Ngày hẹn]</span>' in missing
     hostile = str(
-        svc.fill(
+        fill(
             script.blocks[0]["text"],
             script.placeholders,
             {"ten_khach_hang": "<script>x()</script>"},
@@ -172,17 +172,17 @@ def test_scripts_are_onboarding_items(scripts, login_as, db):
 
 def test_running_a_script_follows_branches_goes_back_and_loops(scripts, login_as):
     script = scripts["xin-loi-khieu-nai"]
-    state = svc.walk(script, [])
+    state = walk(script, [])
     assert state.current["key"] == "mo-dau" and state.next_key == "khach"
-    state = svc.walk(script, ["mo-dau", "khach"])
+    state = walk(script, ["mo-dau", "khach"])
     assert state.next_key is None and [c["goto"] for c in state.current["choices"]] == ["den-bu"]
-    state = svc.walk(script, ["mo-dau", "khach", "den-bu"])
+    state = walk(script, ["mo-dau", "khach", "den-bu"])
     # The "don't say" line after it is shown beside the conversation, not as a step.
     assert state.back_path == ["mo-dau", "khach"] and state.next_key is None
     # A loop visits a block again and keeps the whole path.
-    looped = svc.walk(script, ["mo-dau", "khach", "den-bu", "khach"])
+    looped = walk(script, ["mo-dau", "khach", "den-bu", "khach"])
     assert looped.current["key"] == "khach" and len(looped.trail) == 3
-    assert svc.walk(script, ["mo-dau", "<script>"]).path == ["mo-dau"]  # unknown keys restart
+    assert walk(script, ["mo-dau", "<script>"]).path == ["mo-dau"]  # unknown keys restart
     agent = login_as("agent")
     fragment = agent.get(
         "/scripts/xin-loi-khieu-nai/run?path=mo-dau,khach", headers={"HX-Request": "true"}
@@ -200,10 +200,10 @@ def test_running_a_script_follows_branches_goes_back_and_loops(scripts, login_as
 def test_the_built_in_library_covers_every_step_situation_and_four_channels(content, db):
     from portal.playbooks.services import process_steps
 
-    assert svc.load_scripts_pack()["created"] >= 25
-    library = svc.search_scripts("", svc.Filters(), limit=500).scripts
+    assert load_scripts_pack()["created"] >= 25
+    library = search_scripts("", Filters(), limit=500).scripts
     assert {s.step_id for s in library} == {step.id for step in process_steps()}
-    assert {s.situation for s in library} == set(svc.SITUATIONS)
+    assert {s.situation for s in library} == set(SITUATIONS)
     assert len({s.channel for s in library}) >= 4
     assert sum(1 for s in library if any(b["choices"] for b in s.blocks)) >= 6
     assert all(s.published_version == 1 for s in library)
@@ -212,6 +212,6 @@ def test_the_built_in_library_covers_every_step_situation_and_four_channels(cont
 def test_copied_text_keeps_line_breaks_and_shows_missing_values(scripts):
     script = scripts["xin-loi-khieu-nai"]
     script.blocks[0]["text"] = "Dạ em chào {ten_khach_hang},\n- dòng một\n- dòng hai"
-    text = svc.filled_plain_text(script, {"ten_khach_hang": "chị <b>Lan</b>"})
+    text = filled_plain_text(script, {"ten_khach_hang": "chị <b>Lan</b>"})
     assert text.startswith("Dạ em chào chị <b>Lan</b>,\n- dòng một\n- dòng hai\n\n")
     assert "[Ngày hẹn]" in text
