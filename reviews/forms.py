@@ -1,6 +1,8 @@
 """Forms of the reviews package. The scoring form's fields come from the rubric,
 so it is read by `scores_from_form` rather than declared here."""
 
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
@@ -11,7 +13,14 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from portal.core.content import item_kinds
 from portal.core.forms import (
@@ -22,8 +31,11 @@ from portal.core.forms import (
     PortalForm,
     bounded_coerce,
 )
+from portal.core.models import from_local, local_midnight, local_today
 from portal.core.text import clean
+from portal.playbooks.services import process_step_choices
 from reviews.disputes import Decision, DisputedCriterion
+from reviews.recordings import CHANNELS, InteractionInput
 from reviews.rubrics import criteria_of, to_yaml
 from reviews.scoring import Given
 
@@ -45,6 +57,8 @@ def fields_from_form(form, fields: list[dict]) -> dict[str, str]:
 
 
 class InteractionForm(PortalForm):
+    """One interaction typed in by hand, with its recording if any."""
+
     agent_id = SelectField(_l("Agent"), coerce=int, validators=[InputRequired()])
     channel = SelectField(_l("Channel"))
     occurred_at = DateTimeLocalField(
@@ -57,6 +71,28 @@ class InteractionForm(PortalForm):
     transcript = CleanTextAreaField(_l("Transcript"), validators=[Optional(), Length(max=50_000)])
     recording = FileField(_l("Recording (mp3, wav, ogg/opus, m4a)"))
 
+    def __init__(self, *args, agents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agent_id.choices = [(u.id, u.name) for u in agents]
+        self.channel.choices = [(k, str(v)) for k, v in CHANNELS.items()]
+        self.step_id.choices = [(0, "—"), *process_step_choices()]
+
+    def interaction_input(self) -> InteractionInput:
+        return InteractionInput(
+            agent_id=self.agent_id.data,
+            channel=self.channel.data,
+            occurred_at=from_local(self.occurred_at.data),
+            customer_ref=self.customer_ref.data or "",
+            step_id=self.step_id.data or None,
+            transcript=self.transcript.data or "",
+        )
+
+    @property
+    def upload(self):
+        """The recording sent, or None when the file box was left empty."""
+        sent = self.recording.data
+        return sent if sent and sent.filename else None
+
 
 class BatchForm(PortalForm):
     manifest = FileField(
@@ -67,6 +103,15 @@ class BatchForm(PortalForm):
 
 class StartReviewForm(PortalForm):
     rubric_version_id = SelectField(_l("Rubric"), coerce=int, validators=[InputRequired()])
+
+    def __init__(self, *args, versions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.versions = {v.id: v for v in versions}
+        self.rubric_version_id.choices = [(v.id, v.title) for v in versions]
+
+    @property
+    def version(self):
+        return self.versions[self.rubric_version_id.data]
 
 
 class SampleForm(PortalForm):
@@ -82,6 +127,42 @@ class SampleForm(PortalForm):
         _l("Reviewers (they take turns)"), coerce=int, validators=[InputRequired()], **CHECKBOXES
     )
     rubric_version_id = SelectField(_l("Rubric"), coerce=int, validators=[InputRequired()])
+
+    def __init__(self, *args, agents=(), reviewers=(), versions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agents.choices = [(u.id, u.name) for u in agents]
+        self.reviewers.choices = [(u.id, u.name) for u in reviewers]
+        self.channel.choices = [("", "—")] + [(k, str(v)) for k, v in CHANNELS.items()]
+        self.step_id.choices = [(0, "—"), *process_step_choices()]
+        self.versions = {v.id: v for v in versions}
+        self.rubric_version_id.choices = [(v.id, v.title) for v in versions]
+
+    @classmethod
+    def starting(cls, *, me, agents, **choices) -> "SampleForm":
+        """Unposted: the last seven days, every agent in scope, the person as reviewer."""
+        today = local_today()
+        form = cls(formdata=None, agents=agents, **choices)
+        form.start.data, form.end.data = today - timedelta(days=7), today
+        form.reviewers.data, form.agents.data = [me.id], [u.id for u in agents]
+        return form
+
+    def validate_end(self, field):
+        if self.start.data and field.data and field.data < self.start.data:
+            raise ValidationError(_l("The period must end after it starts."))
+
+    def draw(self) -> dict:
+        """What `sampling.draw` takes from the form (agents kept to the ones offered)."""
+        offered = {agent_id for agent_id, _name in self.agents.choices}
+        return {
+            "agent_ids": [a for a in self.agents.data if a in offered],
+            "per_agent": self.per_agent.data,
+            "start": local_midnight(self.start.data),
+            "end": local_midnight(self.end.data + timedelta(days=1)),
+            "reviewer_ids": self.reviewers.data,
+            "version": self.versions[self.rubric_version_id.data],
+            "channel": self.channel.data or None,
+            "step_id": self.step_id.data or None,
+        }
 
 
 class RubricForm(PortalForm):

@@ -1,171 +1,104 @@
 """Interactions and their recordings: list, upload one, upload a batch with a
 manifest, listen (range requests), start a review, draw a sample."""
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
 from flask import abort, current_app, flash, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
-from portal.accounts.models import User
-from portal.accounts.policy import visible_users
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.params import int_arg
 from portal.core.policy import may, permission_required, require
-from portal.core.roles import FRONTLINE, LEADERS
 from portal.core.uploads import upload_limit
 from portal.core.workbooks import WorkbookError
+from portal.playbooks.services import process_step_ids
 from reviews import bp, recordings, reviewing, rubrics, sampling
 from reviews.forms import BatchForm, InteractionForm, SampleForm, StartReviewForm
-from reviews.models import ASSIGNED, IN_PROGRESS, REGULAR, Interaction, Review
+from reviews.interactions import (
+    agents_in_scope,
+    interactions_page,
+    open_review_of,
+    review_counts,
+    reviewers,
+    reviews_visible_to,
+)
+from reviews.models import Interaction
 from reviews.policy import REVIEW_CALLS
-
-PER_PAGE = 50
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
-
-
-def _agents_in_scope() -> list[User]:
-    return list(
-        db.session.scalars(
-            visible_users(current_user)
-            .where(User.role.in_([r.value for r in FRONTLINE]), User.active.is_(True))
-            .order_by(User.name)
-        )
-    )
-
-
-def _step_choices():
-    from portal.playbooks.services import process_step_choices
-
-    return [(0, "—"), *process_step_choices()]
 
 
 @bp.get("/interactions")
 @permission_required(REVIEW_CALLS)
 def interactions():
-    scope = visible_users(current_user).with_only_columns(User.id)
-    query = select(Interaction).where(Interaction.agent_id.in_(scope))
-    agent = int_arg("agent")
-    if agent:
-        query = query.where(Interaction.agent_id == agent)
     channel = request.args.get("channel", "")
-    if channel in recordings.CHANNELS:
-        query = query.where(Interaction.channel == channel)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = max(1, int_arg("page") or 1)
-    rows = list(
-        db.session.scalars(
-            query.options(selectinload(Interaction.agent))
-            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-            .limit(PER_PAGE)
-            .offset((page - 1) * PER_PAGE)
-        )
-    )
-    reviewed = dict(
-        db.session.execute(
-            select(Review.interaction_id, func.count())
-            .where(Review.interaction_id.in_([r.id for r in rows]))
-            .group_by(Review.interaction_id)
-        ).all()
+    found = interactions_page(
+        current_user,
+        agent_id=int_arg("agent"),
+        channel=channel if channel in recordings.CHANNELS else None,
+        page=int_arg("page"),
     )
     return render(
         "reviews/interactions.html",
-        rows=rows,
-        reviewed=reviewed,
-        agents=_agents_in_scope(),
+        found=found,
+        reviewed=review_counts(found.items),
+        agents=agents_in_scope(current_user),
         channels=recordings.CHANNELS,
-        total=total,
-        current_page=page,
-        pages=max(1, -(-total // PER_PAGE)),
     )
 
 
-def _interaction_form(**kwargs) -> InteractionForm:
-    form = InteractionForm(**kwargs)
-    form.agent_id.choices = [(u.id, u.name) for u in _agents_in_scope()]
-    form.channel.choices = [(k, str(v)) for k, v in recordings.CHANNELS.items()]
-    form.step_id.choices = _step_choices()
-    return form
+def _max_recording_bytes() -> int:
+    return current_app.config["RECORDING_MAX_MB"] * 1024 * 1024
 
 
 @bp.route("/interactions/new", methods=["GET", "POST"])
 @upload_limit("RECORDING_MAX_MB")  # recordings are larger than the portal's other uploads
 @permission_required(REVIEW_CALLS)
 def interaction_new():
-    form = _interaction_form()
+    form = InteractionForm(agents=agents_in_scope(current_user))
     if not form.validate_on_submit():
-        return render(
-            "reviews/interaction_new.html",
-            form=form,
-            status=422 if request.method == "POST" else 200,
+        return render("reviews/interaction_new.html", form=form, status=_refused_or_ok())
+    try:
+        audio = form.upload and recordings.check_audio(
+            form.upload.stream, max_bytes=_max_recording_bytes()
         )
-    audio = None
-    upload = form.recording.data
-    if upload and upload.filename:
-        try:
-            audio = recordings.check_audio(
-                upload.stream, max_bytes=current_app.config["RECORDING_MAX_MB"] * 1024 * 1024
-            )
-        except recordings.RecordingRejected as rejected:
-            form.recording.errors = [str(rejected)]
-            return render("reviews/interaction_new.html", form=form, status=422)
-    when = form.occurred_at.data.replace(tzinfo=_zone()).astimezone(ZoneInfo("UTC"))
+    except recordings.RecordingRejected as rejected:
+        form.recording.errors = [str(rejected)]
+        return render("reviews/interaction_new.html", form=form, status=422)
+    original = recordings.client_name(form.upload.filename) if audio else ""
     interaction = recordings.create_interaction(
-        recordings.InteractionInput(
-            agent_id=form.agent_id.data,
-            channel=form.channel.data,
-            occurred_at=when,
-            customer_ref=form.customer_ref.data or "",
-            step_id=form.step_id.data or None,
-            transcript=form.transcript.data or "",
-        ),
-        audio,
-        by=current_user,
-        original=recordings.client_name(upload.filename) if audio else "",
+        form.interaction_input(), audio or None, by=current_user, original=original
     )
     db.session.commit()
     flash(_("Interaction saved."), "success")
     return redirect_to(url_for("reviews.interaction", interaction_id=interaction.id))
 
 
+def _refused_or_ok() -> int:
+    """A form shown again: 422 when it was posted and refused, 200 when first opened."""
+    return 422 if request.method == "POST" else 200
+
+
 @bp.route("/interactions/import", methods=["GET", "POST"])
 @upload_limit("RECORDING_BATCH_MAX_MB")
 @permission_required(REVIEW_CALLS)
 def interaction_import():
-    from portal.playbooks.services import process_step_ids
-
     form = BatchForm()
     if not form.validate_on_submit():
-        return render(
-            "reviews/interaction_import.html",
-            form=form,
-            status=422 if request.method == "POST" else 200,
-        )
+        return render("reviews/interaction_import.html", form=form, status=_refused_or_ok())
+    sent = [f for f in request.files.getlist(form.recordings.name) if f.filename]
     try:
         result = recordings.import_batch(
             form.manifest.data.stream,
-            [f for f in request.files.getlist(form.recordings.name) if f.filename],
+            sent,
             by=current_user,
-            max_bytes=current_app.config["RECORDING_MAX_MB"] * 1024 * 1024,
+            max_bytes=_max_recording_bytes(),
             step_ids=process_step_ids(),
         )
     except WorkbookError as error:
         form.manifest.errors = [str(error)]
         return render("reviews/interaction_import.html", form=form, status=422)
     status = 422 if result.rejected and not result.created else 200
-    return render(
-        "reviews/interaction_import.html",
-        form=BatchForm(formdata=None),
-        result=result,
-        status=status,
-    )
+    empty = BatchForm(formdata=None)
+    return render("reviews/interaction_import.html", form=empty, result=result, status=status)
 
 
 def _interaction_or_404(interaction_id: int) -> Interaction:
@@ -178,23 +111,11 @@ def _interaction_or_404(interaction_id: int) -> Interaction:
 @login_required
 def interaction(interaction_id: int):
     current = _interaction_or_404(interaction_id)
-    reviews = [
-        r
-        for r in db.session.scalars(
-            select(Review)
-            .where(Review.interaction_id == current.id)
-            .options(selectinload(Review.reviewer))
-            .order_by(Review.created_at)
-        )
-        if may(current_user, "review.read", r)
-    ]
-    form = StartReviewForm(formdata=None)
-    form.rubric_version_id.choices = [(v.id, v.title) for v in rubrics.usable_versions()]
     return render(
         "reviews/interaction.html",
         interaction=current,
-        reviews=reviews,
-        form=form,
+        reviews=reviews_visible_to(current_user, current),
+        form=StartReviewForm(formdata=None, versions=rubrics.usable_versions()),
         can_review=may(current_user, "interaction.review", current),
         channels=recordings.CHANNELS,
     )
@@ -224,25 +145,14 @@ def recording(interaction_id: int):
 def start_review(interaction_id: int):
     current = _interaction_or_404(interaction_id)
     require("interaction.review", current)
-    open_one = db.session.scalar(
-        select(Review.id).where(
-            Review.interaction_id == current.id,
-            Review.reviewer_id == current_user.id,
-            Review.kind == REGULAR,
-            Review.state.in_([ASSIGNED, IN_PROGRESS]),
-        )
-    )
+    open_one = open_review_of(current_user, current)
     if open_one:  # already in this reviewer's queue: continue it rather than start a second
         return redirect_to(url_for("reviews.review", review_id=open_one))
-    form = StartReviewForm()
-    versions = {v.id: v for v in rubrics.usable_versions()}
-    form.rubric_version_id.choices = [(v.id, v.title) for v in versions.values()]
+    form = StartReviewForm(versions=rubrics.usable_versions())
     if not form.validate_on_submit():
         flash(_("Choose a rubric."), "error")
         return redirect_to(url_for("reviews.interaction", interaction_id=current.id))
-    review = reviewing.assign(
-        current, versions[form.rubric_version_id.data], current_user.id, by=current_user
-    )
+    review = reviewing.assign(current, form.version, current_user.id, by=current_user)
     db.session.commit()
     return redirect_to(url_for("reviews.review", review_id=review.id))
 
@@ -250,41 +160,15 @@ def start_review(interaction_id: int):
 @bp.route("/sample", methods=["GET", "POST"])
 @permission_required(REVIEW_CALLS)
 def sample():
-    form = SampleForm()
-    agents = _agents_in_scope()
-    form.agents.choices = [(u.id, u.name) for u in agents]
-    reviewers = db.session.scalars(
-        select(User)
-        .where(User.role.in_([r.value for r in LEADERS]), User.active.is_(True))
-        .order_by(User.name)
-    )
-    form.reviewers.choices = [(u.id, u.name) for u in reviewers]
-    form.channel.choices = [("", "—")] + [(k, str(v)) for k, v in recordings.CHANNELS.items()]
-    form.step_id.choices = _step_choices()
-    versions = {v.id: v for v in rubrics.usable_versions()}
-    form.rubric_version_id.choices = [(v.id, v.title) for v in versions.values()]
+    """Draw N interactions per agent and period into reviewers' queues (`sampling`)."""
+    choices = {"reviewers": reviewers(), "versions": rubrics.usable_versions()}
+    agents = agents_in_scope(current_user)
     if request.method == "GET":
-        today = datetime.now(_zone()).date()
-        form.start.data, form.end.data = today - timedelta(days=7), today
-        form.reviewers.data = [current_user.id]
-        form.agents.data = [u.id for u in agents]
+        form = SampleForm.starting(me=current_user, agents=agents, **choices)
         return render("reviews/sample.html", form=form)
+    form = SampleForm(agents=agents, **choices)
     if not form.validate_on_submit():
         return render("reviews/sample.html", form=form, status=422)
-    if form.end.data < form.start.data:
-        form.end.errors = [_("The period must end after it starts.")]
-        return render("reviews/sample.html", form=form, status=422)
-    chosen = [a for a in form.agents.data if a in {u.id for u in agents}]
-    result = sampling.draw(
-        agent_ids=chosen,
-        per_agent=form.per_agent.data,
-        start=datetime.combine(form.start.data, time.min, _zone()),
-        end=datetime.combine(form.end.data + timedelta(days=1), time.min, _zone()),
-        reviewer_ids=form.reviewers.data,
-        version=versions[form.rubric_version_id.data],
-        by=current_user,
-        channel=form.channel.data or None,
-        step_id=form.step_id.data or None,
-    )
+    result = sampling.draw(by=current_user, **form.draw())
     names = {u.id: u.name for u in agents}
     return render("reviews/sample.html", form=form, result=result, names=names)

@@ -13,14 +13,28 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def local_zone() -> ZoneInfo:
+    """The portal's time zone (PORTAL_TIMEZONE, Vietnam by default)."""
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
+
+
 def local_today() -> date:
     """Today in the portal's time zone (Vietnam), not the server's.
 
     Due dates are calendar days for people in Vietnam; a UTC host would
     otherwise be a day behind between midnight and 7 am.
     """
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
-    return datetime.now(zone).date()
+    return datetime.now(local_zone()).date()
+
+
+def from_local(moment: datetime | None) -> datetime | None:
+    """A time people typed in the portal's time zone, as the UTC the database keeps."""
+    return moment.replace(tzinfo=local_zone()).astimezone(UTC) if moment else None
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of a calendar day in the portal's time zone, in UTC."""
+    return datetime.combine(day, datetime.min.time(), local_zone()).astimezone(UTC)
 
 
 class UTCDateTime(TypeDecorator):
