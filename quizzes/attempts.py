@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from portal.core.extensions import db
 from portal.core.signals import content_completed
 from quizzes import drawing, grading
+from quizzes.answer_keys import latest_keys, shape
 from quizzes.models import (
     ABANDONED,
     FINISHED,
@@ -174,8 +175,6 @@ def _grade(attempt: QuizAttempt, *, now: datetime, saved_before: datetime | None
             .options(selectinload(AttemptAnswer.version))
         )
     )
-    from quizzes.regrade import latest_keys, shape
-
     # A key fixed by a regrade while this attempt ran marks it too.
     keys = latest_keys({a.version.question_id for a in answers})
     for answer in answers:

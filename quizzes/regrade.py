@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.core.extensions import db
 from quizzes import grading
+from quizzes.answer_keys import shape
 from quizzes.attempts import GRACE, announce_if_passed
 from quizzes.models import (
     ABANDONED,
@@ -62,14 +63,6 @@ class RegradePlan:
     @property
     def unchanged(self) -> int:
         return len(self.same)
-
-
-def shape(version: QuestionVersion) -> tuple:
-    data = version.data or {}
-    return (
-        version.type,
-        len(data.get("choices") or data.get("items") or data.get("pairs") or []),
-    )
 
 
 def plan(question: Question) -> RegradePlan:
@@ -176,16 +169,3 @@ def history(question: Question) -> list[Regrade]:
             .order_by(Regrade.at.desc())
         )
     )
-
-
-def latest_keys(question_ids) -> dict[int, QuestionVersion]:
-    """The key of each question's latest regrade, for attempts handed in later."""
-    found = {}
-    for regrade in db.session.scalars(
-        select(Regrade)
-        .where(Regrade.question_id.in_(question_ids))
-        .options(selectinload(Regrade.key_version))
-        .order_by(Regrade.at)
-    ):
-        found[regrade.question_id] = regrade.key_version
-    return found
