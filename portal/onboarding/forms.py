@@ -8,6 +8,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from portal.core.content import item_kinds
 from portal.core.forms import CHECKBOXES, CleanStringField, CleanTextAreaField, NoMarkup, PortalForm
 
 
@@ -31,7 +32,23 @@ class DueDateForm(PortalForm):
 
 
 class ItemForm(PortalForm):
+    """Add a piece of content (a step, a script, a quiz) to a module."""
+
     content = SelectField(_l("Content"), validators=[InputRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.content.choices = [
+            (f"{code}:{ref_id}", label)
+            for code, kind in item_kinds().items()
+            for ref_id, label in kind.choices()
+        ]
+
+    @property
+    def chosen(self) -> tuple[str, int]:
+        """(kind, id) of the content chosen; valid once the form validated."""
+        kind, _sep, ref = self.content.data.partition(":")
+        return kind, int(ref)
 
 
 class AssignForm(PortalForm):
@@ -57,6 +74,25 @@ class AssignForm(PortalForm):
         description=_l("If that day has already passed, the days count from today."),
         validators=[Optional(), NumberRange(min=0, max=365, message=_l("Between 0 and 365 days."))],
     )
+
+    def __init__(self, *args, modules=(), people=(), teams=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.module_list, self.people_list = list(modules), list(people)
+        self.modules.choices = [(m.id, m.title) for m in self.module_list]
+        self.people.choices = [(p.id, f"{p.name} ({p.email})") for p in self.people_list]
+        self.team.choices = [(t.id, t.name) for t in teams]
+
+    def chosen_modules(self) -> list:
+        return [m for m in self.module_list if m.id in self.modules.data]
+
+    def chosen_people(self) -> list:
+        """Who the assignment is for: the people ticked, a team, or everyone with a
+        role, always among the people offered (the assigner's scope)."""
+        if self.target.data == "people":
+            return [p for p in self.people_list if p.id in self.people.data]
+        if self.target.data == "team":
+            return [p for p in self.people_list if p.team_id == self.team.data]
+        return [p for p in self.people_list if p.role == self.role.data]
 
     def validate_people(self, field):
         if self.target.data == "people" and not field.data:

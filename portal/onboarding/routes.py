@@ -270,36 +270,22 @@ def move_module(module_id: int):
     return redirect_to(url_for("onboarding.modules"))
 
 
-def _content_choices() -> list[tuple[str, str]]:
-    return [
-        (f"{code}:{ref_id}", label)
-        for code, kind in item_kinds().items()
-        for ref_id, label in kind.choices()
-    ]
-
-
 @bp.route("/modules/<int:module_id>/items", methods=["GET", "POST"])
 @permission_required(MODULES_EDIT)
 def module_items(module_id: int):
     module = _module_or_404(module_id)
     form = ItemForm()
-    form.content.choices = _content_choices()
-    status = 200
     if form.validate_on_submit():
-        kind, _sep, ref = form.content.data.partition(":")
         try:
-            module_editing.add_item(module, kind, int(ref))
+            module_editing.add_item(module, *form.chosen)
         except OnboardingError:
             form.content.errors.append(_("This content is already in the module."))
-            status = 422
         else:
             return redirect_to(url_for("onboarding.module_items", module_id=module.id))
-    elif request.method == "POST":
-        status = 422
     return render(
         "onboarding/module_items.html",
         "onboarding/_module_items.html",
-        status=status,
+        status=422 if request.method == "POST" else 200,
         module=module,
         form=form,
         info=module_editing.describe_items(module.items),
@@ -337,31 +323,20 @@ def move_item(item_id: int):
 @bp.route("/assign", methods=["GET", "POST"])
 @permission_required(ONBOARDING_ASSIGN)
 def assign():
-    form = AssignForm()
-    module_list = module_editing.modules()
-    form.modules.choices = [(m.id, m.title) for m in module_list]
-    scope = visible_users(current_user).where(
-        User.active, User.role.in_([r.value for r in FRONTLINE])
+    people = db.session.scalars(
+        visible_users(current_user)
+        .where(User.active, User.role.in_([r.value for r in FRONTLINE]))
+        .order_by(User.name)
     )
-    people = list(db.session.scalars(scope.order_by(User.name)))
-    form.people.choices = [(p.id, f"{p.name} ({p.email})") for p in people]
-    teams = list(db.session.scalars(visible_teams(current_user)))
-    form.team.choices = [(t.id, t.name) for t in teams]
-    if form.validate_on_submit():
-        chosen = [m for m in module_list if m.id in form.modules.data]
-        if form.target.data == "people":
-            targets = [p for p in people if p.id in form.people.data]
-        elif form.target.data == "team":
-            targets = [p for p in people if p.team_id == form.team.data]
-        else:
-            targets = [p for p in people if p.role == form.role.data]
-        created = assignments.assign(
-            targets, chosen, by=current_user, due_in_days=form.due_in_days.data
+    teams = db.session.scalars(visible_teams(current_user))
+    form = AssignForm(modules=module_editing.modules(), people=people, teams=teams)
+    if not form.validate_on_submit():
+        return render(
+            "onboarding/assign.html", status=422 if request.method == "POST" else 200, form=form
         )
-        flash(
-            _("%(n)d assignments created for %(p)d people.", n=created, p=len(targets)), "success"
-        )
-        return redirect_to(url_for("onboarding.matrix"))
-    return render(
-        "onboarding/assign.html", status=422 if request.method == "POST" else 200, form=form
+    targets = form.chosen_people()
+    created = assignments.assign(
+        targets, form.chosen_modules(), by=current_user, due_in_days=form.due_in_days.data
     )
+    flash(_("%(n)d assignments created for %(p)d people.", n=created, p=len(targets)), "success")
+    return redirect_to(url_for("onboarding.matrix"))
