@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal.accounts.models import User
 from portal.core.extensions import db
 from reviews.models import (
     CALIBRATION,
@@ -43,8 +44,6 @@ def create_session(
         created_by_id=by.id,
     )
     session.interactions = interactions
-    from portal.accounts.models import User
-
     people = set(reviewer_ids) | ({benchmark_id} if benchmark_id else set())
     session.reviewers = list(db.session.scalars(select(User).where(User.id.in_(people))))
     db.session.add(session)

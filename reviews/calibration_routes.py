@@ -4,17 +4,14 @@ then see how far apart they are (`reviews.calibration` computes it)."""
 from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from portal.accounts.models import User
-from portal.accounts.policy import visible_users
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.policy import permission_required, require
-from portal.core.roles import LEADERS
 from reviews import bp, calibration, rubrics
 from reviews.forms import CalibrationForm
-from reviews.models import CalibrationSession, Interaction, RubricVersion
+from reviews.interactions import recent_interactions, reviewers
+from reviews.models import CalibrationSession
 from reviews.policy import REVIEW_CALLS, calibration_sessions_of
 
 
@@ -25,56 +22,18 @@ def calibration_list():
     return render("reviews/calibration_list.html", sessions=sessions)
 
 
-def _calibration_form(**kwargs) -> CalibrationForm:
-    form = CalibrationForm(**kwargs)
-    form.rubric_version_id.choices = [(v.id, v.title) for v in rubrics.usable_versions()]
-    scope = visible_users(current_user).with_only_columns(User.id)
-    recent = db.session.scalars(
-        select(Interaction)
-        .where(Interaction.agent_id.in_(scope))  # a supervisor's own teams' calls
-        .order_by(Interaction.occurred_at.desc())
-        .limit(200)
-    )
-    form.interactions.choices = [
-        (i.id, f"#{i.id} · {i.agent.name} · {i.customer_ref or i.channel}") for i in recent
-    ]
-    people = list(
-        db.session.scalars(
-            select(User)
-            .where(User.role.in_([r.value for r in LEADERS]), User.active.is_(True))
-            .order_by(User.name)
-        )
-    )
-    form.reviewers.choices = [(u.id, u.name) for u in people]
-    form.benchmark_id.choices = [(0, "—")] + [(u.id, u.name) for u in people]
-    return form
-
-
 @bp.route("/calibration/new", methods=["GET", "POST"])
 @permission_required(REVIEW_CALLS)
 def calibration_new():
-    form = _calibration_form()
+    form = CalibrationForm(
+        versions=rubrics.usable_versions(),
+        interactions=recent_interactions(current_user),
+        reviewers=reviewers(),
+    )
     if not form.validate_on_submit():
-        return render(
-            "reviews/calibration_new.html",
-            form=form,
-            status=422 if request.method == "POST" else 200,
-        )
-    if len(set(form.reviewers.data) | ({form.benchmark_id.data} - {0})) < 2:
-        form.reviewers.errors = [_("A calibration needs at least two reviewers.")]
-        return render("reviews/calibration_new.html", form=form, status=422)
-    version = db.session.get(RubricVersion, form.rubric_version_id.data)
-    chosen = list(
-        db.session.scalars(select(Interaction).where(Interaction.id.in_(form.interactions.data)))
-    )
-    session = calibration.create_session(
-        form.title.data,
-        version,
-        chosen,
-        form.reviewers.data,
-        benchmark_id=form.benchmark_id.data or None,
-        by=current_user,
-    )
+        status = 422 if request.method == "POST" else 200
+        return render("reviews/calibration_new.html", form=form, status=status)
+    session = calibration.create_session(by=current_user, **form.session())
     flash(_("Calibration created: each reviewer has the interactions in their queue."), "success")
     return redirect_to(url_for("reviews.calibration_session", session_id=session.id))
 

@@ -219,6 +219,32 @@ class CalibrationForm(PortalForm):
     )
     benchmark_id = SelectField(_l("Benchmark reviewer (expert)"), coerce=int, default=0)
 
+    def __init__(self, *args, versions=(), interactions=(), reviewers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.versions = {v.id: v for v in versions}
+        self.rubric_version_id.choices = [(v.id, v.title) for v in versions]
+        self.offered = {i.id: i for i in interactions}
+        self.interactions.choices = [
+            (i.id, f"#{i.id} · {i.agent.name} · {i.customer_ref or i.channel}")
+            for i in interactions
+        ]
+        self.reviewers.choices = [(u.id, u.name) for u in reviewers]
+        self.benchmark_id.choices = [(0, "—")] + [(u.id, u.name) for u in reviewers]
+
+    def validate_reviewers(self, field):
+        if len(set(field.data or ()) | ({self.benchmark_id.data} - {0, None})) < 2:
+            raise ValidationError(_l("A calibration needs at least two reviewers."))
+
+    def session(self) -> dict:
+        """What `calibration.create_session` takes from the form."""
+        return {
+            "title": self.title.data,
+            "version": self.versions[self.rubric_version_id.data],
+            "interactions": [self.offered[i] for i in self.interactions.data],
+            "reviewer_ids": self.reviewers.data,
+            "benchmark_id": self.benchmark_id.data or None,
+        }
+
 
 class CoachingForm(PortalForm):
     body = CleanTextAreaField(_l("What to work on"), validators=[InputRequired(), Length(max=5000)])

@@ -37,6 +37,20 @@ def reviewers() -> list[User]:
     )
 
 
+def recent_interactions(viewer: User, limit: int = 200) -> list[Interaction]:
+    """The latest interactions `viewer` may see (a supervisor's own teams' calls)."""
+    scope = visible_users(viewer).with_only_columns(User.id)
+    return list(
+        db.session.scalars(
+            select(Interaction)
+            .where(Interaction.agent_id.in_(scope))
+            .options(selectinload(Interaction.agent))
+            .order_by(Interaction.occurred_at.desc())
+            .limit(limit)
+        )
+    )
+
+
 def interactions_page(
     viewer: User, *, agent_id: int | None, channel: str | None, page: int | None
 ) -> Page:

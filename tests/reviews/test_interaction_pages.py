@@ -72,3 +72,26 @@ def test_a_sample_draws_into_the_queue_and_refuses_a_backwards_period(team, make
     drawn = lead.post("/reviews/sample", form)
     assert drawn.status_code == 200 and "Đã giao 2 lượt chấm" in drawn.get_data(as_text=True)
     assert db.session.query(Review).filter_by(reviewer_id=team["lead"].id).count() == 2
+
+
+def test_a_calibration_is_set_up_from_the_page_with_at_least_two_reviewers(
+    team, make, login_as, db
+):
+    call = make.interaction(team["agent"], recording=None)
+    second = make.user(Role.SUPERVISOR, leads=[team["team"]])
+    version = make.rubric()
+    lead = login_as(team["lead"])
+    form = {
+        "title": "Hiệu chỉnh tháng 12",
+        "rubric_version_id": str(version.id),
+        "interactions": str(call.id),
+        "reviewers": str(team["lead"].id),
+        "benchmark_id": "0",
+    }
+    alone = lead.post("/reviews/calibration/new", form)
+    assert alone.status_code == 422 and "ít nhất hai" in alone.get_data(as_text=True)
+    assert db.session.query(Review).count() == 0
+    made = lead.post("/reviews/calibration/new", {**form, "benchmark_id": str(second.id)})
+    assert made.status_code == 303
+    # Each of the two reviewers (the benchmark included) has the call in their queue.
+    assert {r.reviewer_id for r in db.session.query(Review)} == {team["lead"].id, second.id}
