@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.core.models import utcnow
-from portal.core.roles import Role
 from portal.core.text import fold
 from scripts_library import publishing, validation
 from scripts_library.models import (
@@ -24,6 +23,7 @@ from scripts_library.models import (
     ScriptDraft,
     ScriptVersion,
 )
+from scripts_library.policy import can_approve, can_write
 
 
 class NotAllowed(Exception):
@@ -40,14 +40,6 @@ class InvalidScript(Exception):
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems))
         self.problems = problems
-
-
-def can_write(user) -> bool:
-    return user.role in (Role.SUPERVISOR, Role.ADMIN)
-
-
-def can_approve(user) -> bool:
-    return user.role == Role.ADMIN or (user.role == Role.SUPERVISOR and user.can_approve_scripts)
 
 
 def _require(allowed: bool, why: str) -> None:

@@ -5,17 +5,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from portal.core.auth import roles_required
 from portal.core.diffs import field_diffs
 from portal.core.htmx import redirect_to, render
 from portal.core.models import local_today
 from portal.core.params import int_arg
-from portal.core.roles import Role
+from portal.core.policy import may, permission_required, require
 from portal.core.text import clean
 from portal.core.workbooks import WorkbookError
 from scripts_library import authoring, bp, excel, favourites, filling, running, search, versions
 from scripts_library.forms import ImportForm, ScriptForm
 from scripts_library.models import ARCHIVED
+from scripts_library.policy import SCRIPTS_EXPORT, SCRIPTS_WRITE
 from scripts_library.validation import BLOCK_KINDS, CHANNELS, SITUATIONS
 
 STATE_LABELS = {
@@ -149,8 +149,6 @@ def favourite(slug: str):
 
 # --- authoring: writers (supervisors, admins) and approvers -------------------------------
 
-WRITERS = (Role.SUPERVISOR, Role.ADMIN)
-
 
 def _script_for_writers(slug: str):
     script = authoring.find_for_writers(slug)
@@ -182,18 +180,18 @@ def _editor(form, script=None, draft=None, status=200, problems=(), conflict=Non
         conflict=conflict,
         fill=filling.fill,
         kinds=BLOCK_KINDS,
-        can_approve=authoring.can_approve(current_user),
+        can_approve=may(current_user, "scripts.approve"),
     )
 
 
 @bp.get("/drafts")
-@roles_required(*WRITERS)
+@permission_required(SCRIPTS_WRITE)
 def drafts():
     return render("scripts_library/drafts.html", scripts=authoring.work_in_progress())
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*WRITERS)
+@permission_required(SCRIPTS_WRITE)
 def new():
     empty = {
         "title": "",
@@ -221,7 +219,7 @@ def new():
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
-@roles_required(*WRITERS)
+@permission_required(SCRIPTS_WRITE)
 def edit(slug: str):
     script = _script_for_writers(slug)
     if script.state == ARCHIVED:
@@ -276,13 +274,13 @@ def _act(slug: str, action, message: str):
 
 
 @bp.post("/<slug>/submit")
-@roles_required(*WRITERS)
+@permission_required(SCRIPTS_WRITE)
 def submit(slug: str):
     return _act(slug, lambda s: authoring.submit(current_user, s), _("Sent for review."))
 
 
 @bp.post("/<slug>/publish")
-@roles_required(*WRITERS)
+@permission_required(SCRIPTS_WRITE)
 def publish(slug: str):
     note = clean(request.form.get("change_note", ""))[:300]
     if not note:
@@ -292,7 +290,7 @@ def publish(slug: str):
 
 
 @bp.post("/<slug>/archive")
-@roles_required(*WRITERS)
+@permission_required(SCRIPTS_WRITE)
 def archive(slug: str):
     archived = request.form.get("archived") == "1"
     message = _("Archived: agents no longer see it.") if archived else _("Back in the library.")
@@ -300,13 +298,13 @@ def archive(slug: str):
 
 
 @bp.post("/<slug>/discard")
-@roles_required(*WRITERS)
+@permission_required(SCRIPTS_WRITE)
 def discard(slug: str):
     return _act(slug, lambda s: authoring.discard(current_user, s), _("Draft discarded."))
 
 
 @bp.post("/<slug>/restore/<int:number>")
-@roles_required(*WRITERS)
+@permission_required(SCRIPTS_WRITE)
 def restore(slug: str, number: int):
     script = _script_for_writers(slug)
     try:
@@ -319,7 +317,7 @@ def restore(slug: str, number: int):
 
 
 @bp.get("/<slug>/history")
-@roles_required(*WRITERS)
+@permission_required(SCRIPTS_WRITE)
 def history(slug: str):
     script = _script_for_writers(slug)
     return render(
@@ -327,7 +325,7 @@ def history(slug: str):
         script=script,
         versions=authoring.versions(script),
         draft=authoring.draft_of(script),
-        can_approve=authoring.can_approve(current_user),
+        can_approve=may(current_user, "scripts.approve"),
     )
 
 
@@ -345,7 +343,7 @@ def diff(slug: str):
         subject_title=script.title,
         subject_url=url_for("scripts_library.script", slug=slug),
         history_url=url_for("scripts_library.history", slug=slug)
-        if authoring.can_write(current_user)
+        if may(current_user, SCRIPTS_WRITE)
         else None,
         old=old,
         new=new,
@@ -359,7 +357,7 @@ def diff(slug: str):
 
 
 @bp.get("/export.xlsx")
-@roles_required(Role.SUPERVISOR, Role.HR, Role.ADMIN)
+@permission_required(SCRIPTS_EXPORT)
 def export():
     from portal.playbooks.services import process_steps
 
@@ -376,12 +374,11 @@ def export():
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@roles_required(*WRITERS)
+@permission_required(SCRIPTS_WRITE)
 def import_library():
     from portal.playbooks.services import process_step_ids, taxonomy
 
-    if not authoring.can_approve(current_user):
-        abort(403)
+    require("scripts.approve")
     form = ImportForm()
     if not form.validate_on_submit():
         return render(
