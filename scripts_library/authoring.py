@@ -24,6 +24,7 @@ from scripts_library.models import (
     ScriptVersion,
 )
 from scripts_library.policy import can_approve, can_write
+from scripts_library.versions import SCRIPT_HISTORY
 
 
 class NotAllowed(Exception):
@@ -45,6 +46,12 @@ class InvalidScript(Exception):
 def _require(allowed: bool, why: str) -> None:
     if not allowed:
         raise NotAllowed(why)
+
+
+def editable_content(script: CallScript, draft: ScriptDraft | None) -> dict:
+    """What the editor starts from: the draft, else the script as published, with
+    the draft's save counter (0: no draft yet, the first save makes one)."""
+    return {**content_of(draft or script), "lock_version": draft.lock_version if draft else 0}
 
 
 def content_of(thing) -> dict:
@@ -168,7 +175,7 @@ def restore(user, script: CallScript, number: int) -> ScriptDraft:
     """Start a draft from an old version (the current draft must be finished first)."""
     _require(can_write(user), "write")
     _require(draft_of(script) is None, "draft exists")
-    version = find_version(script, number)
+    version = SCRIPT_HISTORY.find(script.id, number)
     _require(version is not None, "no such version")
     draft = ScriptDraft(script_id=script.id, updated_by_id=user.id, **content_of(version))
     db.session.add(draft)
@@ -180,24 +187,6 @@ def restore(user, script: CallScript, number: int) -> ScriptDraft:
 
 def find_for_writers(slug: str) -> CallScript | None:
     return db.session.scalar(select(CallScript).where(CallScript.slug == slug))
-
-
-def find_version(script: CallScript, number: int) -> ScriptVersion | None:
-    return db.session.scalar(
-        select(ScriptVersion).where(
-            ScriptVersion.script_id == script.id, ScriptVersion.version == number
-        )
-    )
-
-
-def versions(script: CallScript) -> list[ScriptVersion]:
-    return list(
-        db.session.scalars(
-            select(ScriptVersion)
-            .where(ScriptVersion.script_id == script.id)
-            .order_by(ScriptVersion.version.desc())
-        )
-    )
 
 
 def work_in_progress() -> list[CallScript]:

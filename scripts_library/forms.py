@@ -17,6 +17,7 @@ from portal.core.forms import (
     NoMarkup,
     PortalForm,
 )
+from portal.playbooks.services import process_step_choices, taxonomy
 from scripts_library.validation import BLOCK_KINDS, CHANNELS, SITUATIONS
 
 BLANK_ROWS = 3
@@ -115,26 +116,50 @@ class ScriptForm(PortalForm):
         }
         return content, problems
 
-    def fill_from(self, content: dict) -> None:
-        """Rows for an existing script, plus blank ones to add to it."""
-        self.process(
-            data={
-                **{
-                    k: content[k]
-                    for k in ("title", "purpose", "step_id", "channel", "situation", "segments")
-                },
-                "tags": ", ".join(content["tags"]),
-                "placeholders": content["placeholders"] + [{}] * BLANK_ROWS,
-                "blocks": [
-                    {
-                        **b,
-                        "choices": "\n".join(f"{c['label']} -> {c['goto']}" for c in b["choices"]),
-                    }
-                    for b in content["blocks"]
-                ]
-                + [{"kind": "agent"}] * BLANK_ROWS,
-            }
-        )
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tax = taxonomy()
+        self.step_id.choices = process_step_choices()
+        self.segments.choices = [(code, tax.label("segments", code)) for code in tax.segments]
+        self.row_problems: list[str] = []  # what `validate` found wrong with the rows
+
+    @classmethod
+    def data_from(cls, content: dict) -> dict:
+        """Rows for an existing script (its content as `authoring.content_of` gives it,
+        with `lock_version`), plus blank ones to add to it."""
+        return {
+            **{
+                k: content.get(k)
+                for k in ("title", "purpose", "step_id", "channel", "situation", "segments")
+            },
+            "tags": ", ".join(content["tags"]),
+            "placeholders": content["placeholders"] + [{}] * BLANK_ROWS,
+            "blocks": [
+                {**b, "choices": "\n".join(f"{c['label']} -> {c['goto']}" for c in b["choices"])}
+                for b in content["blocks"]
+            ]
+            + [{"kind": "agent"}] * BLANK_ROWS,
+            "lock_version": content.get("lock_version", 0),
+        }
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields, then the rows read as a script (`content`)."""
+        valid = super().validate(extra_validators)
+        self.script_content, self.row_problems = self.content()
+        return valid and not self.row_problems
+
+
+EMPTY_SCRIPT = {
+    "title": "",
+    "purpose": "",
+    "step_id": None,
+    "channel": "phone",
+    "situation": "greeting",
+    "segments": [],
+    "tags": [],
+    "placeholders": [],
+    "blocks": [],
+}
 
 
 class ImportForm(PortalForm):

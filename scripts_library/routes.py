@@ -5,15 +5,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from portal.core.diffs import field_diffs
 from portal.core.htmx import redirect_to, render
 from portal.core.models import local_today
-from portal.core.params import int_arg
+from portal.core.params import int_arg, version_pair
 from portal.core.policy import may, permission_required, require
 from portal.core.text import clean
 from portal.core.workbooks import WorkbookError
 from scripts_library import authoring, bp, excel, favourites, filling, running, search, versions
-from scripts_library.forms import ImportForm, ScriptForm
+from scripts_library.forms import EMPTY_SCRIPT, ImportForm, ScriptForm
 from scripts_library.models import ARCHIVED
 from scripts_library.policy import SCRIPTS_EXPORT, SCRIPTS_WRITE
 from scripts_library.validation import BLOCK_KINDS, CHANNELS, SITUATIONS
@@ -157,18 +156,6 @@ def _script_for_writers(slug: str):
     return script
 
 
-def _editor_form(content=None) -> ScriptForm:
-    from portal.playbooks.services import process_step_choices, taxonomy
-
-    form = ScriptForm()
-    form.step_id.choices = process_step_choices()
-    tax = taxonomy()
-    form.segments.choices = [(code, tax.label("segments", code)) for code in tax.segments]
-    if content is not None:
-        form.fill_from(content)
-    return form
-
-
 def _editor(form, script=None, draft=None, status=200, problems=(), conflict=None):
     return render(
         "scripts_library/edit.html",
@@ -193,29 +180,19 @@ def drafts():
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required(SCRIPTS_WRITE)
 def new():
-    empty = {
-        "title": "",
-        "purpose": "",
-        "step_id": None,
-        "channel": "phone",
-        "situation": "greeting",
-        "segments": [],
-        "tags": [],
-        "placeholders": [],
-        "blocks": [],
-    }
-    form = _editor_form(empty if request.method == "GET" else None)
+    form = ScriptForm.editing(EMPTY_SCRIPT)
     if not form.validate_on_submit():
-        return _editor(form, status=422 if request.method == "POST" else 200)
-    content, problems = form.content()
+        return _editor(form, status=_refused_or_ok(), problems=form.row_problems)
     try:
-        if problems:
-            raise authoring.InvalidScript(problems)
-        script = authoring.create(current_user, content)
+        script = authoring.create(current_user, form.script_content)
     except authoring.InvalidScript as invalid:
         return _editor(form, status=422, problems=invalid.problems)
     flash(_("Draft saved. Nobody but writers sees it until it is published."), "success")
     return redirect_to(url_for("scripts_library.edit", slug=script.slug))
+
+
+def _refused_or_ok() -> int:
+    return 422 if request.method == "POST" else 200
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -227,34 +204,28 @@ def edit(slug: str):
         return redirect_to(url_for("scripts_library.history", slug=slug))
     # Looking at the editor creates nothing: the first save makes the draft.
     draft = authoring.draft_of(script)
-    if request.method == "GET":
-        form = _editor_form(authoring.content_of(draft or script))
-        form.lock_version.data = draft.lock_version if draft else 0
-        return _editor(form, script, draft)
-    form = _editor_form()
+    form = ScriptForm.editing(authoring.editable_content(script, draft))
     if not form.validate_on_submit():
-        return _editor(form, script, draft, status=422)
-    content, problems = form.content()
+        return _editor(form, script, draft, status=_refused_or_ok(), problems=form.row_problems)
     try:
-        if problems:
-            raise authoring.InvalidScript(problems)
-        warnings = authoring.save_draft(
-            current_user, script, content, lock_version=form.lock_version.data or 0
+        unused = authoring.save_draft(
+            current_user, script, form.script_content, lock_version=form.lock_version.data or 0
         )
     except authoring.InvalidScript as invalid:
         return _editor(form, script, draft, status=422, problems=invalid.problems)
     except authoring.StaleDraft as stale:
         return _editor(form, script, draft, status=409, conflict=stale.current)
     flash(_("Draft saved."), "success")
-    if warnings:
-        flash(
-            _(
-                "No block uses these placeholders any more; remove them if they are not needed: %(names)s",
-                names=", ".join("{" + w + "}" for w in warnings),
-            ),
-            "warning",
-        )
+    if unused:
+        flash(_unused_warning(unused), "warning")
     return redirect_to(url_for("scripts_library.edit", slug=slug))
+
+
+def _unused_warning(names: list[str]) -> str:
+    return _(
+        "No block uses these placeholders any more; remove them if they are not needed: %(names)s",
+        names=", ".join("{" + name + "}" for name in names),
+    )
 
 
 def _act(slug: str, action, message: str):
@@ -323,7 +294,7 @@ def history(slug: str):
     return render(
         "scripts_library/history.html",
         script=script,
-        versions=authoring.versions(script),
+        versions=versions.SCRIPT_HISTORY.versions(script.id),
         draft=authoring.draft_of(script),
         can_approve=may(current_user, "scripts.approve"),
     )
@@ -333,11 +304,9 @@ def history(slug: str):
 @login_required
 def diff(slug: str):
     script = _published_or_404(slug)
-    a = int_arg("a") or max(script.published_version - 1, 1)
-    b = int_arg("b") or script.published_version
-    old, new = authoring.find_version(script, a), authoring.find_version(script, b)
-    if old is None or new is None:
-        abort(404)
+    compared = versions.SCRIPT_HISTORY.compare(
+        script.id, *version_pair(script.published_version), versions.comparable_labels()
+    )
     return render(
         "playbooks/diff.html",
         subject_title=script.title,
@@ -345,11 +314,7 @@ def diff(slug: str):
         history_url=url_for("scripts_library.history", slug=slug)
         if may(current_user, SCRIPTS_WRITE)
         else None,
-        old=old,
-        new=new,
-        changes=field_diffs(
-            versions.comparable(old), versions.comparable(new), versions.comparable_labels()
-        ),
+        **vars(compared or abort(404)),
     )
 
 

@@ -2,7 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 
+from portal.core.history import History
 from portal.playbooks.services import process_steps
+from scripts_library.models import ScriptVersion
 from scripts_library.validation import BLOCK_KINDS, CHANNELS, SITUATIONS
 
 
@@ -41,3 +43,9 @@ def comparable(version) -> dict:
         ],
         "blocks": lines,
     }
+
+
+# Every published version of a script, kept; compared as the lines above.
+SCRIPT_HISTORY = History(
+    ScriptVersion.script_id, ScriptVersion.version, ScriptVersion.author, comparable=comparable
+)
