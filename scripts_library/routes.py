@@ -308,7 +308,7 @@ def diff(slug: str):
         script.id, *version_pair(script.published_version), versions.comparable_labels()
     )
     return render(
-        "playbooks/diff.html",
+        "versions/diff.html",
         subject_title=script.title,
         subject_url=url_for("scripts_library.script", slug=slug),
         history_url=url_for("scripts_library.history", slug=slug)

@@ -92,7 +92,7 @@ def _step_page(current, entry):
 def history(playbook_slug: str, step_slug: str):
     current = _step_or_404(playbook_slug, step_slug)
     return render(
-        "playbooks/history.html",
+        "versions/history.html",
         subject_title=current.title,
         crumbs=[
             (current.playbook.title, url_for("playbooks.playbook", playbook_slug=playbook_slug)),
@@ -127,7 +127,7 @@ def diff(playbook_slug: str, step_slug: str):
         current.id, *version_pair(current.version), _labels(VERSIONED_FIELDS)
     )
     return render(
-        "playbooks/diff.html",
+        "versions/diff.html",
         subject_title=current.title,
         subject_url=_step_url(current),
         history_url=url_for("playbooks.history", playbook_slug=playbook_slug, step_slug=step_slug),
@@ -150,7 +150,7 @@ def _playbook_or_404(playbook_slug: str):
 def intro_history(playbook_slug: str):
     book = _playbook_or_404(playbook_slug)
     return render(
-        "playbooks/history.html",
+        "versions/history.html",
         subject_title=book.title,
         crumbs=[(book.title, url_for("playbooks.playbook", playbook_slug=playbook_slug))],
         diff_url=url_for("playbooks.intro_diff", playbook_slug=playbook_slug),
@@ -168,7 +168,7 @@ def intro_diff(playbook_slug: str):
         book.id, *version_pair(book.version), _labels(INTRO_FIELDS)
     )
     return render(
-        "playbooks/diff.html",
+        "versions/diff.html",
         subject_title=book.title,
         subject_url=url_for("playbooks.playbook", playbook_slug=playbook_slug),
         history_url=url_for("playbooks.intro_history", playbook_slug=playbook_slug),
