@@ -26,6 +26,7 @@ from wtforms.validators import (
 from portal.core.forms import CHECKBOXES, CleanStringField, CleanTextAreaField, NoMarkup, PortalForm
 from quizzes.bank import QuestionInput, format_answers
 from quizzes.models import GRADING_METHODS
+from quizzes.results import review_settings
 from quizzes.services import current_version
 from quizzes.setup import QuizSettings
 
@@ -210,24 +211,28 @@ class QuizForm(PortalForm):
             hidden=self.hidden.data,
         )
 
-    def fill_from(self, quiz, review: dict) -> None:
-        for name in (
-            "title",
-            "description",
-            "shuffle_questions",
-            "shuffle_answers",
-            "time_limit_minutes",
-            "attempts_allowed",
-            "delay_minutes",
-            "grading_method",
-            "pass_percent",
-            "hidden",
-        ):
-            getattr(self, name).data = getattr(quiz, name)
-        self.open_at.data, self.close_at.data = to_local(quiz.open_at), to_local(quiz.close_at)
-        for moment in self.REVIEW_FIELDS:
-            getattr(self, f"review_{moment}").data = list(review.get(moment, []))
-        self.revision.data = quiz.revision
+    @classmethod
+    def data_from(cls, quiz) -> dict:
+        """The quiz's settings, its times in Vietnam time, its review options per moment."""
+        review = review_settings(quiz)
+        return {
+            **super().data_from(quiz),
+            "open_at": to_local(quiz.open_at),
+            "close_at": to_local(quiz.close_at),
+            **{f"review_{m}": list(review.get(m, [])) for m in cls.REVIEW_FIELDS},
+        }
+
+
+NEW_QUIZ = {
+    "title": "",
+    "shuffle_questions": True,
+    "shuffle_answers": True,
+    "delay_minutes": 0,
+    "grading_method": "highest",
+    "pass_percent": 80,
+    "hidden": True,
+    "revision": 1,
+}
 
 
 class SlotQuestionForm(PortalForm):

@@ -12,7 +12,7 @@ from portal.core.htmx import redirect_to, render
 from portal.core.params import whole_number
 from portal.core.policy import permission_required, require
 from quizzes import bank, bp, results, setup
-from quizzes.forms import GRADING_LABELS, QuizForm, SlotDrawForm, SlotQuestionForm
+from quizzes.forms import GRADING_LABELS, NEW_QUIZ, QuizForm, SlotDrawForm, SlotQuestionForm
 from quizzes.models import Quiz, QuizAttempt
 from quizzes.policy import QUIZZES_AUTHOR, QUIZZES_RESULTS
 
@@ -22,8 +22,7 @@ def _quiz_page(quiz, form=None, *, status=200, problems=(), conflict=False, slot
     draw_form = SlotDrawForm()
     draw_form.category_id.choices = bank.category_choices()
     if form is None:
-        form = QuizForm(formdata=None)
-        form.fill_from(quiz, results.review_settings(quiz))
+        form = QuizForm(formdata=None, data=QuizForm.data_from(quiz))
     return render(
         "quizzes/quiz_edit.html",
         status=status,
@@ -42,24 +41,10 @@ def _quiz_page(quiz, form=None, *, status=200, problems=(), conflict=False, slot
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required(QUIZZES_AUTHOR)
 def quiz_new():
-    form = QuizForm()
-    if request.method == "GET":
-        form.fill_from(
-            Quiz(
-                title="",
-                shuffle_questions=True,
-                shuffle_answers=True,
-                delay_minutes=0,
-                grading_method="highest",
-                pass_percent=80,
-                hidden=True,
-                revision=1,
-            ),
-            results.DEFAULT_REVIEW,
-        )
-        return render("quizzes/quiz_new.html", form=form)
+    form = QuizForm.editing(Quiz(**NEW_QUIZ))
     if not form.validate_on_submit():
-        return render("quizzes/quiz_new.html", form=form, status=422)
+        status = 422 if request.method == "POST" else 200
+        return render("quizzes/quiz_new.html", form=form, status=status)
     try:
         quiz = setup.create_quiz(form.settings())
     except setup.InvalidQuiz as invalid:
