@@ -3,6 +3,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, PasswordField, SelectField, SelectMultipleField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
+from portal.accounts.services import UserData, email_taken, team_named
 from portal.core.forms import CleanStringField, NoMarkup, PortalForm
 from portal.core.roles import ROLE_LABELS, Role
 
@@ -57,8 +58,12 @@ class UserForm(PortalForm):
         description=_l("Leave empty to keep the current password."),
     )
 
-    def __init__(self, *args, teams=(), require_password=False, **kwargs):
+    def __init__(self, *args, teams=(), subject=None, editor=None, **kwargs):
+        """`subject`: the person edited (None: a new one, whose password is required);
+        `editor`: who edits (nobody takes away their own admin role)."""
         super().__init__(*args, **kwargs)
+        self.subject, self.editor = subject, editor
+        require_password = subject is None
         self.team_id.choices = [(None, _l("— no team —"))] + [(t.id, t.name) for t in teams]
         self.led_team_ids.choices = [(t.id, t.name) for t in teams]
         if require_password:
@@ -66,9 +71,33 @@ class UserForm(PortalForm):
             self.password.flags.required = True
             self.password.description = _l("At least 10 characters. Hand it over in person.")
 
+    @classmethod
+    def data_from(cls, user) -> dict:
+        return {**super().data_from(user), "led_team_ids": [t.id for t in user.led_teams]}
+
+    def validate_email(self, field):
+        if email_taken(field.data, except_id=self.subject.id if self.subject else None):
+            raise ValidationError(_l("Someone already has this email."))
+
+    def validate_role(self, field):
+        own = self.subject is not None and self.editor is not None
+        if own and self.subject.id == self.editor.id and field.data != Role.ADMIN:
+            raise ValidationError(_l("You cannot take away your own admin role."))
+
     def validate_led_team_ids(self, field):
         if field.data and self.role.data != Role.SUPERVISOR:
             raise ValidationError(_l("Only supervisors lead teams."))
+
+    def user_data(self) -> UserData:
+        return UserData(
+            name=self.name.data,
+            email=self.email.data,
+            role=self.role.data,
+            team_id=self.team_id.data,
+            hire_date=self.hire_date.data,
+            led_team_ids=self.led_team_ids.data or [],
+            can_approve_scripts=bool(self.can_approve_scripts.data),
+        )
 
 
 class TeamForm(PortalForm):
@@ -77,6 +106,20 @@ class TeamForm(PortalForm):
     )
     description = CleanStringField(_l("Description"), validators=[Optional(), Length(max=500)])
     lead_ids = SelectMultipleField(_l("Supervisors"), coerce=int)
+
+    def __init__(self, *args, supervisors=(), team=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team = team
+        self.lead_ids.choices = [(u.id, u.name) for u in supervisors]
+
+    @classmethod
+    def data_from(cls, team) -> dict:
+        return {**super().data_from(team), "lead_ids": [u.id for u in team.leads]}
+
+    def validate_name(self, field):
+        clash = team_named(field.data)
+        if clash is not None and (self.team is None or clash != self.team.id):
+            raise ValidationError(_l("A team with this name exists."))
 
 
 class RosterUploadForm(PortalForm):

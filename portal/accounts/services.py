@@ -150,6 +150,11 @@ def set_active(user: User, active: bool) -> None:
     db.session.commit()
 
 
+def team_named(name: str) -> int | None:
+    """The id of the team called `name`, if there is one (names are unique)."""
+    return db.session.scalar(select(Team.id).where(Team.name == name))
+
+
 def save_team(team: Team | None, name: str, description: str, lead_ids: list[int]) -> Team:
     if team is None:
         team = Team()

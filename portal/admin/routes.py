@@ -12,7 +12,7 @@ from portal.accounts import roster
 from portal.accounts.forms import RosterUploadForm, TeamForm, UserForm
 from portal.accounts.models import Team, User
 from portal.accounts.policy import PEOPLE_MANAGE, PEOPLE_READ
-from portal.accounts.services import UserData, email_taken, save_team, save_user, set_active
+from portal.accounts.services import save_team, save_user, set_active
 from portal.admin import bp
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, redirect_to, render
@@ -59,46 +59,24 @@ def _user_form_page(form, user, status=200):
 @bp.route("/users/new", methods=["GET", "POST"])
 @permission_required(PEOPLE_MANAGE)
 def new_user():
-    form = UserForm(teams=_teams(), require_password=True)
-    if form.validate_on_submit():
-        if email_taken(form.email.data):
-            form.email.errors.append(_("Someone already has this email."))
-        else:
-            user = save_user(None, _user_data(form), form.password.data)
-            flash(_("%(name)s can now log in.", name=user.name), "success")
-            return redirect_to(url_for("admin.users"))
-    return _user_form_page(form, None, 422 if request.method == "POST" else 200)
+    form = UserForm(teams=_teams())
+    if not form.validate_on_submit():
+        return _user_form_page(form, None, 422 if request.method == "POST" else 200)
+    user = save_user(None, form.user_data(), form.password.data)
+    flash(_("%(name)s can now log in.", name=user.name), "success")
+    return redirect_to(url_for("admin.users"))
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @permission_required(PEOPLE_MANAGE)
 def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
-    form = UserForm(obj=user, teams=_teams())
-    if request.method == "GET":
-        form.led_team_ids.data = [t.id for t in user.led_teams]
-    if form.validate_on_submit():
-        if email_taken(form.email.data, except_id=user.id):
-            form.email.errors.append(_("Someone already has this email."))
-        elif user.id == current_user.id and form.role.data != Role.ADMIN:
-            form.role.errors.append(_("You cannot take away your own admin role."))
-        else:
-            save_user(user, _user_data(form), form.password.data or None)
-            flash(_("Saved."), "success")
-            return redirect_to(url_for("admin.users"))
-    return _user_form_page(form, user, 422 if request.method == "POST" else 200)
-
-
-def _user_data(form: UserForm) -> UserData:
-    return UserData(
-        name=form.name.data,
-        email=form.email.data,
-        role=form.role.data,
-        team_id=form.team_id.data,
-        hire_date=form.hire_date.data,
-        led_team_ids=form.led_team_ids.data or [],
-        can_approve_scripts=bool(form.can_approve_scripts.data),
-    )
+    form = UserForm.editing(user, teams=_teams(), subject=user, editor=current_user)
+    if not form.validate_on_submit():
+        return _user_form_page(form, user, 422 if request.method == "POST" else 200)
+    save_user(user, form.user_data(), form.password.data or None)
+    flash(_("Saved."), "success")
+    return redirect_to(url_for("admin.users"))
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -143,24 +121,13 @@ def _supervisors() -> list[User]:
 @permission_required(PEOPLE_MANAGE)
 def edit_team(team_id: int | None = None):
     team = db.get_or_404(Team, team_id) if team_id else None
-    form = TeamForm(obj=team)
-    form.lead_ids.choices = [(u.id, u.name) for u in _supervisors()]
-    if request.method == "GET" and team:
-        form.lead_ids.data = [u.id for u in team.leads]
-    if form.validate_on_submit():
-        clash = db.session.scalar(select(Team.id).where(Team.name == form.name.data))
-        if clash and (team is None or clash != team.id):
-            form.name.errors.append(_("A team with this name exists."))
-        else:
-            save_team(team, form.name.data, form.description.data or "", form.lead_ids.data or [])
-            flash(_("Saved."), "success")
-            return redirect_to(url_for("admin.teams"))
-    return render(
-        "admin/team_form.html",
-        status=422 if request.method == "POST" else 200,
-        form=form,
-        team=team,
-    )
+    form = TeamForm.editing(team, supervisors=_supervisors(), team=team)
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render("admin/team_form.html", status=status, form=form, team=team)
+    save_team(team, form.name.data, form.description.data or "", form.lead_ids.data or [])
+    flash(_("Saved."), "success")
+    return redirect_to(url_for("admin.teams"))
 
 
 # --- roster import ------------------------------------------------------------------

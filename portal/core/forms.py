@@ -40,8 +40,9 @@ class PortalForm(FlaskForm):
     @classmethod
     def editing(cls, thing, **kwargs):
         """The edit form of `thing`, the one way every edit form is pre-filled: on a
-        GET filled from the model (`data_from`), otherwise from what was posted."""
-        if request.method == "GET":
+        GET filled from the model (`data_from`), otherwise from what was posted.
+        With no `thing` (a new one) the form starts from its fields' defaults."""
+        if request.method == "GET" and thing is not None:
             return cls(formdata=None, data=cls.data_from(thing), **kwargs)
         return cls(**kwargs)
 

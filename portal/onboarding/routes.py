@@ -241,7 +241,7 @@ def _module_or_404(module_id: int) -> OnboardingModule:
 @permission_required(MODULES_EDIT)
 def edit_module(module_id: int | None = None):
     module = _module_or_404(module_id) if module_id else None
-    form = ModuleForm(obj=module)
+    form = ModuleForm.editing(module)
     if form.validate_on_submit():
         module = module_editing.save_module(
             module,
