@@ -17,11 +17,15 @@ from portal.core.htmx import redirect_to, render
 from portal.core.models import utcnow
 from portal.core.params import bounded_int
 from portal.core.policy import may, permission_required, require
-from portal.core.text import clean
+from portal.core.text import clean, too_long
 from quizzes import attempts as svc
 from quizzes import bp, results
 from quizzes.models import IN_PROGRESS, AttemptAnswer, QuestionVersion, Quiz, QuizAttempt
 from quizzes.policy import QUIZZES_AUTHOR, QUIZZES_GRADE
+
+# The longest answers and marking comments kept; longer is refused (the page
+# counts as it is typed), never cut.
+TEXT_LIMITS = {"short_answer": 500, "essay": 20_000, "comment": 2000}
 
 ATTEMPT_STATES = {
     "in_progress": _l("In progress"),
@@ -169,11 +173,16 @@ def attempt(attempt_id: int):
         quiz=quiz,
         order=_display_order,
         allowed=results.review_allowed(quiz, current, utcnow()),
+        limits=TEXT_LIMITS,
     )
 
 
 class _OddNumber(Exception):
     """A choice or sequence number this page could not have sent."""
+
+
+class _TooLong(Exception):
+    """A typed answer over its limit, with the sentence that says so."""
 
 
 def _number(raw) -> int | None:
@@ -199,7 +208,11 @@ def _response_from_form(answer):
             str(i): _number(form.get(f"match-{i}"))
             for i in range(len(answer.version.data["pairs"]))
         }
-    return (form.get("text") or "")[:20_000]
+    text = form.get("text") or ""
+    problem = too_long(text, TEXT_LIMITS.get(kind, TEXT_LIMITS["essay"]), _l("Your answer"))
+    if problem:
+        raise _TooLong(problem)
+    return text
 
 
 @bp.post("/attempts/<int:attempt_id>/answers/<int:position>")
@@ -221,6 +234,8 @@ def save(attempt_id: int, position: int):
     except _OddNumber:
         refused = _("This answer could not be read. Reload the page and answer again.")
         return render_template("quizzes/_saved.html", refused=refused), 422
+    except _TooLong as refused:  # the text stays in its box: only the note is swapped
+        return render_template("quizzes/_saved.html", refused=str(refused)), 422
     except svc.StaleSave:
         return render_template("quizzes/_saved.html", stale=True), 409
     except svc.AttemptRefused as refused:
@@ -289,6 +304,11 @@ def _essays_in_scope():
 @bp.get("/grading")
 @permission_required(QUIZZES_GRADE)
 def grading():
+    return _grading_page()
+
+
+def _grading_page(*, status: int = 200, typed=None, refused: tuple[int, str] | None = None):
+    """The essays waiting; a refused mark comes back with what was typed and why."""
     answers = list(
         db.session.scalars(
             _essays_in_scope().options(selectinload(AttemptAnswer.version)).limit(100)
@@ -306,7 +326,16 @@ def grading():
             select(User).where(User.id.in_([a.user_id for a in attempts.values()]))
         )
     }
-    return render("quizzes/grading.html", answers=answers, attempts=attempts, people=people)
+    return render(
+        "quizzes/grading.html",
+        status=status,
+        answers=answers,
+        attempts=attempts,
+        people=people,
+        typed=typed,
+        refused=refused,
+        limits=TEXT_LIMITS,
+    )
 
 
 @bp.post("/grading/<int:answer_id>")
@@ -316,7 +345,10 @@ def grade_essay(answer_id: int):
     if answer is None:
         abort(404)  # not an essay waiting in your scope (or marked already)
     points = request.form.get("points", type=float)
-    comment = clean(request.form.get("comment", ""), multiline=True)[:2000]
+    comment = clean(request.form.get("comment", ""), multiline=True)
+    problem = too_long(comment, TEXT_LIMITS["comment"], _l("The comment"))
+    if problem:
+        return _grading_page(status=422, typed=request.form, refused=(answer.id, problem))
     if points is None or not 0 <= points <= answer.version.points:
         flash(_("Give between 0 and %(n)d points.", n=answer.version.points), "error")
         return redirect_to(url_for("quizzes.grading"))

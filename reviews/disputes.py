@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.core.extensions import db
+from portal.core.text import too_long
 from reviews import scoring
 from reviews.models import (
     ACCEPTED,
@@ -30,7 +31,7 @@ from reviews.models import (
 )
 from reviews.notifications import notify
 from reviews.policy import can_decide
-from reviews.reviewing import ReviewRefused, apply_result, claim, live_score
+from reviews.reviewing import TEXT_LIMITS, ReviewRefused, apply_result, claim, live_score
 from reviews.rubrics import criteria_of
 
 
@@ -78,9 +79,12 @@ def raise_dispute(review: Review, agent: User, items: list[DisputedCriterion], *
             continue
         if not item.reason.strip():
             problems.append(str(_l("Say why for “%(c)s”.", c=criterion["title"])))
+        why = _l("The reason for “%(c)s”", c=criterion["title"])
+        problems.append(too_long(item.reason, TEXT_LIMITS["reason"], why))
         proposal = scoring.Given(item.proposed_value, item.proposed_na)
         if not scoring.valid_value(criterion, proposal):
             problems.append(str(_l("“%(c)s” has no such value.", c=criterion["title"])))
+    problems = [p for p in problems if p]
     if problems:
         raise ReviewRefused(" ".join(problems))
     # A double click sends twice: only the first moves the review to "disputed".
@@ -90,7 +94,7 @@ def raise_dispute(review: Review, agent: User, items: list[DisputedCriterion], *
         dispute.items.append(
             DisputeItem(
                 criterion_key=item.criterion_key,
-                reason=item.reason[:2000],
+                reason=item.reason,
                 proposed_value=item.proposed_value,
                 proposed_na=item.proposed_na,
             )
@@ -124,6 +128,9 @@ def decide_dispute(
     missing = [item for item in dispute.items if item.id not in decisions]
     if missing:
         raise ReviewRefused(str(_l("Decide every disputed criterion.")))
+    problem = too_long(note, TEXT_LIMITS["reason"], _l("The note"))
+    if problem:
+        raise ReviewRefused(problem)
     criteria = criteria_of(review.rubric_version.structure)
     # Check every decision before changing anything.
     chosen = {}
@@ -162,7 +169,7 @@ def decide_dispute(
         )
     accepted = [i.accepted for i in dispute.items]
     dispute.state = ACCEPTED if all(accepted) else PARTIAL if any(accepted) else REJECTED
-    dispute.decided_by_id, dispute.decided_at, dispute.decision_note = decider.id, now, note[:2000]
+    dispute.decided_by_id, dispute.decided_at, dispute.decision_note = decider.id, now, note
     review.state = RESOLVED
     notify(review.agent_id, review, "dispute_decided", now)
     db.session.commit()

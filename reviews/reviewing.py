@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.core.extensions import db
+from portal.core.text import too_long
 from reviews import scoring
 from reviews.models import (
     ASSIGNED,
@@ -26,6 +27,9 @@ from reviews.models import (
 )
 from reviews.notifications import notify
 from reviews.rubrics import criteria_of
+
+# The longest texts a review keeps; longer is refused (the page counts), never cut.
+TEXT_LIMITS = {"summary": 5000, "comment": 2000, "field": 500, "reason": 2000}
 
 
 class ReviewRefused(Exception):
@@ -104,6 +108,14 @@ def save_draft(
         for key, value in given.items()
         if key in criteria and not scoring.valid_value(criteria[key], value)
     ]
+    options = {f["key"]: f for f in review.rubric_version.structure.get("fields", [])}
+    problems.append(too_long(summary, TEXT_LIMITS["summary"], _l("The summary")))
+    problems += [
+        too_long(value, TEXT_LIMITS["field"], f"“{options[key]['label']}”")
+        for key, value in fields.items()
+        if key in options
+    ]
+    problems = [p for p in problems if p]
     if problems:
         raise ReviewRefused(" ".join(problems))
     # Compare and bump in one UPDATE: two tabs saving at once cannot both win.
@@ -125,14 +137,13 @@ def save_draft(
             row = CriterionScore(criterion_key=key, section_key=criteria[key]["section"])
             review.scores.append(row)
         row.value, row.na = (None, True) if value.na else (value.value, False)
-    options = {f["key"]: f for f in review.rubric_version.structure.get("fields", [])}
     review.field_values = {
-        key: value[:500]
+        key: value
         for key, value in fields.items()
         if key in options
         and (not options[key]["options"] or value in options[key]["options"] or not value)
     }
-    review.summary = summary[:5000]
+    review.summary = summary
     review.state, review.saved_at = IN_PROGRESS, now
     db.session.flush()
     result = live_score(review)
@@ -149,7 +160,7 @@ def holds(review: Review, given: dict[str, scoring.Given], fields: dict, summary
     return (
         {k: v for k, v in stored.items() if v.value is not None or v.na} == given
         and stored_fields == {k: v for k, v in fields.items() if v}
-        and (review.summary or "") == summary[:5000]
+        and (review.summary or "") == summary
     )
 
 
@@ -205,12 +216,15 @@ def claim(model, row_id: int, condition, **values) -> None:
 def add_comment(
     review: Review, author: User, body: str, *, at_seconds: float | None, criterion_key=None, now
 ) -> ReviewComment:
+    problem = too_long(body, TEXT_LIMITS["comment"], _l("The comment"))
+    if problem:
+        raise ReviewRefused(problem)
     if at_seconds is not None and not 0 <= at_seconds <= 24 * 3600:
         at_seconds = None
     comment = ReviewComment(
         review_id=review.id,
         author_id=author.id,
-        body=body[:2000],
+        body=body,
         at_seconds=round(at_seconds, 1) if at_seconds is not None else None,
         criterion_key=criterion_key,
         created_at=now,

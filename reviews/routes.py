@@ -149,6 +149,7 @@ def _page(review: Review, *, status=200, problems=(), coaching_form=None, typed=
         coaching_form=coaching_form,
         others_hidden=_others_hidden(review),
         typed=typed,
+        limits=reviewing.TEXT_LIMITS,
     )
 
 
@@ -227,7 +228,8 @@ def submit(review_id: int):
     except reviewing.StaleReview:
         return _page(current, status=409, problems=[str(STALE_SUBMIT)])
     except reviewing.ReviewRefused as refused:
-        return _page(current, status=422, problems=[str(refused)])
+        # Refused before anything was saved: what was typed goes back into the form.
+        return _page(current, status=422, problems=[str(refused)], typed=request.form)
     if current.kind == REGULAR:
         flash(_("Review submitted. The agent has been told."), "success")
     else:
@@ -241,13 +243,17 @@ def comment(review_id: int):
     current = _review_or_404(review_id)
     require("review.comment", current)
     body = clean(request.form.get("body", ""), multiline=True).strip()
-    if not body:
-        error = _("Write the comment first.")
-        return render_template(
-            "reviews/_comments.html", review=current, error=error, can_listen=True
-        ), 422
     at = request.form.get("at_seconds", type=float)
-    reviewing.add_comment(current, current_user, body, at_seconds=at, now=utcnow())
+    try:
+        if not body:
+            raise reviewing.ReviewRefused(_("Write the comment first."))
+        reviewing.add_comment(current, current_user, body, at_seconds=at, now=utcnow())
+    except reviewing.ReviewRefused as refused:
+        if not is_htmx():  # the whole page, the comment still in its box
+            return _page(current, status=422, problems=[str(refused)], typed=request.form)
+        return render_template(
+            "reviews/_comments.html", review=current, error=str(refused), can_listen=True
+        ), 422
     db.session.refresh(current)
     if is_htmx():
         return render_template("reviews/_comments.html", review=current, can_listen=True)
@@ -292,7 +298,7 @@ def decide(dispute_id: int):
     try:
         disputes.decide_dispute(case, current_user, decisions, note=note, now=utcnow())
     except reviewing.ReviewRefused as refused:
-        return _page(current, status=422, problems=[str(refused)])
+        return _page(current, status=422, problems=[str(refused)], typed=request.form)
     flash(_("Decision saved; the agent has been told."), "success")
     return redirect_to(url_for("reviews.review", review_id=current.id))
 

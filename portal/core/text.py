@@ -7,6 +7,8 @@ text); everything stored is NFC so equality and search behave.
 import re
 import unicodedata
 
+from flask_babel import lazy_gettext as _l
+
 _SPACES = re.compile(r"\s+")
 # Characters that have no business in a name or title: controls (but tab and
 # newline), zero-width and bidi overrides used to disguise text.
@@ -35,6 +37,26 @@ def fold(value: str | None) -> str:
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", stripped).strip()
+
+
+def too_long(text: str | None, limit: int, what) -> str | None:
+    """Why `text` cannot be saved when it is over `limit` characters, else None.
+
+    Long text is refused with what was typed kept in the form, never cut: a
+    summary that silently lost its end would say something its writer did not.
+    """
+    length = len(text or "")
+    if length <= limit:
+        return None
+    return str(
+        _l(
+            "%(what)s is %(n)d characters long; the limit is %(max)d. Shorten it: "
+            "nothing was saved.",
+            what=what,
+            n=length,
+            max=limit,
+        )
+    )
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
