@@ -4,7 +4,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import FieldList, Form, FormField, SelectField, SelectMultipleField
+from wtforms import FieldList, FormField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
@@ -16,6 +16,7 @@ from portal.core.forms import (
     CleanTextAreaField,
     NoMarkup,
     PortalForm,
+    PortalSubform,
 )
 from portal.playbooks.services import process_step_choices, taxonomy
 from scripts_library.validation import BLOCK_KINDS, CHANNELS, SITUATIONS
@@ -27,7 +28,7 @@ _KEY = Regexp(
 _CHOICE = re.compile(r"^(?P<label>.+?)\s*->\s*(?P<goto>[a-z0-9][a-z0-9-]*)$")
 
 
-class PlaceholderRow(Form):
+class PlaceholderRow(PortalSubform):
     name = CleanStringField(
         _l("Name"),
         validators=[
@@ -39,7 +40,7 @@ class PlaceholderRow(Form):
     default = CleanStringField(_l("Default"), validators=[Optional(), Length(max=200)])
 
 
-class BlockRow(Form):
+class BlockRow(PortalSubform):
     key = CleanStringField(_l("Key"), validators=[Optional(), _KEY])
     kind = SelectField(_l("Kind"), choices=list(BLOCK_KINDS.items()))
     text = CleanTextAreaField(_l("Text"), validators=[Optional(), Length(max=4000)])

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField, widgets
+from wtforms import Form, IntegerField, StringField, TextAreaField, widgets
 from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
 
@@ -24,6 +24,14 @@ if "local" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
 _TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
+def _wtforms_translations():
+    if "_wtforms_translations" not in g:
+        g._wtforms_translations = Translations.load(
+            str(_TRANSLATIONS), [str(get_locale())], domain="wtforms"
+        )
+    return g._wtforms_translations
+
+
 class PortalForm(FlaskForm):
     """Every form of the portal: WTForms' own messages ("This field is
     required.") in the person's language. WTForms ships no Vietnamese, so the
@@ -31,11 +39,7 @@ class PortalForm(FlaskForm):
 
     class Meta:
         def get_translations(self, form):
-            if "_wtforms_translations" not in g:
-                g._wtforms_translations = Translations.load(
-                    str(_TRANSLATIONS), [str(get_locale())], domain="wtforms"
-                )
-            return g._wtforms_translations
+            return _wtforms_translations()
 
     @classmethod
     def editing(cls, thing, **kwargs):
@@ -52,6 +56,16 @@ class PortalForm(FlaskForm):
         fields hold something else (a list as lines, a version) extend this."""
         names = [n for n in dir(cls) if isinstance(getattr(cls, n, None), UnboundField)]
         return {name: getattr(thing, name) for name in names if hasattr(thing, name)}
+
+
+class PortalSubform(Form):
+    """A row repeated inside a PortalForm (`FieldList(FormField(...))`). WTForms
+    gives such a form its own Meta, not the outer form's, so a plain `Form` row
+    answered "Field cannot be longer than 4000 characters." in the Vietnamese UI."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _wtforms_translations()
 
 
 # For SelectMultipleField: tick boxes rather than a multi-select list, so

@@ -7,6 +7,7 @@
 (function () {
   "use strict";
   var words = (document.currentScript || {}).dataset || {};
+  var counted = new WeakSet();  // not a data attribute: a copied row must count anew
 
   function length(text) {
     // What the server counts: NFC code points (an emoji is one, not two).
@@ -18,19 +19,22 @@
 
   function attach(el) {
     var form = el.form;
-    if (el.dataset.counted || !form || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
+    if (counted.has(el) || !form || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
     var max = parseInt(el.dataset.maxlength || el.getAttribute("maxlength"), 10);
     if (!max) return;
-    el.dataset.counted = "1";
+    counted.add(el);
     var area = el.tagName === "TEXTAREA";
     if (area) {
       el.removeAttribute("maxlength");
       el.dataset.maxlength = max;
     }
-    var note = document.createElement("small");
-    note.className = "char-count";
-    note.setAttribute("aria-live", "polite");
-    el.insertAdjacentElement("afterend", note);
+    var note = el.nextElementSibling;  // a row copied with "Add a row" brings its count along
+    if (!note || !note.classList.contains("char-count")) {
+      note = document.createElement("small");
+      note.className = "char-count";
+      note.setAttribute("aria-live", "polite");
+      el.insertAdjacentElement("afterend", note);
+    }
     function update() {
       var n = length(el.value);
       var over = n > max;
@@ -45,8 +49,13 @@
   }
 
   function init(root) {
-    if (root.querySelectorAll) root.querySelectorAll("textarea[maxlength], input[maxlength]").forEach(attach);
+    if (root.querySelectorAll) root.querySelectorAll(SELECTOR).forEach(attach);
   }
+  var SELECTOR = "textarea[maxlength], textarea[data-maxlength], input[maxlength]";
+  // Text boxes added later without htmx (copied rows) count from their first focus.
+  document.addEventListener("focusin", function (e) {
+    if (e.target.matches && e.target.matches(SELECTOR)) attach(e.target);
+  });
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (e) { init(e.detail.elt); });
 })();
