@@ -31,6 +31,10 @@ from quizzes.services import current_version
 GRACE = timedelta(minutes=2)  # network hiccups at the deadline do not cost answers
 
 
+# How long typed answers and markers' comments may be (refused beyond, never cut).
+TEXT_LIMITS = {"short_answer": 500, "essay": 20_000, "comment": 2000}
+
+
 class AttemptRefused(Exception):
     """Why a person cannot start, save or submit now (a message key and values)."""
 

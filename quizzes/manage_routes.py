@@ -1,7 +1,9 @@
-"""Setting quizzes up (authors) and reading their results (supervisors, HR, admins)."""
+"""Quiz management: setting quizzes up (authors), marking essays (supervisors, admins)
+and reading results (supervisors, HR, admins)."""
 
-from flask import flash, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -9,12 +11,16 @@ from portal.accounts.models import Team, User
 from portal.accounts.policy import visible_users
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
+from portal.core.models import utcnow
 from portal.core.params import whole_number
 from portal.core.policy import permission_required, require
-from quizzes import bank, bp, results, setup
+from portal.core.text import clean, too_long
+from quizzes import attempts, bank, bp, results, setup
+from quizzes.attempts import TEXT_LIMITS
 from quizzes.forms import GRADING_LABELS, NEW_QUIZ, QuizForm, SlotDrawForm, SlotQuestionForm
+from quizzes.marking import marking_queue, waiting_answer
 from quizzes.models import Quiz, QuizAttempt
-from quizzes.policy import QUIZZES_AUTHOR, QUIZZES_RESULTS
+from quizzes.policy import QUIZZES_AUTHOR, QUIZZES_GRADE, QUIZZES_RESULTS
 
 
 def _quiz_page(quiz, form=None, *, status=200, problems=(), conflict=False, slot_problems=()):
@@ -173,3 +179,47 @@ def person_results(user_id: int):
         quizzes=quizzes,
         attempts=attempts,
     )
+
+
+# --- essays waiting for a mark (supervisors: their teams; admins: everyone) -----------------
+
+
+@bp.get("/grading")
+@permission_required(QUIZZES_GRADE)
+def grading():
+    return _grading_page()
+
+
+def _grading_page(*, status: int = 200, typed=None, refused: tuple[int, str] | None = None):
+    """The essays waiting; a refused mark comes back with what was typed and why."""
+    queue = marking_queue(current_user)
+    return render(
+        "quizzes/grading.html",
+        status=status,
+        **vars(queue),
+        typed=typed,
+        refused=refused,
+        limits=TEXT_LIMITS,
+    )
+
+
+@bp.post("/grading/<int:answer_id>")
+@permission_required(QUIZZES_GRADE)
+def grade_essay(answer_id: int):
+    answer = waiting_answer(current_user, answer_id)
+    if answer is None:
+        abort(404)  # not an essay waiting in your scope (or marked already)
+    points = request.form.get("points", type=float)
+    comment = clean(request.form.get("comment", ""), multiline=True)
+    problem = too_long(comment, TEXT_LIMITS["comment"], _l("The comment"))
+    if problem:
+        return _grading_page(status=422, typed=request.form, refused=(answer.id, problem))
+    if points is None or not 0 <= points <= answer.version.points:
+        flash(_("Give between 0 and %(n)d points.", n=answer.version.points), "error")
+        return redirect_to(url_for("quizzes.grading"))
+    fraction = points / answer.version.points
+    attempts.grade_essay(
+        answer, fraction=fraction, comment=comment, grader_id=current_user.id, now=utcnow()
+    )
+    flash(_("Marked."), "success")
+    return redirect_to(url_for("quizzes.grading"))

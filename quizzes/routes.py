@@ -11,21 +11,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
-from portal.accounts.policy import visible_users
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.models import utcnow
 from portal.core.params import bounded_int
-from portal.core.policy import may, permission_required, require
-from portal.core.text import clean, too_long
+from portal.core.policy import may, require
+from portal.core.text import too_long
 from quizzes import attempts as svc
 from quizzes import bp, results
-from quizzes.models import IN_PROGRESS, AttemptAnswer, QuestionVersion, Quiz, QuizAttempt
-from quizzes.policy import QUIZZES_AUTHOR, QUIZZES_GRADE
+from quizzes.attempts import TEXT_LIMITS
+from quizzes.models import IN_PROGRESS, AttemptAnswer, Quiz, QuizAttempt
+from quizzes.policy import QUIZZES_AUTHOR
 
 # The longest answers and marking comments kept; longer is refused (the page
 # counts as it is typed), never cut.
-TEXT_LIMITS = {"short_answer": 500, "essay": 20_000, "comment": 2000}
 
 ATTEMPT_STATES = {
     "in_progress": _l("In progress"),
@@ -279,85 +278,3 @@ def result(attempt_id: int):
         passed=svc.passed(quiz, svc.attempts_of(quiz, current.user_id)),
         order=_display_order,
     )
-
-
-# --- essays waiting for a mark (supervisors: their teams; admins: everyone) -----------------
-
-
-
-def _essays_in_scope():
-    people = visible_users(current_user).with_only_columns(User.id)
-    return (
-        select(AttemptAnswer)
-        .join(QuizAttempt, QuizAttempt.id == AttemptAnswer.attempt_id)
-        .join(QuestionVersion, QuestionVersion.id == AttemptAnswer.question_version_id)
-        .where(
-            QuestionVersion.type == "essay",
-            AttemptAnswer.fraction.is_(None),
-            QuizAttempt.state.in_(["submitted", "abandoned"]),
-            QuizAttempt.user_id.in_(people),
-        )
-        .order_by(QuizAttempt.submitted_at)
-    )
-
-
-@bp.get("/grading")
-@permission_required(QUIZZES_GRADE)
-def grading():
-    return _grading_page()
-
-
-def _grading_page(*, status: int = 200, typed=None, refused: tuple[int, str] | None = None):
-    """The essays waiting; a refused mark comes back with what was typed and why."""
-    answers = list(
-        db.session.scalars(
-            _essays_in_scope().options(selectinload(AttemptAnswer.version)).limit(100)
-        )
-    )
-    attempts = {
-        a.id: a
-        for a in db.session.scalars(
-            select(QuizAttempt).where(QuizAttempt.id.in_([x.attempt_id for x in answers]))
-        )
-    }
-    people = {
-        u.id: u
-        for u in db.session.scalars(
-            select(User).where(User.id.in_([a.user_id for a in attempts.values()]))
-        )
-    }
-    return render(
-        "quizzes/grading.html",
-        status=status,
-        answers=answers,
-        attempts=attempts,
-        people=people,
-        typed=typed,
-        refused=refused,
-        limits=TEXT_LIMITS,
-    )
-
-
-@bp.post("/grading/<int:answer_id>")
-@permission_required(QUIZZES_GRADE)
-def grade_essay(answer_id: int):
-    answer = db.session.scalar(_essays_in_scope().where(AttemptAnswer.id == answer_id))
-    if answer is None:
-        abort(404)  # not an essay waiting in your scope (or marked already)
-    points = request.form.get("points", type=float)
-    comment = clean(request.form.get("comment", ""), multiline=True)
-    problem = too_long(comment, TEXT_LIMITS["comment"], _l("The comment"))
-    if problem:
-        return _grading_page(status=422, typed=request.form, refused=(answer.id, problem))
-    if points is None or not 0 <= points <= answer.version.points:
-        flash(_("Give between 0 and %(n)d points.", n=answer.version.points), "error")
-        return redirect_to(url_for("quizzes.grading"))
-    svc.grade_essay(
-        answer,
-        fraction=points / answer.version.points,
-        comment=comment,
-        grader_id=current_user.id,
-        now=utcnow(),
-    )
-    flash(_("Marked."), "success")
-    return redirect_to(url_for("quizzes.grading"))
