@@ -8,6 +8,7 @@ from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -16,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import Team, User
 from portal.accounts.services import set_password
 from portal.core.extensions import db
-from portal.core.roles import Role
+from portal.core.roles import ROLE_LABELS, Role
 from portal.core.signals import person_joined
 from portal.core.text import clean, fold
 
@@ -43,6 +44,7 @@ def _column_label(column: str) -> str:
     }[column]
 
 
+# Other words people write for a role, besides the labels the portal shows.
 ROLE_WORDS = {
     Role.NEW_HIRE: {"new_hire", "new hire", "nhan vien moi", "tan binh"},
     Role.AGENT: {"agent", "nhan vien", "tu van vien", "nhan vien cskh"},
@@ -50,7 +52,39 @@ ROLE_WORDS = {
     Role.HR: {"hr", "nhan su", "human resources"},
     Role.ADMIN: {"admin", "quan tri", "quan tri vien"},
 }
-_ROLE_BY_WORD = {word: role for role, words in ROLE_WORDS.items() for word in words}
+
+
+def _role_key(text) -> str:
+    """A role as typed, compared without case, diacritics, extra spaces, _ or -."""
+    return " ".join(fold(str(text or "")).replace("_", " ").replace("-", " ").split())
+
+
+def accepted_role_labels() -> dict[Role, list[str]]:
+    """What the role column takes, as the portal writes it: each role's label in
+    every language of the UI (the add-person form and the people list show these),
+    then its code. The upload page lists them."""
+    labels: dict[Role, list[str]] = {role: [] for role in Role}
+    for locale in current_app.config["LANGUAGES"]:
+        with force_locale(locale):
+            for role, label in ROLE_LABELS.items():
+                if str(label) not in labels[role]:
+                    labels[role].append(str(label))
+    for role in Role:
+        labels[role].append(role.value)
+    return labels
+
+
+def role_words() -> dict[str, Role]:
+    """Every accepted way of writing a role, by its comparison key."""
+    words = {_role_key(w): role for role, ws in ROLE_WORDS.items() for w in ws}
+    for role, labels in accepted_role_labels().items():
+        words.update({_role_key(label): role for label in labels})
+    return words
+
+
+def role_from_text(text, words: dict[str, Role] | None = None) -> Role | None:
+    """The role a roster cell names, or None."""
+    return (words if words is not None else role_words()).get(_role_key(text))
 
 
 class RosterFileError(Exception):
@@ -129,13 +163,14 @@ def read_roster(path: Path) -> RosterPreview:
         if header is None:
             raise RosterFileError(_("The workbook is empty."))
         columns = _header_map(header)
+        words = role_words()
         rows: list[RosterRow] = []
         for number, cells in enumerate(rows_iter, start=2):
             if all(c.value is None or clean(str(c.value)) == "" for c in cells):
                 continue
             if len(rows) >= MAX_ROWS:
                 raise RosterFileError(_("A roster may hold at most %(n)d people.", n=MAX_ROWS))
-            rows.append(_read_row(number, cells, columns))
+            rows.append(_read_row(number, cells, columns, words))
     finally:
         workbook.close()
     return _check_against_database(rows)
@@ -146,7 +181,7 @@ def _cell(cells, columns, name):
     return cells[index] if index < len(cells) else None
 
 
-def _read_row(number: int, cells, columns) -> RosterRow:
+def _read_row(number: int, cells, columns, words: dict[str, Role]) -> RosterRow:
     row = RosterRow(number)
     values = {}
     for name in REQUIRED_HEADERS:
@@ -160,7 +195,7 @@ def _read_row(number: int, cells, columns) -> RosterRow:
             values[name] = None if cell is None else cell.value
     row.name = clean(str(values["name"] or ""))
     row.email = clean(str(values["email"] or "")).lower()
-    role_text = fold(str(values["role"] or ""))
+    role = role_from_text(values["role"], words)
     row.team = clean(str(values["team"] or ""))
     if not row.name:
         row.errors.append(_("Name is missing."))
@@ -173,17 +208,18 @@ def _read_row(number: int, cells, columns) -> RosterRow:
             row.email = validate_email(row.email, check_deliverability=False).normalized.lower()
         except EmailNotValidError:
             row.errors.append(_("“%(email)s” is not an email address.", email=row.email[:80]))
-    if not role_text:
+    if not _role_key(values["role"]):
         row.errors.append(_("Role is missing."))
-    elif role_text not in _ROLE_BY_WORD:
+    elif role is None:
         row.errors.append(
             _(
-                "Unknown role “%(role)s” (use new hire, agent, supervisor, HR or admin).",
+                "Unknown role “%(role)s”; use one of: %(roles)s.",
                 role=str(values["role"])[:40],
+                roles=", ".join(r.label for r in Role),
             )
         )
     else:
-        row.role = _ROLE_BY_WORD[role_text].value
+        row.role = role.value
     if len(row.team) > 120 or any(ch in row.team for ch in "<>"):
         row.errors.append(_("The team name is too long or holds < or >."))
     if values["hire_date"] not in (None, ""):
@@ -304,6 +340,10 @@ def commit_roster(preview: RosterPreview) -> RosterResult:
             user.role = row.role
             if row.team:  # an empty cell keeps the current team
                 user.team = teams[row.team]
+                # As the admin form does: a supervisor leads their team, or their
+                # review queue and onboarding matrix would stay empty.
+                if row.role == Role.SUPERVISOR and user.team not in user.led_teams:
+                    user.led_teams.append(user.team)
             if row.hire_date:
                 user.hire_date = row.hire_date
             if user.role != Role.SUPERVISOR:

@@ -141,7 +141,10 @@ def roster_upload():
         token = roster.store_upload(form.workbook.data, _roster_dir())
         return redirect_to(url_for("admin.roster_preview", token=token))
     return render(
-        "admin/roster_upload.html", status=422 if request.method == "POST" else 200, form=form
+        "admin/roster_upload.html",
+        status=422 if request.method == "POST" else 200,
+        form=form,
+        role_labels=roster.accepted_role_labels(),
     )
 
 
@@ -158,7 +161,12 @@ def roster_preview(token: str):
         path.unlink(missing_ok=True)
         form = RosterUploadForm()
         form.workbook.errors = [str(error)]
-        return render("admin/roster_upload.html", status=422, form=form)
+        return render(
+            "admin/roster_upload.html",
+            status=422,
+            form=form,
+            role_labels=roster.accepted_role_labels(),
+        )
     if request.method == "POST":
         if not preview.valid:
             return render("admin/roster_preview.html", status=422, preview=preview, token=token)
