@@ -10,6 +10,7 @@ from wtforms import (
     DateTimeLocalField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
 )
@@ -32,11 +33,12 @@ from portal.core.forms import (
     bounded_coerce,
 )
 from portal.core.models import from_local, local_midnight, local_today
-from portal.core.text import clean
+from portal.core.text import too_long
 from portal.playbooks.services import process_step_choices
 from reviews.disputes import Decision, DisputedCriterion
 from reviews.recordings import CHANNELS, InteractionInput
-from reviews.rubrics import criteria_of, to_yaml
+from reviews.reviewing import TEXT_LIMITS
+from reviews.rubrics import criteria_of, scale_values, to_yaml
 from reviews.scoring import Given
 
 
@@ -261,35 +263,101 @@ def small_number(raw) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 4 else None
 
 
-def disputed_from_form(form) -> list[DisputedCriterion]:
-    """The criteria an agent disputes: `criteria` names them, `reason-<key>` and
-    `proposed-<key>` (a value on the scale, or "na") say why and what instead."""
-    items = []
-    for key in form.getlist("criteria"):
-        proposed = (form.get(f"proposed-{key}") or "").strip()
-        items.append(
-            DisputedCriterion(
-                criterion_key=key,
-                reason=clean(form.get(f"reason-{key}", ""), multiline=True),
-                proposed_value=small_number(proposed),
-                proposed_na=proposed == "na",
-            )
-        )
-    return items
+class _TextWithin:
+    """A text no longer than `limit`, refused with what was typed kept (never cut)."""
+
+    def __init__(self, limit: int, what):
+        self.limit, self.what = limit, what
+
+    def __call__(self, form, field):
+        problem = too_long(field.data, self.limit, self.what)
+        if problem:
+            raise ValidationError(problem)
 
 
-def decisions_from_form(form, dispute) -> dict[int, Decision]:
-    """`decision-<item id>` is accept or reject; `value-<item id>` an accepted value
-    other than the agent's proposal (or "na"). Undecided items are left out."""
-    decisions = {}
-    for item in dispute.items:
-        choice = form.get(f"decision-{item.id}")
-        value = (form.get(f"value-{item.id}") or "").strip()
-        if choice in ("accept", "reject"):
-            decisions[item.id] = Decision(
-                accept=choice == "accept", value=small_number(value), na=value == "na"
+def _value_choices(criterion: dict) -> list[tuple[str, str]]:
+    """A value on the criterion's scale as a form sends it ("" none, "na" N/A)."""
+    values = [("", "—"), *((str(v), str(v)) for v in scale_values(criterion["scale"]))]
+    return values + ([("na", "N/A")] if criterion.get("na_allowed") else [])
+
+
+def _value_of(raw: str) -> tuple[int | None, bool]:
+    return (None, True) if raw == "na" else (small_number(raw), False)
+
+
+class DisputeForm(PortalForm):
+    """An agent's dispute of a submitted review: the criteria disagreed with
+    (`criteria`), and per criterion why (`reason-<key>`) and, optionally, what it
+    should be (`proposed-<key>`). Built per rubric by `for_review`."""
+
+    criteria = SelectMultipleField(
+        validators=[InputRequired(_l("Choose at least one criterion you disagree with."))]
+    )
+
+    @classmethod
+    def for_review(cls, review, **kwargs) -> "DisputeForm":
+        rubric = criteria_of(review.rubric_version.structure)
+        fields = {}
+        for key, criterion in rubric.items():
+            why = _l("The reason for “%(c)s”", c=criterion["title"])
+            fields[f"reason-{key}"] = CleanTextAreaField(
+                validators=[_TextWithin(TEXT_LIMITS["reason"], why)]
             )
-    return decisions
+            fields[f"proposed-{key}"] = SelectField(choices=_value_choices(criterion), default="")
+        form = type("DisputeForm", (cls,), fields)(**kwargs)
+        form.rubric = rubric
+        form.criteria.choices = [(key, c["title"]) for key, c in rubric.items()]
+        return form
+
+    def validate_criteria(self, field):
+        unexplained = [
+            self.rubric[key]["title"]
+            for key in field.data or ()
+            if key in self.rubric and not (self[f"reason-{key}"].data or "").strip()
+        ]
+        if unexplained:
+            raise ValidationError(_l("Say why for “%(c)s”.", c=", ".join(unexplained)))
+
+    def items(self) -> list[DisputedCriterion]:
+        chosen = []
+        for key in self.criteria.data:
+            value, na = _value_of(self[f"proposed-{key}"].data or "")
+            reason = self[f"reason-{key}"].data or ""
+            chosen.append(DisputedCriterion(key, reason, proposed_value=value, proposed_na=na))
+        return chosen
+
+
+class DecisionForm(PortalForm):
+    """A decision on a dispute: accept or reject each disputed criterion
+    (`decision-<item id>`), optionally with another value than the agent proposed
+    (`value-<item id>`), and a note for the agent. Built per dispute by `for_dispute`."""
+
+    note = CleanTextAreaField(validators=[_TextWithin(TEXT_LIMITS["reason"], _l("The note"))])
+
+    @classmethod
+    def for_dispute(cls, dispute, review, **kwargs) -> "DecisionForm":
+        rubric = criteria_of(review.rubric_version.structure)
+        required = InputRequired(_l("Decide every disputed criterion."))
+        fields = {}
+        for item in dispute.items:
+            fields[f"decision-{item.id}"] = RadioField(
+                choices=[("accept", _l("Accept")), ("reject", _l("Reject"))],
+                validators=[required],
+            )
+            fields[f"value-{item.id}"] = SelectField(
+                choices=_value_choices(rubric[item.criterion_key]), default=""
+            )
+        form = type("DecisionForm", (cls,), fields)(**kwargs)
+        form.dispute = dispute
+        return form
+
+    def decisions(self) -> dict[int, Decision]:
+        decided = {}
+        for item in self.dispute.items:
+            value, na = _value_of(self[f"value-{item.id}"].data or "")
+            accept = self[f"decision-{item.id}"].data == "accept"
+            decided[item.id] = Decision(accept=accept, value=value, na=na)
+        return decided
 
 
 def coaching_form_for(review, **kwargs) -> CoachingForm:

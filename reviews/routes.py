@@ -17,9 +17,9 @@ from portal.core.policy import may, permission_required, require
 from portal.core.text import clean
 from reviews import bp, coaching, disputes, notifications, reviewing
 from reviews.forms import (
+    DecisionForm,
+    DisputeForm,
     coaching_form_for,
-    decisions_from_form,
-    disputed_from_form,
     fields_from_form,
     refreshers_of,
     scores_from_form,
@@ -273,14 +273,20 @@ def acknowledge(review_id: int):
     return redirect_to(url_for("reviews.review", review_id=current.id))
 
 
+def _refusals(form) -> list[str]:
+    """A refused form's messages, for the review page's list of what went wrong."""
+    return [str(message) for messages in form.errors.values() for message in messages]
+
+
 @bp.post("/<int:review_id>/dispute")
 @login_required
 def dispute(review_id: int):
     current = _review_or_404(review_id)
+    form = DisputeForm.for_review(current)
     try:
-        disputes.raise_dispute(
-            current, current_user, disputed_from_form(request.form), now=utcnow()
-        )
+        if not form.validate_on_submit():
+            raise reviewing.ReviewRefused(" ".join(_refusals(form)))
+        disputes.raise_dispute(current, current_user, form.items(), now=utcnow())
     except reviewing.ReviewRefused as refused:
         # What the agent typed stays in the form, which stays open.
         return _page(current, status=422, problems=[str(refused)], typed=request.form)
@@ -293,10 +299,13 @@ def dispute(review_id: int):
 def decide(dispute_id: int):
     case = db.get_or_404(Dispute, dispute_id)
     current = _review_or_404(case.review_id)
-    note = clean(request.form.get("note", ""), multiline=True)
-    decisions = decisions_from_form(request.form, case)
+    form = DecisionForm.for_dispute(case, current)
     try:
-        disputes.decide_dispute(case, current_user, decisions, note=note, now=utcnow())
+        if not form.validate_on_submit():
+            raise reviewing.ReviewRefused(" ".join(_refusals(form)))
+        disputes.decide_dispute(
+            case, current_user, form.decisions(), note=form.note.data or "", now=utcnow()
+        )
     except reviewing.ReviewRefused as refused:
         return _page(current, status=422, problems=[str(refused)], typed=request.form)
     flash(_("Decision saved; the agent has been told."), "success")
