@@ -1,22 +1,31 @@
 """The demo team and a starter onboarding path, created once on first start."""
 
 import json
+import random
 import secrets
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import yaml
+from flask import current_app
 from sqlalchemy import select
 
 from portal.accounts.models import Team, User
 from portal.accounts.services import set_password
 from portal.core.extensions import db
-from portal.core.models import local_today
+from portal.core.models import local_today, utcnow
 from portal.core.roles import Role
+from portal.kpi.models import OutcomeRecord
 from portal.onboarding import assignment as onboarding
 from portal.onboarding.models import ModuleItem, OnboardingModule
 from portal.playbooks import services as playbooks
+from quizzes.models import QuestionCategory, Quiz, QuizSlot
 from quizzes.services import load_question_bank
+from reviews import recordings, reviewing, rubrics
+from reviews.models import Rubric
 from reviews.rubrics import load_rubric_pack
+from reviews.scoring import Given
 from scripts_library.pack import load_scripts_pack
 
 DEMO_PEOPLE = [
@@ -118,7 +127,6 @@ def setup_demo(instance_path: str) -> list[dict]:
 
 def _demo_quiz() -> None:
     """A quiz drawing from the built-in bank, so the demo team can take one."""
-    from quizzes.models import QuestionCategory, Quiz, QuizSlot
 
     categories = {c.code: c for c in db.session.scalars(select(QuestionCategory))}
     if not {"quy-trinh-truoc-ban", "chi-so"} <= set(categories):
@@ -142,16 +150,6 @@ def _demo_quiz() -> None:
 def _demo_reviews(people: dict[str, User]) -> None:
     """The committed demo recordings as interactions; two wait in the supervisors'
     queues and one is already reviewed, so every role has something to open."""
-    from datetime import datetime, time
-    from zoneinfo import ZoneInfo
-
-    import yaml
-    from flask import current_app
-
-    from portal.core.models import utcnow
-    from reviews import recordings, reviewing, rubrics
-    from reviews.models import Rubric
-    from reviews.scoring import Given
 
     folder = Path(current_app.config["CONTENT_DIR"]) / "recordings"
     manifest = folder / "demo.yml"
@@ -224,9 +222,6 @@ def _demo_reviews(people: dict[str, User]) -> None:
 
 def _demo_outcomes(agents: list[User]) -> None:
     """Two months of survey answers and contact records, so KPI sheets show figures."""
-    import random
-
-    from portal.kpi.models import OutcomeRecord
 
     rng = random.Random(2026)
     for agent in agents:

@@ -9,6 +9,7 @@ from portal.accounts.models import User
 from portal.accounts.policy import visible_users
 from portal.core.extensions import db
 from portal.core.policy import may
+from portal.core.redirects import safe_next
 from portal.core.uploads import limit_mb
 from portal.onboarding.matrix import completion_matrix
 from portal.onboarding.path import path_for
@@ -37,7 +38,6 @@ def language():
             current_user.locale = code
             db.session.commit()
     target = request.form.get("next") or url_for("pages.home")
-    from portal.core.redirects import safe_next
 
     return redirect(safe_next(target) or url_for("pages.home"), code=303)
 

@@ -3,14 +3,16 @@
 from pathlib import Path
 
 import yaml
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.core.content import ItemInfo
 from portal.core.extensions import db
 from portal.core.history import History
 from portal.core.text import clean, fold
-from quizzes.models import QUESTION_TYPES, Question, QuestionCategory, QuestionVersion
+from portal.playbooks.services import process_step_ids
+from quizzes.models import QUESTION_TYPES, Question, QuestionCategory, QuestionVersion, Quiz
 
 VERSIONED = ("type", "prompt", "points", "data", "general_feedback")
 
@@ -89,7 +91,6 @@ def load_question_bank(folder: Path | None = None) -> dict[str, int]:
     A question whose text changed gets a new version unless its current
     version was written in the portal by a person.
     """
-    from portal.playbooks.services import process_step_ids
 
     folder = Path(folder or Path(current_app.config["CONTENT_DIR"]) / "quizzes")
     if not (folder / "categories.yml").exists():
@@ -193,10 +194,6 @@ ITEM_KIND = "quiz"
 
 
 def onboarding_items(ref_ids: list[int]):
-    from flask import url_for
-
-    from portal.core.content import ItemInfo
-    from quizzes.models import Quiz
 
     return {
         q.id: ItemInfo(
@@ -210,7 +207,6 @@ def onboarding_items(ref_ids: list[int]):
 
 
 def quiz_choices() -> list[tuple[int, str]]:
-    from quizzes.models import Quiz
 
     # A hidden quiz is still being set up: learners could not open it from their path.
     return [

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.core.extensions import db
 from quizzes.drawing import check_draws
-from quizzes.models import GRADING_METHODS, Question, Quiz, QuizSlot
+from quizzes.models import GRADING_METHODS, Question, QuestionVersion, Quiz, QuizSlot
 from quizzes.results import ALLOWED_DURING, REVIEW_ITEMS, REVIEW_TIMES
 from quizzes.services import with_current_versions
 
@@ -131,7 +131,6 @@ def move_slot(quiz: Quiz, slot_id: int, step: int) -> None:
 
 def slot_labels(quiz: Quiz) -> dict[int, str]:
     """Prompt of each fixed question (current version), for the slot list."""
-    from quizzes.models import QuestionVersion
 
     ids = [s.question_id for s in quiz.slots if s.question_id]
     return dict(

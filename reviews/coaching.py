@@ -6,7 +6,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal.accounts.models import User
 from portal.core.extensions import db
+from portal.onboarding.assignment import give_refresher
 from reviews.models import CoachingNote, Review
 from reviews.rubrics import criteria_of
 
@@ -26,8 +28,6 @@ def open_note(
     refreshers: list[tuple[str, int]],
     due_in_days: int,
 ) -> CoachingNote:
-    from portal.accounts.models import User
-    from portal.onboarding.assignment import give_refresher
 
     known = criteria_of(review.rubric_version.structure)
     problems = []

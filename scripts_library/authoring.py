@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.core.text import fold
+from portal.playbooks.services import process_step_ids, taxonomy
 from scripts_library import publishing, validation
 from scripts_library.models import (
     ARCHIVED,
@@ -61,7 +62,6 @@ def content_of(thing) -> dict:
 def check(content: dict) -> list[str]:
     """Problems that stop a save. A placeholder declared but no longer used is
     only a warning here (deleting a block should not need two edits)."""
-    from portal.playbooks.services import process_step_ids, taxonomy
 
     return validation.check_content(
         content,

@@ -11,6 +11,7 @@ from portal.core.params import int_arg, version_pair
 from portal.core.policy import may, permission_required, require
 from portal.core.text import clean
 from portal.core.workbooks import WorkbookError
+from portal.playbooks.services import process_step_ids, process_steps, taxonomy
 from scripts_library import authoring, bp, excel, favourites, filling, running, search, versions
 from scripts_library.forms import EMPTY_SCRIPT, ImportForm, ScriptForm
 from scripts_library.models import ARCHIVED
@@ -45,7 +46,6 @@ def _filters() -> search.Filters:
 @bp.get("/")
 @login_required
 def library():
-    from portal.playbooks.services import process_steps, taxonomy
 
     query = request.args.get("q", "")[:200]
     filters = _filters()
@@ -78,7 +78,6 @@ def _values() -> dict[str, str]:
 @bp.get("/<slug>")
 @login_required
 def script(slug: str):
-    from portal.playbooks.services import taxonomy
 
     current = _published_or_404(slug)
     favourites.record_use(current_user.id, current.id)
@@ -324,7 +323,6 @@ def diff(slug: str):
 @bp.get("/export.xlsx")
 @permission_required(SCRIPTS_EXPORT)
 def export():
-    from portal.playbooks.services import process_steps
 
     steps = {s.id: s.slug for s in process_steps()}
     scripts = search.search_scripts("", search.Filters(), limit=100_000).scripts
@@ -341,7 +339,6 @@ def export():
 @bp.route("/import", methods=["GET", "POST"])
 @permission_required(SCRIPTS_WRITE)
 def import_library():
-    from portal.playbooks.services import process_step_ids, taxonomy
 
     require("scripts.approve")
     form = ImportForm()
