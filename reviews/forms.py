@@ -176,6 +176,7 @@ class RubricForm(PortalForm):
         _l("Sections, criteria and fields"), validators=[InputRequired(), Length(max=100_000)]
     )
     lock_version = HiddenField()
+    note = CleanStringField(_l("What changed (for the history)"), validators=[Length(max=200)])
 
     @classmethod
     def for_editing(cls, base, token: str) -> "RubricForm":

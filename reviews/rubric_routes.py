@@ -89,7 +89,7 @@ def rubric_edit(slug: str):
     try:
         draft = rubrics.save_from_editor(current, author=current_user, **form.draft())
         if request.form.get("publish") == "1":
-            rubrics.publish(draft, note=request.form.get("note", "")[:200])
+            rubrics.publish(draft, note=form.note.data or "")
     except rubrics.InvalidRubric as invalid:
         return _editor(current, form, status=422, problems=invalid.problems)
     except rubrics.StaleRubric:

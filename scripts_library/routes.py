@@ -252,9 +252,12 @@ def submit(slug: str):
 @bp.post("/<slug>/publish")
 @permission_required(SCRIPTS_WRITE)
 def publish(slug: str):
-    note = clean(request.form.get("change_note", ""))[:300]
-    if not note:
-        flash(_("Say in a few words what changed before publishing."), "error")
+    note = clean(request.form.get("change_note", ""))
+    if not note or len(note) > 300:
+        flash(
+            _("Say in a few words (300 characters at most) what changed before publishing."),
+            "error",
+        )
         return redirect_to(url_for("scripts_library.edit", slug=slug))
     return _act(slug, lambda s: authoring.publish(current_user, s, note), _("Published."))
 

@@ -1,6 +1,7 @@
 """The interaction list, the one-call upload form and drawing a sample, as a
 supervisor uses them."""
 
+import html
 from datetime import timedelta
 
 from portal.core.models import local_today
@@ -95,3 +96,30 @@ def test_a_calibration_is_set_up_from_the_page_with_at_least_two_reviewers(
     assert made.status_code == 303
     # Each of the two reviewers (the benchmark included) has the call in their queue.
     assert {r.reviewer_id for r in db.session.query(Review)} == {team["lead"].id, second.id}
+
+
+def test_the_rubric_editor_refuses_an_over_long_publish_note_and_publishes_nothing(
+    make, login_as, db
+):
+    version = make.rubric()
+    admin = login_as(make.user(Role.ADMIN))
+    page = admin.get("/reviews/rubrics/goi-dien/edit").get_data(as_text=True)
+    token = page.split('name="lock_version" type="hidden" value="')[1].split('"')[0]
+    posted = {
+        "title": version.title,
+        "pass_percent": "80",
+        "source": html.unescape(
+            page.split('class="code"')[1].split(">", 1)[1].split("</textarea>")[0]
+        ),
+        "lock_version": token,
+        "note": "đ" * 201,
+        "publish": "1",
+    }
+    refused = admin.post("/reviews/rubrics/goi-dien/edit", posted)
+    assert refused.status_code == 422 and "đ" * 201 in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert make.rubric().id == version.id  # still the same published version
+    published = admin.post("/reviews/rubrics/goi-dien/edit", {**posted, "note": "Sửa trọng số"})
+    assert published.status_code == 303
+    db.session.expire_all()
+    assert make.rubric().version == version.version + 1
