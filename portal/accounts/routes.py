@@ -1,6 +1,5 @@
 """Login, logout and the person's own password."""
 
-
 from flask import (
     Response,
     current_app,
