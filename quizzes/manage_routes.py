@@ -5,9 +5,8 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
-from portal.accounts.models import Team, User
+from portal.accounts.models import User
 from portal.accounts.policy import visible_users
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
@@ -19,7 +18,7 @@ from quizzes import attempts, bank, bp, results, setup
 from quizzes.attempts import TEXT_LIMITS
 from quizzes.forms import GRADING_LABELS, NEW_QUIZ, QuizForm, SlotDrawForm, SlotQuestionForm
 from quizzes.marking import marking_queue, waiting_answer
-from quizzes.models import Quiz, QuizAttempt
+from quizzes.models import Quiz
 from quizzes.policy import QUIZZES_AUTHOR, QUIZZES_GRADE, QUIZZES_RESULTS
 
 
@@ -129,21 +128,9 @@ def _scope():
 @permission_required(QUIZZES_RESULTS)
 def quiz_results(quiz_id: int):
     quiz = db.get_or_404(Quiz, quiz_id)
-    grades = results.grades(QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id.in_(_scope()))
-    people = {
-        u.id: u
-        for u in db.session.scalars(select(User).where(User.id.in_([g.user_id for g in grades])))
-    }
-    teams = dict(db.session.execute(select(Team.id, Team.name)).all())
-    grades.sort(key=lambda g: people[g.user_id].name)
-    return render(
-        "quizzes/quiz_results.html",
-        quiz=quiz,
-        grades=grades,
-        people=people,
-        teams=teams,
-        method=GRADING_LABELS[quiz.grading_method],
-    )
+    report = results.quiz_report(quiz, _scope())
+    method = GRADING_LABELS[quiz.grading_method]
+    return render("quizzes/quiz_results.html", quiz=quiz, **vars(report), method=method)
 
 
 @bp.get("/<int:quiz_id>/analysis")
@@ -160,25 +147,8 @@ def quiz_analysis(quiz_id: int):
 def person_results(user_id: int):
     person = db.get_or_404(User, user_id)
     require("person.records", person, hide=True)
-    grades = results.grades(QuizAttempt.user_id == person.id)
-    quizzes = {
-        q.id: q
-        for q in db.session.scalars(select(Quiz).where(Quiz.id.in_([g.quiz_id for g in grades])))
-    }
-    attempts = list(
-        db.session.scalars(
-            select(QuizAttempt)
-            .where(QuizAttempt.user_id == person.id)
-            .order_by(QuizAttempt.quiz_id, QuizAttempt.number)
-        )
-    )
-    return render(
-        "quizzes/person_results.html",
-        person=person,
-        grades=sorted(grades, key=lambda g: quizzes[g.quiz_id].title),
-        quizzes=quizzes,
-        attempts=attempts,
-    )
+    report = results.person_report(person)
+    return render("quizzes/person_results.html", person=person, **vars(report))
 
 
 # --- essays waiting for a mark (supervisors: their teams; admins: everyone) -----------------

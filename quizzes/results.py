@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Float, and_, case, cast, func, select
 from sqlalchemy.orm import aliased
 
+from portal.accounts.models import Team, User
 from portal.core.extensions import db
 from quizzes.models import (
     FINISHED,
@@ -232,3 +233,48 @@ def _pearson(n, sx, sxx, sy, syy, sxy) -> float | None:
     if var_x <= 1e-12 or var_y <= 1e-12:
         return None  # everyone scored the same: the question cannot discriminate
     return (n * sxy - sx * sy) / math.sqrt(var_x * var_y)
+
+
+# --- reports -----------------------------------------------------------------------------
+
+
+@dataclass
+class QuizReport:
+    grades: list[Grade]  # by the person's name
+    people: dict[int, User]
+    teams: dict[int, str]
+
+
+def quiz_report(quiz: Quiz, people_in_scope) -> QuizReport:
+    """Each person's grade in a quiz, for the people `people_in_scope` selects (ids)."""
+    found = grades(QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id.in_(people_in_scope))
+    people = {
+        u.id: u
+        for u in db.session.scalars(select(User).where(User.id.in_([g.user_id for g in found])))
+    }
+    teams = dict(db.session.execute(select(Team.id, Team.name)).all())
+    return QuizReport(sorted(found, key=lambda g: people[g.user_id].name), people, teams)
+
+
+@dataclass
+class PersonReport:
+    grades: list[Grade]  # by quiz title
+    quizzes: dict[int, Quiz]
+    attempts: list[QuizAttempt]
+
+
+def person_report(person: User) -> PersonReport:
+    """A person's grade in every quiz they took, and each of their attempts."""
+    found = grades(QuizAttempt.user_id == person.id)
+    quizzes = {
+        q.id: q
+        for q in db.session.scalars(select(Quiz).where(Quiz.id.in_([g.quiz_id for g in found])))
+    }
+    attempts = list(
+        db.session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == person.id)
+            .order_by(QuizAttempt.quiz_id, QuizAttempt.number)
+        )
+    )
+    return PersonReport(sorted(found, key=lambda g: quizzes[g.quiz_id].title), quizzes, attempts)

@@ -7,8 +7,6 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.core.extensions import db
@@ -20,7 +18,8 @@ from portal.core.text import too_long
 from quizzes import attempts as svc
 from quizzes import bp, results
 from quizzes.attempts import TEXT_LIMITS
-from quizzes.models import IN_PROGRESS, AttemptAnswer, Quiz, QuizAttempt
+from quizzes.listing import load_questions, own_attempts, quizzes_for
+from quizzes.models import IN_PROGRESS, Quiz, QuizAttempt
 from quizzes.policy import QUIZZES_AUTHOR
 
 # The longest answers and marking comments kept; longer is refused (the page
@@ -72,13 +71,7 @@ def _quiz_or_404(quiz_id: int) -> Quiz:
 
 
 def _quiz_list(quizzes: list[Quiz]):
-    mine = {a.id: [] for a in quizzes}
-    for attempt in db.session.scalars(
-        select(QuizAttempt)
-        .where(QuizAttempt.user_id == current_user.id, QuizAttempt.quiz_id.in_(mine))
-        .order_by(QuizAttempt.number)
-    ):
-        mine[attempt.quiz_id].append(attempt)
+    mine = own_attempts(current_user.id, quizzes)
     now = utcnow()
     return render(
         "quizzes/index.html",
@@ -100,10 +93,7 @@ def _shows_marks(quiz: Quiz, attempts: list[QuizAttempt], now) -> bool:
 @bp.get("/")
 @login_required
 def index():
-    query = select(Quiz).order_by(Quiz.title)
-    if not _is_author():
-        query = query.where(Quiz.hidden.is_(False))
-    return _quiz_list(list(db.session.scalars(query)))
+    return _quiz_list(quizzes_for(authors_view=_is_author()))
 
 
 @bp.get("/<int:quiz_id>")
@@ -132,20 +122,6 @@ def _own_attempt(attempt_id: int) -> QuizAttempt:
     return attempt
 
 
-def _load_questions(attempt: QuizAttempt) -> None:
-    """Every answer with the versions it shows, in three statements whatever the quiz's size."""
-    db.session.scalars(
-        select(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id)
-        .options(
-            selectinload(QuizAttempt.answers).options(
-                selectinload(AttemptAnswer.version), selectinload(AttemptAnswer.key_version)
-            )
-        )
-        .execution_options(populate_existing=True)
-    ).one()
-
-
 def _display_order(attempt: QuizAttempt, answer) -> list[int]:
     """Choices/items in a stable shuffled order per attempt and question."""
     data = answer.version.data
@@ -165,7 +141,7 @@ def attempt(attempt_id: int):
     if current.state != IN_PROGRESS:
         return redirect(url_for("quizzes.result", attempt_id=current.id))
     quiz = db.session.get(Quiz, current.quiz_id)
-    _load_questions(current)
+    load_questions(current)
     return render(
         "quizzes/attempt.html",
         attempt=current,
@@ -267,7 +243,7 @@ def result(attempt_id: int):
     if current.state == IN_PROGRESS and own:
         return redirect(url_for("quizzes.attempt", attempt_id=current.id))
     quiz = db.session.get(Quiz, current.quiz_id)
-    _load_questions(current)
+    load_questions(current)
     return render(
         "quizzes/result.html",
         attempt=current,

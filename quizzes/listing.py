@@ -1,0 +1,42 @@
+"""What a person sees of quizzes: the quizzes open to them with their own attempts,
+and one attempt with every question it shows."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.core.extensions import db
+from quizzes.models import AttemptAnswer, Quiz, QuizAttempt
+
+
+def quizzes_for(*, authors_view: bool) -> list[Quiz]:
+    """Every quiz by title; quizzes hidden while being set up only in an author's view."""
+    query = select(Quiz).order_by(Quiz.title)
+    if not authors_view:
+        query = query.where(Quiz.hidden.is_(False))
+    return list(db.session.scalars(query))
+
+
+def own_attempts(user_id: int, quizzes: list[Quiz]) -> dict[int, list[QuizAttempt]]:
+    """The person's attempts at each of these quizzes, in order (one query)."""
+    mine = {quiz.id: [] for quiz in quizzes}
+    for attempt in db.session.scalars(
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id.in_(mine))
+        .order_by(QuizAttempt.number)
+    ):
+        mine[attempt.quiz_id].append(attempt)
+    return mine
+
+
+def load_questions(attempt: QuizAttempt) -> None:
+    """Every answer with the versions it shows, in three statements whatever the quiz's size."""
+    db.session.scalars(
+        select(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id)
+        .options(
+            selectinload(QuizAttempt.answers).options(
+                selectinload(AttemptAnswer.version), selectinload(AttemptAnswer.key_version)
+            )
+        )
+        .execution_options(populate_existing=True)
+    ).one()
