@@ -38,7 +38,7 @@ from portal.playbooks.services import process_step_choices
 from reviews.disputes import Decision, DisputedCriterion
 from reviews.recordings import CHANNELS, InteractionInput
 from reviews.reviewing import TEXT_LIMITS
-from reviews.rubrics import criteria_of, scale_values, to_yaml
+from reviews.rubrics import criteria_of, find_rubric, scale_values, to_yaml
 from reviews.scoring import Given
 
 
@@ -209,6 +209,10 @@ class NewRubricForm(PortalForm):
         ],
     )
     title = CleanStringField(_l("Title"), validators=[InputRequired(), Length(max=200), NoMarkup()])
+
+    def validate_slug(self, field):
+        if find_rubric(field.data) is not None:
+            raise ValidationError(_l("Another rubric already uses this short name."))
 
 
 class CalibrationForm(PortalForm):

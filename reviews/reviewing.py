@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.core.extensions import db
@@ -42,6 +43,23 @@ class StaleReview(Exception):
     def __init__(self, review: Review):
         super().__init__(review.lock_version)
         self.review = review
+
+
+def review_for_page(review_id: int) -> Review | None:
+    """A review with everything its page shows, loaded up front: the statements do
+    not grow with the number of comments, scores or people involved."""
+    return db.session.scalar(
+        select(Review)
+        .where(Review.id == review_id)
+        .options(
+            selectinload(Review.comments).selectinload(ReviewComment.author),
+            selectinload(Review.scores),
+            selectinload(Review.agent),
+            selectinload(Review.reviewer),
+            selectinload(Review.interaction),
+            selectinload(Review.rubric_version),
+        )
+    )
 
 
 def queue_of(reviewer: User):

@@ -6,8 +6,6 @@ from flask import abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, redirect_to, render
@@ -25,7 +23,7 @@ from reviews.forms import (
     scores_from_form,
 )
 from reviews.inbox import inbox_of
-from reviews.models import REGULAR, CalibrationSession, Dispute, Review, ReviewComment
+from reviews.models import REGULAR, CalibrationSession, Dispute, Review
 from reviews.policy import REVIEW_CALLS, is_editable_by, may_see_others
 from reviews.rubrics import criteria_of, scale_values
 
@@ -94,20 +92,7 @@ def index():
 
 
 def _review_or_404(review_id: int) -> Review:
-    # Everything the page shows, loaded up front: the statements do not grow
-    # with the number of comments, scores or people involved.
-    review = db.session.scalar(
-        select(Review)
-        .where(Review.id == review_id)
-        .options(
-            selectinload(Review.comments).selectinload(ReviewComment.author),
-            selectinload(Review.scores),
-            selectinload(Review.agent),
-            selectinload(Review.reviewer),
-            selectinload(Review.interaction),
-            selectinload(Review.rubric_version),
-        )
-    )
+    review = reviewing.review_for_page(review_id)
     if review is None:
         abort(404)
     require("review.read", review, hide=True)  # someone else's review does not exist for you

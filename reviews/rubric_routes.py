@@ -3,9 +3,7 @@
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.params import int_arg
 from portal.core.policy import permission_required
@@ -16,7 +14,7 @@ from reviews.policy import RUBRICS_EDIT, RUBRICS_READ
 
 
 def _rubric_or_404(slug: str) -> Rubric:
-    rubric = db.session.scalar(select(Rubric).where(Rubric.slug == slug))
+    rubric = rubrics.find_rubric(slug)
     if rubric is None:
         abort(404)
     return rubric
@@ -27,7 +25,7 @@ def _rubric_or_404(slug: str) -> Rubric:
 def rubric_list():
     return render(
         "reviews/rubrics.html",
-        rubrics=list(db.session.scalars(select(Rubric).order_by(Rubric.title))),
+        rubrics=rubrics.all_rubrics(),
     )
 
 
@@ -52,12 +50,8 @@ def rubric(slug: str):
 def rubric_new():
     form = NewRubricForm()
     if not form.validate_on_submit():
-        return render(
-            "reviews/rubric_new.html", form=form, status=422 if request.method == "POST" else 200
-        )
-    if db.session.scalar(select(Rubric.id).where(Rubric.slug == form.slug.data)):
-        form.slug.errors = [_("Another rubric already uses this short name.")]
-        return render("reviews/rubric_new.html", form=form, status=422)
+        status = 422 if request.method == "POST" else 200
+        return render("reviews/rubric_new.html", form=form, status=status)
     created = rubrics.create_rubric(form.slug.data, form.title.data, author=current_user)
     return redirect_to(url_for("reviews.rubric_edit", slug=created.slug))
 

@@ -155,6 +155,14 @@ def _new_version(rubric, title, pass_percent, structure, author) -> RubricVersio
     return version
 
 
+def find_rubric(slug: str) -> Rubric | None:
+    return db.session.scalar(select(Rubric).where(Rubric.slug == slug))
+
+
+def all_rubrics() -> list[Rubric]:
+    return list(db.session.scalars(select(Rubric).order_by(Rubric.title)))
+
+
 def published(rubric: Rubric) -> RubricVersion | None:
     if not rubric.published_version:
         return None
