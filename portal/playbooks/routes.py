@@ -187,31 +187,32 @@ def _editor(template: str, form, *, status=None, conflict=None, **context):
     return render(template, status=status, form=form, conflict=conflict, **context)
 
 
-@bp.route("/<playbook_slug>/edit", methods=["GET", "POST"])
-@permission_required(PLAYBOOKS_EDIT)
-def edit_intro(playbook_slug: str):
-    book = _playbook_or_404(playbook_slug)
-    form = IntroForm.editing(book)
+def _edit(save, thing, form, template: str, done_url: str, **context):
+    """The editor's round: show it, save a valid post as a new version (`save`), or
+    answer 422 (refused) or 409 (someone saved a newer version meanwhile)."""
     if not form.validate_on_submit():
-        return _editor("playbooks/edit_intro.html", form, playbook=book)
+        return _editor(template, form, **context)
     try:
-        changed = svc.save_intro(
-            book,
+        changed = save(
+            thing,
             form.fields_for_save(),
             base_version=form.base_version.data,
             author=current_user,
             note=form.change_note.data,
         )
     except svc.StaleEdit as stale:
-        return _editor(
-            "playbooks/edit_intro.html",
-            form,
-            status=409,
-            conflict=stale.current_version,
-            playbook=book,
-        )
-    flash(_saved(changed, book.version), "success")
-    return redirect_to(url_for("playbooks.playbook", playbook_slug=playbook_slug))
+        return _editor(template, form, status=409, conflict=stale.current_version, **context)
+    flash(_saved(changed, thing.version), "success")
+    return redirect_to(done_url)
+
+
+@bp.route("/<playbook_slug>/edit", methods=["GET", "POST"])
+@permission_required(PLAYBOOKS_EDIT)
+def edit_intro(playbook_slug: str):
+    book = _playbook_or_404(playbook_slug)
+    form = IntroForm.editing(book)
+    done = url_for("playbooks.playbook", playbook_slug=playbook_slug)
+    return _edit(svc.save_intro, book, form, "playbooks/edit_intro.html", done, playbook=book)
 
 
 @bp.route("/<playbook_slug>/<step_slug>/edit", methods=["GET", "POST"])
@@ -219,22 +220,8 @@ def edit_intro(playbook_slug: str):
 def edit(playbook_slug: str, step_slug: str):
     current = _step_or_404(playbook_slug, step_slug)
     form = StepForm.editing(current, taxonomy=svc.taxonomy(), locale=str(get_locale()))
-    if not form.validate_on_submit():
-        return _editor("playbooks/edit.html", form, step=current)
-    try:
-        changed = svc.save_step(
-            current,
-            form.fields_for_save(),
-            base_version=form.base_version.data,
-            author=current_user,
-            note=form.change_note.data,
-        )
-    except svc.StaleEdit as stale:
-        return _editor(
-            "playbooks/edit.html", form, status=409, conflict=stale.current_version, step=current
-        )
-    flash(_saved(changed, current.version), "success")
-    return redirect_to(_step_url(current))
+    done = _step_url(current)
+    return _edit(svc.save_step, current, form, "playbooks/edit.html", done, step=current)
 
 
 @bp.post("/preview")
