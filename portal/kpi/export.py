@@ -24,7 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import select
 
 from portal.core.extensions import db
-from portal.kpi import measures, sheets, targets
+from portal.kpi import measures, review_measures, sheets, targets
 from portal.kpi.periods import Period
 
 # Number formats by a measure's unit; percentages are stored as fractions and
@@ -112,9 +112,9 @@ def plan(agents, period: Period, today: date, *, progress=None) -> list[Sheet]:
 
     rows = sheets.table(agents, period, today)
     ids = [a.id for a in agents]
-    criteria = measures.criterion_averages(ids, period)
-    section_means = measures.section_averages(ids, period)
-    catalogue = criterion_catalogue(measures.versions_used(ids, period))
+    criteria = review_measures.criterion_averages(ids, period)
+    section_means = review_measures.section_averages(ids, period)
+    catalogue = criterion_catalogue(review_measures.versions_used(ids, period))
     section_titles = section_catalogue()
     periods, trends = sheets.trend(ids, period, today)
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
@@ -122,7 +122,7 @@ def plan(agents, period: Period, today: date, *, progress=None) -> list[Sheet]:
     for review, rubric_title in db.session.execute(
         select(Review, RubricVersion.title)
         .join(RubricVersion, RubricVersion.id == Review.rubric_version_id)
-        .where(measures.counted_reviews(ids, period))
+        .where(review_measures.counted_reviews(ids, period))
         .order_by(Review.submitted_at)
     ):
         reviews[review.agent_id].append((review, rubric_title))

@@ -8,8 +8,17 @@ from sqlalchemy import select
 from portal.accounts.models import Team, User
 from portal.core.extensions import db
 from portal.core.roles import FRONTLINE
-from portal.kpi import measures, targets
+from portal.kpi import targets
+from portal.kpi.measures import BY_CODE
+from portal.kpi.outcome_measures import outcome_measures
 from portal.kpi.periods import Period, last_n
+from portal.kpi.review_measures import (
+    criterion_averages,
+    review_measures,
+    section_averages,
+    versions_used,
+)
+from portal.kpi.training_measures import training_measures
 
 TREND_PERIODS = 6
 TREND_MEASURES = ("review_score", "csat", "nps", "frt_median")
@@ -32,8 +41,29 @@ def agents_in(scope_query, team_id: int | None = None) -> list[User]:
     return list(db.session.scalars(query.order_by(User.name, User.id)))
 
 
+def sheet_values(agent_ids: list[int], period: Period, today: date) -> dict[int, dict]:
+    """Every measure for every agent: {agent_id: {code: value or None}}.
+
+    The number of statements is fixed (one per source, plus one per median), so
+    a team of 5 and a company of 500 cost the same number of queries.
+    """
+    values = {agent_id: dict.fromkeys(BY_CODE) for agent_id in agent_ids}
+    if not agent_ids:
+        return values
+    for source in (
+        review_measures(agent_ids, period),
+        outcome_measures(agent_ids, period),
+        training_measures(agent_ids, today),
+    ):
+        for agent_id, measures in source.items():
+            values[agent_id].update({k: v for k, v in measures.items() if k in BY_CODE})
+    for entry in values.values():
+        entry["review_count"] = entry["review_count"] or 0
+    return values
+
+
 def table(agents: list[User], period: Period, today: date) -> list[Row]:
-    values = measures.sheet_values([a.id for a in agents], period, today)
+    values = sheet_values([a.id for a in agents], period, today)
     teams = dict(db.session.execute(select(Team.id, Team.name)).all())
     goals = targets.targets_for({a.team_id for a in agents})
     rows = []
@@ -49,7 +79,7 @@ def table(agents: list[User], period: Period, today: date) -> list[Row]:
 
 
 def sort_rows(rows: list[Row], column: str, descending: bool) -> list[Row]:
-    if column == "name" or column not in measures.BY_CODE:
+    if column == "name" or column not in BY_CODE:
         return sorted(rows, key=lambda r: (r.agent.name.lower(), r.agent.id), reverse=descending)
     present = [r for r in rows if r.values.get(column) is not None]
     missing = [r for r in rows if r.values.get(column) is None]
@@ -62,8 +92,8 @@ def trend(agent_ids: list[int], period: Period, today: date) -> tuple[list[Perio
     periods = last_n(period, TREND_PERIODS)
     series: dict[int, dict[str, list]] = {a: {c: [] for c in TREND_MEASURES} for a in agent_ids}
     for each in periods:
-        reviews = measures.review_measures(agent_ids, each)
-        outcomes = measures.outcome_measures(agent_ids, each)
+        reviews = review_measures(agent_ids, each)
+        outcomes = outcome_measures(agent_ids, each)
         for agent_id in agent_ids:
             merged = {**reviews.get(agent_id, {}), **outcomes.get(agent_id, {})}
             for code in TREND_MEASURES:
@@ -91,8 +121,8 @@ def weakest(agent_id: int, period: Period, limit: int = 3) -> list[WeakCriterion
     from quizzes.models import QuestionCategory, Quiz, QuizSlot
     from reviews.rubrics import criterion_catalogue
 
-    rows = measures.criterion_averages([agent_id], period).get(agent_id, [])[:limit]
-    catalogue = criterion_catalogue(measures.versions_used([agent_id], period))
+    rows = criterion_averages([agent_id], period).get(agent_id, [])[:limit]
+    catalogue = criterion_catalogue(versions_used([agent_id], period))
     refs = step_refs()
     found = []
     for key, mean, count in rows:
@@ -126,5 +156,5 @@ def section_lines(agent_id: int, period: Period) -> list[tuple[str, float, int]]
     from reviews.rubrics import section_catalogue
 
     titles = section_catalogue()
-    rows = measures.section_averages([agent_id], period).get(agent_id, [])
+    rows = section_averages([agent_id], period).get(agent_id, [])
     return [(titles.get(key, key), mean, count) for key, mean, count in rows]

@@ -6,7 +6,7 @@ import pytest
 
 from portal.core.models import utcnow
 from portal.core.roles import Role
-from portal.kpi import measures, targets
+from portal.kpi import sheets, targets
 from portal.kpi.models import OutcomeRecord
 from portal.kpi.periods import Period, containing, last_n
 
@@ -30,7 +30,7 @@ def _records(db, agent, **columns):
 
 
 def _values(agent):
-    return measures.sheet_values([agent.id], NOVEMBER, DAY)[agent.id]
+    return sheets.sheet_values([agent.id], NOVEMBER, DAY)[agent.id]
 
 
 def test_nps_is_promoters_minus_detractors(make, db):
@@ -80,7 +80,7 @@ def test_an_empty_period_has_no_values(make, db):
     agent = make.user(Role.AGENT)
     _records(db, agent, nps=[10])
     october = containing("month", date(2026, 10, 5))
-    values = measures.sheet_values([agent.id], october, DAY)[agent.id]
+    values = sheets.sheet_values([agent.id], october, DAY)[agent.id]
     assert values["nps"] is None and values["review_count"] == 0
 
 
