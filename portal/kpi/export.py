@@ -8,6 +8,8 @@ are. The benchmark writes the very same cells with xlsxwriter to compare.
 Every text cell is written as text, never as a formula.
 """
 
+import csv
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,11 +23,15 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import LineChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from portal.core.extensions import db
+from portal.core.text import spreadsheet_safe
 from portal.kpi import measures, review_measures, sheets, targets
 from portal.kpi.periods import Period
+from reviews.models import Review, RubricVersion
+from reviews.rubrics import criterion_catalogue, section_catalogue
 
 # Number formats by a measure's unit; percentages are stored as fractions and
 # durations as fractions of a day, so Excel can compute with them.
@@ -107,9 +113,6 @@ def status_label(code: str | None) -> str:
 def plan(agents, period: Period, today: date, *, progress=None) -> list[Sheet]:
     """The workbook's sheets for these agents and this period (data read up front
     in a bounded number of queries; cells produced sheet by sheet)."""
-    from reviews.models import Review, RubricVersion
-    from reviews.rubrics import criterion_catalogue, section_catalogue
-
     rows = sheets.table(agents, period, today)
     ids = [a.id for a in agents]
     criteria = review_measures.criterion_averages(ids, period)
@@ -255,7 +258,7 @@ def write_openpyxl(plan_sheets: list[Sheet], target) -> None:
     for spec in plan_sheets:
         sheet = book.create_sheet(spec.name)
         for index, width in enumerate(spec.widths, start=1):
-            sheet.column_dimensions[_column(index)].width = width
+            sheet.column_dimensions[get_column_letter(index)].width = width
         if spec.freeze:
             sheet.freeze_panes = spec.freeze
         count, columns = 0, 0
@@ -275,9 +278,9 @@ def write_openpyxl(plan_sheets: list[Sheet], target) -> None:
             count += 1
             columns = max(columns, len(line))
         if spec.autofilter and count:
-            sheet.auto_filter.ref = f"A1:{_column(columns)}{count}"
+            sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{count}"
         for column in spec.status_columns:
-            area = f"{_column(column)}2:{_column(column)}{max(count, 2)}"
+            area = f"{get_column_letter(column)}2:{get_column_letter(column)}{max(count, 2)}"
             for code, colour in STATUS_FILLS.items():
                 sheet.conditional_formatting.add(
                     area,
@@ -312,19 +315,8 @@ def write_openpyxl(plan_sheets: list[Sheet], target) -> None:
     book.save(target)
 
 
-def _column(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index)
-
-
 def summary_csv(rows) -> str:
     """The summary as CSV for other tools (formula-looking text neutralised)."""
-    import csv
-    import io
-
-    from portal.core.text import spreadsheet_safe
-
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(

@@ -3,6 +3,7 @@ and admins; the HR workbook, the summary CSV, outcome imports and targets."""
 
 from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -96,8 +97,6 @@ def agent(user_id: int):
 
 
 def _groups():
-    from flask_babel import lazy_gettext as _l
-
     names = {
         "quality": _l("Quality reviews"),
         "customer": _l("Customer outcomes"),

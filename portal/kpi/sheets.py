@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import url_for
 from sqlalchemy import select
 
 from portal.accounts.models import Team, User
@@ -19,6 +20,10 @@ from portal.kpi.review_measures import (
     versions_used,
 )
 from portal.kpi.training_measures import training_measures
+from portal.playbooks.models import PlaybookStep
+from portal.playbooks.services import step_refs
+from quizzes.models import QuestionCategory, Quiz, QuizSlot
+from reviews.rubrics import criterion_catalogue, section_catalogue
 
 TREND_PERIODS = 6
 TREND_MEASURES = ("review_score", "csat", "nps", "frt_median")
@@ -115,12 +120,6 @@ class WeakCriterion:
 
 def weakest(agent_id: int, period: Period, limit: int = 3) -> list[WeakCriterion]:
     """The agent's lowest criteria in the period, each with what to go over again."""
-    from flask import url_for
-
-    from portal.playbooks.services import step_refs
-    from quizzes.models import QuestionCategory, Quiz, QuizSlot
-    from reviews.rubrics import criterion_catalogue
-
     rows = criterion_averages([agent_id], period).get(agent_id, [])[:limit]
     catalogue = criterion_catalogue(versions_used([agent_id], period))
     refs = step_refs()
@@ -130,8 +129,6 @@ def weakest(agent_id: int, period: Period, limit: int = 3) -> list[WeakCriterion
         item = WeakCriterion(key, info.get("title", key), mean, count)
         step_ref = info.get("step")
         if step_ref and step_ref in refs:
-            from portal.playbooks.models import PlaybookStep
-
             step = db.session.get(PlaybookStep, refs[step_ref])
             item.step_url = url_for(
                 "playbooks.step", playbook_slug=step.playbook.slug, step_slug=step.slug
@@ -153,8 +150,6 @@ def weakest(agent_id: int, period: Period, limit: int = 3) -> list[WeakCriterion
 
 def section_lines(agent_id: int, period: Period) -> list[tuple[str, float, int]]:
     """(section title, mean %, reviews) for the agent's sheet, weakest first."""
-    from reviews.rubrics import section_catalogue
-
     titles = section_catalogue()
     rows = section_averages([agent_id], period).get(agent_id, [])
     return [(titles.get(key, key), mean, count) for key, mean, count in rows]
