@@ -1,5 +1,6 @@
 """A live server in a thread and Debian's Chromium driven by Playwright."""
 
+import contextlib
 import os
 import shutil
 import threading
@@ -48,13 +49,65 @@ def browser():
         browser.close()
 
 
+# Runs in every document before its own scripts (Playwright injects it outside the
+# page's policy) and hands each violation to Python, with the document it hit.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.reportViolation(
+    e.documentURI,
+    `${e.effectiveDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`
+  );
+});
+"""
+
+
 @pytest.fixture
-def page(browser):
+def page_problems():
+    """What Chromium complained about on the test's pages: CSP violations (the
+    `securitypolicyviolation` event and the console's report) and uncaught page
+    errors, each as "url: what". The page fixture fails the test on any; a test
+    that provokes one on purpose clears the list once it has checked it."""
+    return []
+
+
+@pytest.fixture
+def page(browser, page_problems):
     context = browser.new_context(locale="vi-VN")
+    context.expose_function(
+        "reportViolation", lambda url, text: page_problems.append(f"{url}: {text}")
+    )
+    context.add_init_script(REPORT_VIOLATIONS)
+
+    def console(message):
+        if "Content Security Policy" in message.text:
+            where = message.page.url if message.page else "(worker)"
+            page_problems.append(f"{where}: console: {message.text}")
+
+    def page_error(error):
+        page_problems.append(f"{error.page.url if error.page else '?'}: page error: {error.error}")
+
+    # On the context, so a page the test opens besides this one is watched too.
+    context.on("console", console)
+    context.on("weberror", page_error)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
+    if not page.is_closed():
+        with contextlib.suppress(Exception):  # a crashed page has nothing more to report
+            settle(page)
     context.close()
+    if page_problems:
+        pytest.fail(
+            f"{len(page_problems)} Content-Security-Policy violation(s) or page error(s):\n"
+            + "\n".join(f"  {problem}" for problem in page_problems),
+            pytrace=False,
+        )
+
+
+def settle(page) -> None:
+    """Let queued violation events reach Python (before the next navigation, and
+    before the page fixture checks what was reported)."""
+    page.evaluate("() => new Promise((done) => setTimeout(done, 50))")
 
 
 def log_in(page, base_url: str, user, password: str) -> None:
