@@ -5,10 +5,9 @@ from pathlib import Path
 from flask import abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from portal.accounts import roster
+from portal.accounts.directory import active_supervisors, all_teams, find_people, teams_with_sizes
 from portal.accounts.forms import RosterUploadForm, TeamForm, UserForm
 from portal.accounts.models import Team, User
 from portal.accounts.policy import PEOPLE_MANAGE, PEOPLE_READ
@@ -19,11 +18,6 @@ from portal.core.htmx import is_htmx, redirect_to, render
 from portal.core.params import int_arg
 from portal.core.policy import permission_required
 from portal.core.roles import Role
-from portal.core.text import fold
-
-
-def _teams() -> list[Team]:
-    return list(db.session.scalars(select(Team).order_by(Team.name)))
 
 
 def _roster_dir() -> Path:
@@ -33,20 +27,15 @@ def _roster_dir() -> Path:
 @bp.get("/users")
 @permission_required(PEOPLE_READ)
 def users():
-    query = (
-        select(User)
-        .options(selectinload(User.team), selectinload(User.led_teams))
-        .order_by(User.active.desc(), User.name)
+    people = find_people(
+        words=request.args.get("q", ""), role=request.args.get("role"), team_id=int_arg("team")
     )
-    for word in fold(request.args.get("q", "")[:100]).split()[:5]:
-        query = query.where(User.search_key.contains(word, autoescape=True))
-    if request.args.get("role") in {r.value for r in Role}:
-        query = query.where(User.role == request.args["role"])
-    if int_arg("team"):
-        query = query.where(User.team_id == int_arg("team"))
-    people = list(db.session.scalars(query))
     return render(
-        "admin/users.html", "admin/_user_rows.html", people=people, teams=_teams(), roles=list(Role)
+        "admin/users.html",
+        "admin/_user_rows.html",
+        people=people,
+        teams=all_teams(),
+        roles=list(Role),
     )
 
 
@@ -59,7 +48,7 @@ def _user_form_page(form, user, status=200):
 @bp.route("/users/new", methods=["GET", "POST"])
 @permission_required(PEOPLE_MANAGE)
 def new_user():
-    form = UserForm(teams=_teams())
+    form = UserForm(teams=all_teams())
     if not form.validate_on_submit():
         return _user_form_page(form, None, 422 if request.method == "POST" else 200)
     user = save_user(None, form.user_data(), form.password.data)
@@ -71,7 +60,7 @@ def new_user():
 @permission_required(PEOPLE_MANAGE)
 def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
-    form = UserForm.editing(user, teams=_teams(), subject=user, editor=current_user)
+    form = UserForm.editing(user, teams=all_teams(), subject=user, editor=current_user)
     if not form.validate_on_submit():
         return _user_form_page(form, user, 422 if request.method == "POST" else 200)
     save_user(user, form.user_data(), form.password.data or None)
@@ -98,22 +87,7 @@ def toggle_active(user_id: int):
 @bp.get("/teams")
 @permission_required(PEOPLE_READ)
 def teams():
-    rows = db.session.execute(
-        select(Team, func.count(User.id))
-        .outerjoin(User, (User.team_id == Team.id) & User.active)
-        .options(selectinload(Team.leads))
-        .group_by(Team.id)
-        .order_by(Team.name)
-    ).all()
-    return render("admin/teams.html", rows=rows)
-
-
-def _supervisors() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User).where(User.role == Role.SUPERVISOR, User.active).order_by(User.name)
-        )
-    )
+    return render("admin/teams.html", rows=teams_with_sizes())
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])
@@ -121,7 +95,7 @@ def _supervisors() -> list[User]:
 @permission_required(PEOPLE_MANAGE)
 def edit_team(team_id: int | None = None):
     team = db.get_or_404(Team, team_id) if team_id else None
-    form = TeamForm.editing(team, supervisors=_supervisors(), team=team)
+    form = TeamForm.editing(team, supervisors=active_supervisors(), team=team)
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return render("admin/team_form.html", status=status, form=form, team=team)
