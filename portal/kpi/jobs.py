@@ -52,6 +52,12 @@ def settle_stalled(now=None) -> None:
     db.session.commit()
 
 
+def job_of(token: str, requester_id: int) -> ExportJob | None:
+    """An export job by its token, only for the person who asked for it."""
+    job = db.session.scalar(select(ExportJob).where(ExportJob.token == token))
+    return job if job is not None and job.requested_by_id == requester_id else None
+
+
 def check(job: ExportJob) -> ExportJob:
     """The job as the polling page should see it: a stalled one is failed. Writes
     only in that case, so a poll every second stays a read."""

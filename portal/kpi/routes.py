@@ -5,8 +5,8 @@ from flask import Response, abort, current_app, flash, redirect, request, send_f
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
+from portal.accounts.directory import all_teams
 from portal.accounts.models import Team, User
 from portal.accounts.policy import visible_teams, visible_users
 from portal.core.extensions import db
@@ -183,9 +183,9 @@ def start_export():
 
 
 def _job_or_404(token: str) -> ExportJob:
-    job = db.session.scalar(select(ExportJob).where(ExportJob.token == token))
-    if job is None or job.requested_by_id != current_user.id:
-        abort(404)
+    job = jobs.job_of(token, current_user.id)
+    if job is None:
+        abort(404)  # someone else's export does not exist for you
     return job
 
 
@@ -257,7 +257,7 @@ def _target_scope(teams: list[Team]) -> int | None:
 @permission_required(KPI_TEAM)
 def targets_page():
     """Company targets and team overrides; HR and admins change them."""
-    teams = list(db.session.scalars(select(Team).order_by(Team.name)))
+    teams = all_teams()
     scope = _target_scope(teams)
     if request.method == "POST":
         require(KPI_TARGETS_EDIT)

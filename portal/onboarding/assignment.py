@@ -114,6 +114,14 @@ def assign_to_new_hire(sender, *, user: User, **_) -> None:
     assign([user], automatic, by=None)
 
 
+def assignment_of(user_id: int, module_id: int) -> OnboardingAssignment | None:
+    return db.session.scalar(
+        select(OnboardingAssignment).where(
+            OnboardingAssignment.user_id == user_id, OnboardingAssignment.module_id == module_id
+        )
+    )
+
+
 def change_due_date(assignment: OnboardingAssignment, due: date) -> None:
     assignment.due_date = due
     db.session.commit()

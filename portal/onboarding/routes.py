@@ -3,7 +3,6 @@
 from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.accounts.policy import visible_teams, visible_users
@@ -20,7 +19,7 @@ from portal.onboarding import matrix as matrices
 from portal.onboarding import modules as module_editing
 from portal.onboarding import path as paths
 from portal.onboarding.forms import AssignForm, DueDateForm, ItemForm, ModuleForm
-from portal.onboarding.models import ModuleItem, OnboardingAssignment, OnboardingModule
+from portal.onboarding.models import ModuleItem, OnboardingModule
 from portal.onboarding.modules import OnboardingError
 from portal.onboarding.policy import MODULES_EDIT, ONBOARDING_ASSIGN, ONBOARDING_TRACK
 from portal.onboarding.status import DONE, IN_PROGRESS, NOT_STARTED, OVERDUE, REACK
@@ -172,11 +171,7 @@ def matrix_csv():
 def _assignment_in_scope(user_id: int, module_id: int):
     subject = db.get_or_404(User, user_id)
     require("person.records", subject)
-    assignment = db.session.scalar(
-        select(OnboardingAssignment).where(
-            OnboardingAssignment.user_id == user_id, OnboardingAssignment.module_id == module_id
-        )
-    )
+    assignment = assignments.assignment_of(user_id, module_id)
     if assignment is None:
         abort(404)
     return subject, assignment
