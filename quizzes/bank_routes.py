@@ -5,9 +5,8 @@ from flask import Response, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
 
-from portal.accounts.models import User
+from portal.accounts.directory import people_by_id
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to, render
 from portal.core.models import local_today, utcnow
@@ -163,14 +162,10 @@ def question_regrade(question_id: int):
 
 def _dry_run(question, status=200):
     plan = regrade.plan(question)
-    people = _names({c.attempt.user_id for c in plan.changes})
+    people = people_by_id({c.attempt.user_id for c in plan.changes})
     return render(
         "quizzes/regrade.html", status=status, question=question, plan=plan, people=people
     )
-
-
-def _names(user_ids) -> dict:
-    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
 
 
 @bp.get("/bank/export.xlsx")
