@@ -1,11 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, DateField, PasswordField, SelectField, SelectMultipleField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from portal.accounts.services import UserData, email_taken, team_named
 from portal.core.forms import CleanStringField, NoMarkup, PortalForm
 from portal.core.roles import ROLE_LABELS, Role
+from portal.core.workbooks import WorkbookError, check_workbook
 
 
 class LoginForm(PortalForm):
@@ -130,3 +132,11 @@ class RosterUploadForm(PortalForm):
             FileAllowed(["xlsx"], _l("Only Excel workbooks (.xlsx) are accepted.")),
         ],
     )
+
+    def validate_workbook(self, field):
+        """A crafted workbook is refused here, before it is ever stored."""
+        if isinstance(field.data, FileStorage):
+            try:
+                check_workbook(field.data.stream)
+            except WorkbookError as error:
+                raise ValidationError(str(error)) from error

@@ -20,6 +20,7 @@ from portal.core.extensions import db
 from portal.core.roles import ROLE_LABELS, Role
 from portal.core.signals import person_joined
 from portal.core.text import clean, fold
+from portal.core.workbooks import MAX_COLUMNS, WorkbookError, check_workbook
 
 MAX_ROWS = 5000
 
@@ -153,12 +154,17 @@ def _header_map(header_cells) -> dict[str, int]:
 def read_roster(path: Path) -> RosterPreview:
     """Read and validate every row; never writes to the database."""
     try:
+        with open(path, "rb") as stream:
+            check_workbook(stream)
+    except WorkbookError as error:
+        raise RosterFileError(str(error)) from error
+    try:
         workbook = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises several types for a non-workbook
         raise RosterFileError(_("This file is not a readable Excel workbook (.xlsx).")) from exc
     try:
         sheet = workbook.worksheets[0]
-        rows_iter = sheet.iter_rows()
+        rows_iter = sheet.iter_rows(max_col=MAX_COLUMNS)
         header = next(rows_iter, None)
         if header is None:
             raise RosterFileError(_("The workbook is empty."))
@@ -166,6 +172,9 @@ def read_roster(path: Path) -> RosterPreview:
         words = role_words()
         rows: list[RosterRow] = []
         for number, cells in enumerate(rows_iter, start=2):
+            # Blank rows count too: a sheet of a million empty rows is refused, not read.
+            if number > MAX_ROWS + 1:
+                raise RosterFileError(_("A roster may hold at most %(n)d people.", n=MAX_ROWS))
             if all(c.value is None or clean(str(c.value)) == "" for c in cells):
                 continue
             if len(rows) >= MAX_ROWS:

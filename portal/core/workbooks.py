@@ -7,6 +7,7 @@ refused with its row number rather than evaluated or stored.
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 
 from flask_babel import lazy_gettext as _l
@@ -19,8 +20,45 @@ from portal.core.text import clean
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# A real export of a few thousand rows unpacks to a few MB; a crafted file (a
+# "zip bomb") declares gigabytes in a few MB and would hold a worker for minutes.
+# A workbook is a zip whose directory says what each part unpacks to, and
+# zipfile never inflates a part beyond its declared size (a lie fails its CRC),
+# so the directory is checked before anything is parsed.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_RATIO = 100  # unpacked : packed, for parts over 1 MB (real sheets stay near 10)
+MAX_COLUMNS = 64  # columns read per row; anything to the right is never looked at
+
+
 class WorkbookError(Exception):
     """The file as a whole cannot be read."""
+
+
+def check_workbook(stream) -> None:
+    """Refuse, before parsing, a file that is not a zip or unpacks to too much."""
+    start = stream.tell()
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise WorkbookError(str(_l("This file is not a readable Excel workbook (.xlsx)."))) from exc
+    finally:
+        stream.seek(start)
+    total = sum(part.file_size for part in parts)
+    packed_too_tight = any(
+        part.file_size > 1024 * 1024 and part.file_size > MAX_RATIO * max(part.compress_size, 1)
+        for part in parts
+    )
+    if total > MAX_UNPACKED_BYTES or packed_too_tight:
+        raise WorkbookError(
+            str(
+                _l(
+                    "This workbook unpacks to far more than its size (%(mb)d MB): it was "
+                    "not read. Save the sheet again from Excel, or send it as CSV.",
+                    mb=total // (1024 * 1024),
+                )
+            )
+        )
 
 
 def text_cell(sheet, value):
@@ -57,12 +95,13 @@ def read_table(
     Raises WorkbookError for a file that is not a workbook, a wrong header
     or too many rows; reading stops there, so callers write nothing.
     """
+    check_workbook(stream)
     try:
         book = load_workbook(stream, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises several types for a non-workbook
         raise WorkbookError(str(_l("This file is not a readable Excel workbook (.xlsx)."))) from exc
     try:
-        rows = book.worksheets[0].iter_rows()
+        rows = book.worksheets[0].iter_rows(max_col=MAX_COLUMNS)
         header = [clean(str(c.value or "")).lower() for c in next(rows, [])]
         if header[: len(columns)] != columns:
             raise WorkbookError(
