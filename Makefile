@@ -26,10 +26,12 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d portal/translations -D messages
 	$(BIN)/pybabel compile --statistics -d portal/translations -D wtforms
 
-## Build the schema, load built-in content and the demo team once, serve on :5000.
+## Build the schema, load built-in content and the demo team once, serve on :5000
+## with a job worker beside it (stopped with the server).
 run: install translations
 	$(BIN)/flask db upgrade -d migrations
 	$(BIN)/flask portal setup-demo
+	$(BIN)/flask portal worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## The whole suite (browser tests included when /usr/bin/chromium exists).

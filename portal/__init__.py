@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.config import PROJECT_ROOT, load_config
-from portal.core import security, uploads
+from portal.core import queue, security, uploads
 from portal.core.extensions import babel, csrf, db, htmx, login_manager, migrate
 from portal.core.htmx import is_htmx
 from portal.core.params import BoundedIntConverter
@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     uploads.init_app(app)  # after htmx-flask, which sets a request class of its own
     security.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    queue.init_app(app)
     _init_login(app)
     _register_features(app)
     _register_pages(app)

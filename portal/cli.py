@@ -16,6 +16,7 @@ from portal.accounts.services import UserData, email_taken, save_user
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.core.policy import permissions
+from portal.core.queue import run_worker
 from portal.core.roles import FRONTLINE, Role
 from portal.demo import setup_demo
 from portal.playbooks.services import load_content_pack
@@ -152,3 +153,11 @@ def permissions_command():
         click.echo(f"    {' '.join(declared.doc.split())}")
         if routes.get(declared.name):
             click.echo(f"    routes: {', '.join(routes[declared.name])}")
+
+
+@portal_cli.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Jobs run at once.")
+def worker_command(workers):
+    """Run queued jobs (HR workbooks and, as they move to the queue, other long work)
+    until stopped. `make run` starts one; production runs one or more per broker."""
+    run_worker(workers)

@@ -46,7 +46,6 @@ def load_config(instance_path: Path) -> dict:
         "RECORDINGS_DIR": str(instance_path / "recordings"),
         "EXPORT_DIR": str(instance_path / "exports"),
         # HR workbooks are built in a background thread (tests build them inline).
-        "EXPORT_IN_BACKGROUND": True,
         # One recording; a whole upload of recordings with their manifest.
         "RECORDING_MAX_MB": int(os.environ.get("PORTAL_RECORDING_MAX_MB", "50")),
         "RECORDING_BATCH_MAX_MB": int(os.environ.get("PORTAL_RECORDING_BATCH_MAX_MB", "500")),

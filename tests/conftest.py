@@ -50,7 +50,9 @@ def app(tmp_path_factory):
             "UPLOAD_DIR": str(root / "uploads"),
             "RECORDINGS_DIR": str(root / "recordings"),
             "EXPORT_DIR": str(root / "exports"),
-            "EXPORT_IN_BACKGROUND": False,
+            # Jobs run in the request that enqueues them (tests/test_queue.py runs a
+            # real worker against Redis).
+            "QUEUE_IMMEDIATE": True,
             # Fast hashing in tests only; production uses scrypt.
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "SECRET_KEY": "test-only",

@@ -1,10 +1,9 @@
-"""HR exports run in a background thread: the request returns at once, the
-page polls the job's progress (htmx), and other people's pages never wait.
-State lives in the database and the file under instance/exports, so any
+"""HR exports run as a queued job (portal/core/queue.py): the request returns at
+once, the page polls the job's progress (htmx), and other people's pages never
+wait. State lives in the database and the file under instance/exports, so any
 gunicorn worker can answer the polling and the download."""
 
 import secrets
-import threading
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.core.extensions import db
 from portal.core.models import utcnow
+from portal.core.queue import job as queued_job
 from portal.kpi import export
 from portal.kpi.models import ExportJob
 from portal.kpi.periods import Period
@@ -68,9 +68,8 @@ def check(job: ExportJob) -> ExportJob:
     return job
 
 
-def start(
-    requested_by: User, agent_ids: list[int], period: Period, today: date, *, background=True
-) -> ExportJob:
+def start(requested_by: User, agent_ids: list[int], period: Period, today: date) -> ExportJob:
+    """Record the export and hand it to the job queue; at most two running per person."""
     settle_stalled()
     running = db.session.scalar(
         select(db.func.count(ExportJob.id)).where(
@@ -93,17 +92,13 @@ def start(
     )
     db.session.add(job)
     db.session.commit()
-    if background:
-        app = current_app._get_current_object()
-        threading.Thread(target=_run_in_app, args=(app, job.id), daemon=True).start()
-    else:
-        run(job.id)
+    build_workbook(job.id)
     return job
 
 
-def _run_in_app(app, job_id: int) -> None:
-    with app.app_context():
-        run(job_id)
+@queued_job()
+def build_workbook(job_id: int) -> None:
+    run(job_id)
 
 
 def run(job_id: int) -> None:
@@ -132,10 +127,10 @@ def run(job_id: int) -> None:
                 )
                 db.session.commit()
 
-        with current_app.test_request_context():  # labels in the requester's language (default vi)
-            sheets = export.plan(agents, period, date.fromisoformat(params["today"]), progress=step)
-            name = f"{job.token}.xlsx"
-            export.write_openpyxl(sheets, folder() / name)
+        # Outside a request the labels are in the default language (Vietnamese).
+        sheets = export.plan(agents, period, date.fromisoformat(params["today"]), progress=step)
+        name = f"{job.token}.xlsx"
+        export.write_openpyxl(sheets, folder() / name)
         job = db.session.get(ExportJob, job_id)
         job.state, job.file_name, job.finished_at = "done", name, utcnow()
         job.done_agents = len(agents)

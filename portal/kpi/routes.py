@@ -1,7 +1,7 @@
 """KPI sheets: an agent's own, their teams' for supervisors, everyone's for HR
 and admins; the HR workbook, the summary CSV, outcome imports and targets."""
 
-from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Response, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -174,7 +174,6 @@ def start_export():
             [a.id for a in agents],
             period,
             local_today(),
-            background=current_app.config["EXPORT_IN_BACKGROUND"],
         )
     except RuntimeError:
         flash(_("You already have exports being built; wait for them to finish."), "warning")
