@@ -64,3 +64,29 @@ def test_an_export_is_built_by_the_worker_not_the_request(redis_queue, login_as,
 
 def test_immediate_mode_is_what_the_rest_of_the_suite_uses(app):
     assert queue.huey.immediate and "immediate" in queue.describe()
+
+
+def test_the_export_sweep_is_on_the_schedule_and_fails_stalled_jobs(app, make, db):
+    from datetime import datetime, timedelta
+
+    from portal.core.models import utcnow
+    from portal.kpi import jobs
+
+    # On the worker's schedule every five minutes.
+    assert jobs.sweep_exports.task_class().validate_datetime(datetime(2026, 12, 1, 10, 5))
+    assert not jobs.sweep_exports.task_class().validate_datetime(datetime(2026, 12, 1, 10, 7))
+    hr = make.user(Role.HR)
+    db.session.add(
+        ExportJob(
+            token="s" * 32,
+            requested_by_id=hr.id,
+            state="running",
+            created_at=utcnow() - timedelta(hours=1),
+            params={},
+        )
+    )
+    db.session.commit()
+    jobs.sweep_exports.call_local()
+    db.session.expire_all()
+    stalled = db.session.query(ExportJob).filter_by(token="s" * 32).one()
+    assert stalled.state == "failed" and stalled.error == "stalled"

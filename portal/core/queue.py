@@ -20,7 +20,7 @@ from functools import wraps
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from portal.config import PROJECT_ROOT
 
@@ -63,6 +63,23 @@ def job(**options):
                 return fn(*args, **kwargs)
 
         return huey.task(**options)(in_app)
+
+    return decorate
+
+
+def periodic(**when):
+    """A job the worker's scheduler runs on its own, e.g. `@periodic(minute="*/5")`
+    (crontab fields); the CLI commands stay for cron users."""
+
+    def decorate(fn):
+        @wraps(fn)
+        def in_app():
+            if has_app_context():
+                return fn()
+            with _app.app_context():
+                return fn()
+
+        return huey.periodic_task(crontab(**when))(in_app)
 
     return decorate
 

@@ -14,6 +14,7 @@ from portal.accounts.models import User
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.core.queue import job as queued_job
+from portal.core.queue import periodic
 from portal.kpi import export
 from portal.kpi.models import ExportJob
 from portal.kpi.periods import Period
@@ -50,6 +51,13 @@ def settle_stalled(now=None) -> None:
             (folder() / job.file_name).unlink(missing_ok=True)
         job.state, job.file_name = "expired", None
     db.session.commit()
+
+
+@periodic(minute="*/5")
+def sweep_exports() -> None:
+    """Every five minutes: stalled exports failed, day-old workbooks deleted, even
+    when nobody opens the export page."""
+    settle_stalled()
 
 
 def job_of(token: str, requester_id: int) -> ExportJob | None:
