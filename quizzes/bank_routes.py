@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.accounts.directory import people_by_id
 from portal.core.extensions import db
-from portal.core.htmx import redirect_to, render
+from portal.core.htmx import form_status, redirect_to, render
 from portal.core.models import local_today, utcnow
 from portal.core.params import int_arg, whole_number
 from portal.core.policy import permission_required
@@ -72,7 +72,7 @@ def _editor(form, question=None, *, status=200, problems=(), conflict=None):
 def question_new():
     form = _question_form()
     if not form.validate_on_submit():
-        return _editor(form, status=422 if request.method == "POST" else 200)
+        return _editor(form, status=form_status())
     try:
         question = bank.create_question(
             form.question_input(), author=current_user, note=form.change_note.data
@@ -102,7 +102,7 @@ def question_edit(question_id: int):
     current = db.get_or_404(Question, question_id)
     form = _question_form(current)
     if not form.validate_on_submit():
-        return _editor(form, current, status=422 if request.method == "POST" else 200)
+        return _editor(form, current, status=form_status())
     given = form.question_input()
     given.key = current.key  # the key names the question in workbooks; it does not change
     try:
@@ -189,7 +189,7 @@ def bank_export():
 def bank_import():
     form = BankImportForm()
     if not form.validate_on_submit():
-        status = 422 if request.method == "POST" else 200
+        status = form_status()
         return render("quizzes/bank_import.html", status=status, form=form)
     try:
         parsed = excel.read_bank(

@@ -9,7 +9,7 @@ from flask_login import current_user
 from portal.accounts.models import User
 from portal.accounts.policy import visible_users
 from portal.core.extensions import db
-from portal.core.htmx import redirect_to, render
+from portal.core.htmx import form_status, redirect_to, render
 from portal.core.models import utcnow
 from portal.core.params import whole_number
 from portal.core.policy import permission_required, require
@@ -48,7 +48,7 @@ def _quiz_page(quiz, form=None, *, status=200, problems=(), conflict=False, slot
 def quiz_new():
     form = QuizForm.editing(Quiz(**NEW_QUIZ))
     if not form.validate_on_submit():
-        status = 422 if request.method == "POST" else 200
+        status = form_status()
         return render("quizzes/quiz_new.html", form=form, status=status)
     try:
         quiz = setup.create_quiz(form.settings())

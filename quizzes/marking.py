@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal.accounts.directory import people_by_id
 from portal.accounts.models import User
 from portal.accounts.policy import visible_users
 from portal.core.extensions import db
@@ -54,10 +55,5 @@ def marking_queue(marker: User, limit: int = 100) -> MarkingQueue:
             select(QuizAttempt).where(QuizAttempt.id.in_([x.attempt_id for x in answers]))
         )
     }
-    people = {
-        u.id: u
-        for u in db.session.scalars(
-            select(User).where(User.id.in_([a.user_id for a in attempts.values()]))
-        )
-    }
+    people = people_by_id(a.user_id for a in attempts.values())
     return MarkingQueue(answers, attempts, people)

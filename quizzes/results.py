@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Float, and_, case, cast, func, select
 from sqlalchemy.orm import aliased
 
+from portal.accounts.directory import people_by_id
 from portal.accounts.models import Team, User
 from portal.core.extensions import db
 from quizzes.models import (
@@ -248,10 +249,7 @@ class QuizReport:
 def quiz_report(quiz: Quiz, people_in_scope) -> QuizReport:
     """Each person's grade in a quiz, for the people `people_in_scope` selects (ids)."""
     found = grades(QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id.in_(people_in_scope))
-    people = {
-        u.id: u
-        for u in db.session.scalars(select(User).where(User.id.in_([g.user_id for g in found])))
-    }
+    people = people_by_id(g.user_id for g in found)
     teams = dict(db.session.execute(select(Team.id, Team.name)).all())
     return QuizReport(sorted(found, key=lambda g: people[g.user_id].name), people, teams)
 

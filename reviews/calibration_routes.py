@@ -1,12 +1,12 @@
 """Calibration sessions: several reviewers score the same interactions blind,
 then see how far apart they are (`reviews.calibration` computes it)."""
 
-from flask import flash, request, url_for
+from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core.extensions import db
-from portal.core.htmx import redirect_to, render
+from portal.core.htmx import form_status, redirect_to, render
 from portal.core.policy import permission_required, require
 from reviews import bp, calibration, rubrics
 from reviews.forms import CalibrationForm
@@ -31,7 +31,7 @@ def calibration_new():
         reviewers=reviewers(),
     )
     if not form.validate_on_submit():
-        status = 422 if request.method == "POST" else 200
+        status = form_status()
         return render("reviews/calibration_new.html", form=form, status=status)
     session = calibration.create_session(by=current_user, **form.session())
     flash(_("Calibration created: each reviewer has the interactions in their queue."), "success")

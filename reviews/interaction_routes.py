@@ -5,8 +5,9 @@ from flask import abort, current_app, flash, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portal.accounts.directory import frontline_in_scope
 from portal.core.extensions import db
-from portal.core.htmx import redirect_to, render
+from portal.core.htmx import form_status, redirect_to, render
 from portal.core.params import int_arg
 from portal.core.policy import may, permission_required, require
 from portal.core.uploads import upload_limit
@@ -15,7 +16,6 @@ from portal.playbooks.services import process_step_ids
 from reviews import bp, recordings, reviewing, rubrics, sampling
 from reviews.forms import BatchForm, InteractionForm, SampleForm, StartReviewForm
 from reviews.interactions import (
-    agents_in_scope,
     interactions_page,
     open_review_of,
     review_counts,
@@ -40,7 +40,7 @@ def interactions():
         "reviews/interactions.html",
         found=found,
         reviewed=review_counts(found.items),
-        agents=agents_in_scope(current_user),
+        agents=frontline_in_scope(current_user),
         channels=recordings.CHANNELS,
     )
 
@@ -53,9 +53,9 @@ def _max_recording_bytes() -> int:
 @upload_limit("RECORDING_MAX_MB")  # recordings are larger than the portal's other uploads
 @permission_required(REVIEW_CALLS)
 def interaction_new():
-    form = InteractionForm(agents=agents_in_scope(current_user))
+    form = InteractionForm(agents=frontline_in_scope(current_user))
     if not form.validate_on_submit():
-        return render("reviews/interaction_new.html", form=form, status=_refused_or_ok())
+        return render("reviews/interaction_new.html", form=form, status=form_status())
     try:
         audio = form.upload and recordings.check_audio(
             form.upload.stream, max_bytes=_max_recording_bytes()
@@ -72,18 +72,13 @@ def interaction_new():
     return redirect_to(url_for("reviews.interaction", interaction_id=interaction.id))
 
 
-def _refused_or_ok() -> int:
-    """A form shown again: 422 when it was posted and refused, 200 when first opened."""
-    return 422 if request.method == "POST" else 200
-
-
 @bp.route("/interactions/import", methods=["GET", "POST"])
 @upload_limit("RECORDING_BATCH_MAX_MB")
 @permission_required(REVIEW_CALLS)
 def interaction_import():
     form = BatchForm()
     if not form.validate_on_submit():
-        return render("reviews/interaction_import.html", form=form, status=_refused_or_ok())
+        return render("reviews/interaction_import.html", form=form, status=form_status())
     sent = [f for f in request.files.getlist(form.recordings.name) if f.filename]
     try:
         result = recordings.import_batch(
@@ -162,7 +157,7 @@ def start_review(interaction_id: int):
 def sample():
     """Draw N interactions per agent and period into reviewers' queues (`sampling`)."""
     choices = {"reviewers": reviewers(), "versions": rubrics.usable_versions()}
-    agents = agents_in_scope(current_user)
+    agents = frontline_in_scope(current_user)
     if request.method == "GET":
         form = SampleForm.starting(me=current_user, agents=agents, **choices)
         return render("reviews/sample.html", form=form)

@@ -9,21 +9,10 @@ from portal.accounts.policy import visible_users
 from portal.core.extensions import db
 from portal.core.pagination import Page, paginate
 from portal.core.policy import may
-from portal.core.roles import FRONTLINE, LEADERS
+from portal.core.roles import LEADERS
 from reviews.models import DRAFT_STATES, REGULAR, Interaction, Review
 
 PER_PAGE = 50
-
-
-def agents_in_scope(viewer: User) -> list[User]:
-    """Active agents and new hires whose calls `viewer` may see, by name."""
-    return list(
-        db.session.scalars(
-            visible_users(viewer)
-            .where(User.role.in_([r.value for r in FRONTLINE]), User.active.is_(True))
-            .order_by(User.name)
-        )
-    )
 
 
 def reviewers() -> list[User]:

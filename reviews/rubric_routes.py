@@ -4,7 +4,7 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.core.htmx import redirect_to, render
+from portal.core.htmx import form_status, redirect_to, render
 from portal.core.params import int_arg
 from portal.core.policy import permission_required
 from reviews import bp, rubrics
@@ -50,7 +50,7 @@ def rubric(slug: str):
 def rubric_new():
     form = NewRubricForm()
     if not form.validate_on_submit():
-        status = 422 if request.method == "POST" else 200
+        status = form_status()
         return render("reviews/rubric_new.html", form=form, status=status)
     created = rubrics.create_rubric(form.slug.data, form.title.data, author=current_user)
     return redirect_to(url_for("reviews.rubric_edit", slug=created.slug))

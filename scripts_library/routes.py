@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from portal.core.htmx import redirect_to, render
+from portal.core.htmx import form_status, redirect_to, render
 from portal.core.models import local_today
 from portal.core.params import int_arg, version_pair
 from portal.core.policy import may, permission_required, require
@@ -181,17 +181,13 @@ def drafts():
 def new():
     form = ScriptForm.editing(EMPTY_SCRIPT)
     if not form.validate_on_submit():
-        return _editor(form, status=_refused_or_ok(), problems=form.row_problems)
+        return _editor(form, status=form_status(), problems=form.row_problems)
     try:
         script = authoring.create(current_user, form.script_content)
     except authoring.InvalidScript as invalid:
         return _editor(form, status=422, problems=invalid.problems)
     flash(_("Draft saved. Nobody but writers sees it until it is published."), "success")
     return redirect_to(url_for("scripts_library.edit", slug=script.slug))
-
-
-def _refused_or_ok() -> int:
-    return 422 if request.method == "POST" else 200
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -205,7 +201,7 @@ def edit(slug: str):
     draft = authoring.draft_of(script)
     form = ScriptForm.editing(authoring.editable_content(script, draft))
     if not form.validate_on_submit():
-        return _editor(form, script, draft, status=_refused_or_ok(), problems=form.row_problems)
+        return _editor(form, script, draft, status=form_status(), problems=form.row_problems)
     try:
         unused = authoring.save_draft(
             current_user, script, form.script_content, lock_version=form.lock_version.data or 0
@@ -348,7 +344,7 @@ def import_library():
     if not form.validate_on_submit():
         return render(
             "scripts_library/import.html",
-            status=422 if request.method == "POST" else 200,
+            status=form_status(),
             form=form,
         )
     try:

@@ -5,8 +5,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Team, User
+from portal.accounts.policy import visible_users
 from portal.core.extensions import db
-from portal.core.roles import Role
+from portal.core.roles import FRONTLINE, Role
 from portal.core.text import fold
 
 
@@ -24,6 +25,17 @@ def find_people(*, words: str = "", role: str | None = None, team_id: int | None
     if team_id:
         query = query.where(User.team_id == team_id)
     return list(db.session.scalars(query))
+
+
+def frontline_in_scope(viewer: User) -> list[User]:
+    """Active agents and new hires whose records `viewer` may read, by name."""
+    return list(
+        db.session.scalars(
+            visible_users(viewer)
+            .where(User.role.in_([r.value for r in FRONTLINE]), User.active.is_(True))
+            .order_by(User.name)
+        )
+    )
 
 
 def all_teams() -> list[Team]:

@@ -19,6 +19,7 @@ from portal.accounts import bp
 from portal.accounts.forms import LoginForm, PasswordChangeForm
 from portal.accounts.services import authenticate, set_password
 from portal.core.extensions import db, limiter
+from portal.core.htmx import form_status
 from portal.core.redirects import safe_next
 
 
@@ -84,5 +85,5 @@ def change_password():
             login_user(current_user)  # keep this session; every other one ends
             flash(_("Password changed. Other sessions have been logged out."), "success")
             return redirect(url_for("pages.home"), code=303)
-    status = 422 if request.method == "POST" else 200
+    status = form_status()
     return render_template("accounts/password.html", form=form), status

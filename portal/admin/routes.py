@@ -14,7 +14,7 @@ from portal.accounts.policy import PEOPLE_MANAGE, PEOPLE_READ
 from portal.accounts.services import save_team, save_user, set_active
 from portal.admin import bp
 from portal.core.extensions import db
-from portal.core.htmx import is_htmx, redirect_to, render
+from portal.core.htmx import form_status, is_htmx, redirect_to, render
 from portal.core.params import int_arg
 from portal.core.policy import permission_required
 from portal.core.roles import Role
@@ -50,7 +50,7 @@ def _user_form_page(form, user, status=200):
 def new_user():
     form = UserForm(teams=all_teams())
     if not form.validate_on_submit():
-        return _user_form_page(form, None, 422 if request.method == "POST" else 200)
+        return _user_form_page(form, None, form_status())
     user = save_user(None, form.user_data(), form.password.data)
     flash(_("%(name)s can now log in.", name=user.name), "success")
     return redirect_to(url_for("admin.users"))
@@ -62,7 +62,7 @@ def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
     form = UserForm.editing(user, teams=all_teams(), subject=user, editor=current_user)
     if not form.validate_on_submit():
-        return _user_form_page(form, user, 422 if request.method == "POST" else 200)
+        return _user_form_page(form, user, form_status())
     save_user(user, form.user_data(), form.password.data or None)
     flash(_("Saved."), "success")
     return redirect_to(url_for("admin.users"))
@@ -97,7 +97,7 @@ def edit_team(team_id: int | None = None):
     team = db.get_or_404(Team, team_id) if team_id else None
     form = TeamForm.editing(team, supervisors=active_supervisors(), team=team)
     if not form.validate_on_submit():
-        status = 422 if request.method == "POST" else 200
+        status = form_status()
         return render("admin/team_form.html", status=status, form=form, team=team)
     save_team(team, form.name.data, form.description.data or "", form.lead_ids.data or [])
     flash(_("Saved."), "success")
@@ -116,7 +116,7 @@ def roster_upload():
         return redirect_to(url_for("admin.roster_preview", token=token))
     return render(
         "admin/roster_upload.html",
-        status=422 if request.method == "POST" else 200,
+        status=form_status(),
         form=form,
         role_labels=roster.accepted_role_labels(),
     )

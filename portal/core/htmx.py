@@ -25,6 +25,12 @@ def render(page: str, fragment: str | None = None, *, status: int = 200, **conte
     return response
 
 
+def form_status() -> int:
+    """The status of a form page shown again: 422 when it was posted and refused,
+    200 when it is first opened."""
+    return 422 if request.method == "POST" else 200
+
+
 def redirect_to(url: str) -> Response:
     """Redirect after a successful POST: HX-Redirect for htmx, 303 otherwise."""
     if is_htmx():

@@ -49,20 +49,27 @@ def init_app(app: Flask) -> None:
         huey.immediate = True
 
 
+def _in_app(fn):
+    """Run `fn` inside the app context: the worker's own app, or the caller's (a test
+    in immediate mode, a request)."""
+
+    @wraps(fn)
+    def run(*args, **kwargs):
+        if has_app_context():
+            return fn(*args, **kwargs)
+        with _app.app_context():
+            return fn(*args, **kwargs)
+
+    return run
+
+
 def job(**options):
     """A queued job: `@job(retries=2)`; call `fn.schedule(args, delay=…)` or `fn(args)`
     to enqueue. The body runs inside the app context (the worker's own, or the test's
     in immediate mode)."""
 
     def decorate(fn):
-        @wraps(fn)
-        def in_app(*args, **kwargs):
-            if has_app_context():
-                return fn(*args, **kwargs)
-            with _app.app_context():
-                return fn(*args, **kwargs)
-
-        return huey.task(**options)(in_app)
+        return huey.task(**options)(_in_app(fn))
 
     return decorate
 
@@ -72,14 +79,7 @@ def periodic(**when):
     (crontab fields); the CLI commands stay for cron users."""
 
     def decorate(fn):
-        @wraps(fn)
-        def in_app():
-            if has_app_context():
-                return fn()
-            with _app.app_context():
-                return fn()
-
-        return huey.periodic_task(crontab(**when))(in_app)
+        return huey.periodic_task(crontab(**when))(_in_app(fn))
 
     return decorate
 

@@ -10,7 +10,7 @@ from portal.accounts.directory import all_teams
 from portal.accounts.models import Team, User
 from portal.accounts.policy import visible_teams, visible_users
 from portal.core.extensions import db
-from portal.core.htmx import redirect_to, render
+from portal.core.htmx import form_status, redirect_to, render
 from portal.core.models import local_today
 from portal.core.params import bounded_int, int_arg, whole_number
 from portal.core.policy import permission_required, require
@@ -218,9 +218,7 @@ def export_download(token: str):
 def outcomes_import():
     form = OutcomesForm()
     if not form.validate_on_submit():
-        return render(
-            "kpi/outcomes_import.html", form=form, status=422 if request.method == "POST" else 200
-        )
+        return render("kpi/outcomes_import.html", form=form, status=form_status())
     try:
         parsed = outcomes.read_outcomes(form.file.data.stream)
     except WorkbookError as error:

@@ -4,11 +4,12 @@ from flask import Response, abort, current_app, flash, g, redirect, request, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portal.accounts.directory import frontline_in_scope
 from portal.accounts.models import User
 from portal.accounts.policy import visible_teams, visible_users
 from portal.core.content import item_kinds
 from portal.core.extensions import db
-from portal.core.htmx import is_htmx, redirect_to, render
+from portal.core.htmx import form_status, is_htmx, redirect_to, render
 from portal.core.models import local_today
 from portal.core.params import int_arg
 from portal.core.policy import permission_required, require
@@ -250,7 +251,7 @@ def edit_module(module_id: int | None = None):
         return redirect_to(url_for("onboarding.module_items", module_id=module.id))
     return render(
         "onboarding/module_form.html",
-        status=422 if request.method == "POST" else 200,
+        status=form_status(),
         form=form,
         module=module,
     )
@@ -280,7 +281,7 @@ def module_items(module_id: int):
     return render(
         "onboarding/module_items.html",
         "onboarding/_module_items.html",
-        status=422 if request.method == "POST" else 200,
+        status=form_status(),
         module=module,
         form=form,
         info=module_editing.describe_items(module.items),
@@ -318,17 +319,11 @@ def move_item(item_id: int):
 @bp.route("/assign", methods=["GET", "POST"])
 @permission_required(ONBOARDING_ASSIGN)
 def assign():
-    people = db.session.scalars(
-        visible_users(current_user)
-        .where(User.active, User.role.in_([r.value for r in FRONTLINE]))
-        .order_by(User.name)
-    )
+    people = frontline_in_scope(current_user)
     teams = db.session.scalars(visible_teams(current_user))
     form = AssignForm(modules=module_editing.modules(), people=people, teams=teams)
     if not form.validate_on_submit():
-        return render(
-            "onboarding/assign.html", status=422 if request.method == "POST" else 200, form=form
-        )
+        return render("onboarding/assign.html", status=form_status(), form=form)
     targets = form.chosen_people()
     created = assignments.assign(
         targets, form.chosen_modules(), by=current_user, due_in_days=form.due_in_days.data

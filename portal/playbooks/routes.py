@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from portal.core.htmx import redirect_to, render
+from portal.core.htmx import form_status, redirect_to, render
 from portal.core.markdown import render_markdown
 from portal.core.params import version_pair
 from portal.core.policy import permission_required
@@ -183,7 +183,7 @@ def _saved(changed: bool, version: int) -> str:
 def _editor(template: str, form, *, status=None, conflict=None, **context):
     """An editor page: 200 to start, 422 for a refused save, 409 for a stale one."""
     if status is None:
-        status = 422 if request.method == "POST" else 200
+        status = form_status()
     return render(template, status=status, form=form, conflict=conflict, **context)
 
 
