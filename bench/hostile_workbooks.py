@@ -76,7 +76,7 @@ def one_case(url: str, field: str, payload_path: str, role: str, follow: bool) -
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'b.db'}",
             "SECRET_KEY": "bench",
             "WTF_CSRF_ENABLED": False,
-            "UPLOAD_DIR": str(folder / "uploads"),
+            "STORAGE_DIR": str(folder / "files"),
             "QUEUE_IMMEDIATE": True,
             "LOGIN_RATE_LIMIT": "100000 per minute",
         }

@@ -43,7 +43,7 @@ def _app(url: str, export_dir: str):
         {
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": "bench",
-            "EXPORT_DIR": export_dir,
+            "STORAGE_DIR": export_dir,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
     )

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import Team, User
 from portal.accounts.services import UserData, email_taken, save_user
+from portal.core import jobs
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.core.policy import permissions
@@ -161,3 +162,10 @@ def worker_command(workers):
     """Run queued jobs (HR workbooks and, as they move to the queue, other long work)
     until stopped. `make run` starts one; production runs one or more per broker."""
     run_worker(workers)
+
+
+@portal_cli.command("sweep-jobs")
+def sweep_jobs_command():
+    """Retry or fail stalled background jobs and delete old results (the worker's
+    scheduler does this every minute; for cron users without one)."""
+    click.echo(f"{jobs.settle_stalled()} stalled, {jobs.expire()} expired")

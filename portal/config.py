@@ -40,12 +40,20 @@ def load_config(instance_path: Path) -> dict:
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "UPLOAD_DIR": str(instance_path / "uploads"),
+        # Recordings, uploads awaiting confirmation and exports (portal/core/storage.py):
+        # a folder on this machine, or an S3-protocol bucket shared by every node.
+        "STORAGE_BACKEND": os.environ.get("PORTAL_STORAGE", "local"),
+        "STORAGE_DIR": os.environ.get("PORTAL_STORAGE_DIR") or str(instance_path),
+        "S3_BUCKET": os.environ.get("PORTAL_S3_BUCKET", ""),
+        "S3_PREFIX": os.environ.get("PORTAL_S3_PREFIX", ""),
+        "S3_ENDPOINT": os.environ.get("PORTAL_S3_ENDPOINT") or None,
+        "S3_REGION": os.environ.get("PORTAL_S3_REGION") or None,
         "CONTENT_DIR": str(PROJECT_ROOT / "content"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("PORTAL_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
-        "RECORDINGS_DIR": str(instance_path / "recordings"),
-        "EXPORT_DIR": str(instance_path / "exports"),
-        # HR workbooks are built in a background thread (tests build them inline).
+        # Background jobs (portal/core/jobs.py): a job whose worker sent no sign of life
+        # for this long is retried or failed; at most this many waiting or running.
+        "JOB_STALLED_SECONDS": int(os.environ.get("PORTAL_JOB_STALLED_SECONDS", "300")),
+        "JOBS_MAX_OPEN": int(os.environ.get("PORTAL_JOBS_MAX_OPEN", "50")),
         # One recording; a whole upload of recordings with their manifest.
         "RECORDING_MAX_MB": int(os.environ.get("PORTAL_RECORDING_MAX_MB", "50")),
         "RECORDING_BATCH_MAX_MB": int(os.environ.get("PORTAL_RECORDING_BATCH_MAX_MB", "500")),

@@ -47,9 +47,7 @@ def app(tmp_path_factory):
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": url,
-            "UPLOAD_DIR": str(root / "uploads"),
-            "RECORDINGS_DIR": str(root / "recordings"),
-            "EXPORT_DIR": str(root / "exports"),
+            "STORAGE_DIR": str(root / "files"),
             # Jobs run in the request that enqueues them (tests/test_queue.py runs a
             # real worker against Redis).
             "QUEUE_IMMEDIATE": True,

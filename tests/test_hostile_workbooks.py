@@ -4,11 +4,11 @@ before anything parses them, quickly and with a reason, and never stored."""
 import io
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
+from portal.core.storage import storage
 from portal.core.workbooks import MAX_UNPACKED_BYTES, WorkbookError, check_workbook, read_rows
 
 
@@ -66,8 +66,7 @@ def test_a_plain_workbook_passes_the_check():
 
 def test_the_roster_upload_refuses_a_bomb_and_stores_nothing(app, bomb, login_as):
     admin = login_as("admin")
-    folder = Path(app.config["UPLOAD_DIR"]) / "roster"
-    before = set(folder.iterdir()) if folder.exists() else set()
+    before = set(storage().keys("uploads"))
     started = time.perf_counter()
     refused = admin.post(
         "/admin/roster",
@@ -77,7 +76,7 @@ def test_the_roster_upload_refuses_a_bomb_and_stores_nothing(app, bomb, login_as
     assert refused.status_code == 422
     assert time.perf_counter() - started < 2.0
     assert "Excel" in refused.get_data(as_text=True)
-    assert (set(folder.iterdir()) if folder.exists() else set()) == before
+    assert set(storage().keys("uploads")) == before
 
 
 @pytest.mark.parametrize(

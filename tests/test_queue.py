@@ -11,7 +11,7 @@ from huey.storage import RedisStorage
 from portal.core import queue
 from portal.core.models import local_today
 from portal.core.roles import Role
-from portal.kpi.models import ExportJob
+from portal.core.jobs import Job
 
 REDIS = "redis://127.0.0.1:6379/15"
 
@@ -52,7 +52,7 @@ def test_an_export_is_built_by_the_worker_not_the_request(redis_queue, login_as,
     state = None
     while time.monotonic() < deadline:
         db.session.expire_all()
-        state = db.session.query(ExportJob).filter_by(token=token).one().state
+        state = db.session.query(Job).filter_by(token=token).one().state
         if state in ("done", "failed"):
             break
         time.sleep(0.2)
@@ -66,27 +66,41 @@ def test_immediate_mode_is_what_the_rest_of_the_suite_uses(app):
     assert queue.huey.immediate and "immediate" in queue.describe()
 
 
-def test_the_export_sweep_is_on_the_schedule_and_fails_stalled_jobs(app, make, db):
+def test_the_job_sweep_is_on_the_schedule_and_settles_stalled_jobs(app, make, db):
     from datetime import datetime, timedelta
 
+    from portal.core import jobs
     from portal.core.models import utcnow
-    from portal.kpi import jobs
 
-    # On the worker's schedule every five minutes.
-    assert jobs.sweep_exports.task_class().validate_datetime(datetime(2026, 12, 1, 10, 5))
-    assert not jobs.sweep_exports.task_class().validate_datetime(datetime(2026, 12, 1, 10, 7))
+    # On the worker's schedule every minute.
+    assert jobs.sweep.task_class().validate_datetime(datetime(2026, 12, 1, 10, 7))
     hr = make.user(Role.HR)
-    db.session.add(
-        ExportJob(
-            token="s" * 32,
-            requested_by_id=hr.id,
-            state="running",
-            created_at=utcnow() - timedelta(hours=1),
-            params={},
+    long_ago = utcnow() - timedelta(hours=1)
+    for token, attempts in (("r" * 32, 1), ("f" * 32, 3)):
+        db.session.add(
+            Job(
+                token=token,
+                kind="hr_export",
+                requested_by_id=hr.id,
+                state="running",
+                attempts=attempts,
+                created_at=long_ago,
+                heartbeat_at=long_ago,
+                params={
+                    "agents": [],
+                    "kind": "month",
+                    "start": "2026-11-01",
+                    "end": "2026-11-30",
+                    "today": "2026-11-30",
+                },
+            )
         )
-    )
     db.session.commit()
-    jobs.sweep_exports.call_local()
+    jobs.sweep.call_local()
     db.session.expire_all()
-    stalled = db.session.query(ExportJob).filter_by(token="s" * 32).one()
-    assert stalled.state == "failed" and stalled.error == "stalled"
+    # A first attempt whose worker died runs again (here at once: immediate mode);
+    # the third is failed with a sentence, not left "running".
+    retried = db.session.query(Job).filter_by(token="r" * 32).one()
+    assert retried.state == "done" and retried.attempts == 2
+    given_up = db.session.query(Job).filter_by(token="f" * 32).one()
+    assert given_up.state == "failed" and "bị dừng trước khi xong" in given_up.error

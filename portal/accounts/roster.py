@@ -4,7 +4,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
+from typing import BinaryIO
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -19,6 +19,7 @@ from portal.accounts.services import set_password
 from portal.core.extensions import db
 from portal.core.roles import ROLE_LABELS, Role
 from portal.core.signals import person_joined
+from portal.core.storage import storage
 from portal.core.text import clean, fold
 from portal.core.workbooks import MAX_COLUMNS, WorkbookError, check_workbook
 
@@ -151,15 +152,14 @@ def _header_map(header_cells) -> dict[str, int]:
     return found
 
 
-def read_roster(path: Path) -> RosterPreview:
+def read_roster(stream: BinaryIO) -> RosterPreview:
     """Read and validate every row; never writes to the database."""
     try:
-        with open(path, "rb") as stream:
-            check_workbook(stream)
+        check_workbook(stream)
     except WorkbookError as error:
         raise RosterFileError(str(error)) from error
     try:
-        workbook = load_workbook(path, read_only=True, data_only=False)
+        workbook = load_workbook(stream, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises several types for a non-workbook
         raise RosterFileError(_("This file is not a readable Excel workbook (.xlsx).")) from exc
     try:
@@ -368,16 +368,15 @@ def commit_roster(preview: RosterPreview) -> RosterResult:
     return RosterResult(created, updated, preview.new_teams)
 
 
-def store_upload(file_storage, folder: Path) -> str:
-    """Keep an uploaded roster under a generated name; return its token."""
-    folder.mkdir(parents=True, exist_ok=True)
+def store_upload(file_storage) -> str:
+    """Keep an uploaded roster under a generated name until it is imported or
+    abandoned; return its token."""
     token = uuid.uuid4().hex
-    file_storage.save(folder / f"{token}.xlsx")
+    storage().save(upload_key(token), file_storage.stream)
     return token
 
 
-def upload_path(folder: Path, token: str) -> Path | None:
+def upload_key(token: str) -> str | None:
     if len(token) != 32 or not all(c in "0123456789abcdef" for c in token):
         return None
-    path = folder / f"{token}.xlsx"
-    return path if path.exists() else None
+    return f"uploads/roster/{token}.xlsx"

@@ -1,8 +1,6 @@
 """Admin: people, teams and the roster import. HR may look, only admin may change."""
 
-from pathlib import Path
-
-from flask import abort, current_app, flash, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,10 +16,7 @@ from portal.core.htmx import form_status, is_htmx, redirect_to, render
 from portal.core.params import int_arg
 from portal.core.policy import permission_required
 from portal.core.roles import Role
-
-
-def _roster_dir() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "roster"
+from portal.core.storage import seekable, storage
 
 
 @bp.get("/users")
@@ -112,7 +107,7 @@ def edit_team(team_id: int | None = None):
 def roster_upload():
     form = RosterUploadForm()
     if form.validate_on_submit():
-        token = roster.store_upload(form.workbook.data, _roster_dir())
+        token = roster.store_upload(form.workbook.data)
         return redirect_to(url_for("admin.roster_preview", token=token))
     return render(
         "admin/roster_upload.html",
@@ -125,14 +120,15 @@ def roster_upload():
 @bp.route("/roster/<token>", methods=["GET", "POST"])
 @permission_required(PEOPLE_MANAGE)
 def roster_preview(token: str):
-    path = roster.upload_path(_roster_dir(), token)
-    if path is None:  # imported already (a reload), or an old link
+    key = roster.upload_key(token)
+    if key is None or not storage().exists(key):  # imported already (a reload), or an old link
         flash(_("This roster file is no longer waiting: it was imported or replaced."), "info")
         return redirect_to(url_for("admin.users"))
     try:
-        preview = roster.read_roster(path)
+        with seekable(key) as upload:
+            preview = roster.read_roster(upload)
     except roster.RosterFileError as error:
-        path.unlink(missing_ok=True)
+        storage().delete(key)
         form = RosterUploadForm()
         form.workbook.errors = [str(error)]
         return render(
@@ -145,7 +141,7 @@ def roster_preview(token: str):
         if not preview.valid:
             return render("admin/roster_preview.html", status=422, preview=preview, token=token)
         result = roster.commit_roster(preview)
-        path.unlink(missing_ok=True)
+        storage().delete(key)
         return render("admin/roster_done.html", result=result)
     status = 200 if preview.valid else 422
     return render("admin/roster_preview.html", status=status, preview=preview, token=token)

@@ -4,14 +4,12 @@ export jobs (long exports run in the background)."""
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Date,
     Float,
     ForeignKey,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -65,24 +63,3 @@ class KpiTarget(db.Model):
     value: Mapped[float] = mapped_column(Float)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class ExportJob(db.Model):
-    """An HR workbook being built in the background; the page polls its progress."""
-
-    __tablename__ = "export_jobs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(40), unique=True)
-    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    params: Mapped[dict] = mapped_column(JSON, default=dict)
-    state: Mapped[str] = mapped_column(String(20), default="queued")  # running, done, failed
-    done_agents: Mapped[int] = mapped_column(Integer, default=0)
-    total_agents: Mapped[int] = mapped_column(Integer, default=0)
-    file_name: Mapped[str | None] = mapped_column(String(200))
-    error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Touched at every progress step: a job that stops being touched died with
-    # its worker (a restart, a timeout) and is shown as failed.
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

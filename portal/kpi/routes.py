@@ -1,7 +1,7 @@
 """KPI sheets: an agent's own, their teams' for supervisors, everyone's for HR
 and admins; the HR workbook, the summary CSV, outcome imports and targets."""
 
-from flask import Response, abort, flash, redirect, request, send_file, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -11,13 +11,14 @@ from portal.accounts.models import Team, User
 from portal.accounts.policy import visible_teams, visible_users
 from portal.core.extensions import db
 from portal.core.htmx import form_status, redirect_to, render
+from portal.core.jobs import Job, JobLimit, check
 from portal.core.models import local_today
 from portal.core.params import bounded_int, int_arg, whole_number
 from portal.core.policy import permission_required, require
+from portal.core.storage import StorageError, storage
 from portal.core.workbooks import WorkbookError
 from portal.kpi import bp, export, jobs, measures, outcomes, sheets, targets
 from portal.kpi.forms import OutcomesForm, TargetsForm, target_text
-from portal.kpi.models import ExportJob
 from portal.kpi.periods import KINDS, from_args
 from portal.kpi.policy import KPI_TARGETS_EDIT, KPI_TEAM, OUTCOMES_IMPORT, lands_on_own_sheet
 
@@ -169,19 +170,14 @@ def start_export():
     team_id = whole_number(request.form.get("team")) or None
     agents = sheets.agents_in(visible_users(current_user), team_id)
     try:
-        job = jobs.start(
-            current_user,
-            [a.id for a in agents],
-            period,
-            local_today(),
-        )
-    except RuntimeError:
-        flash(_("You already have exports being built; wait for them to finish."), "warning")
+        job = jobs.start(current_user, [a.id for a in agents], period, local_today())
+    except JobLimit as busy:
+        flash(str(busy), "warning")
         return redirect_to(url_for("kpi.team"))
     return redirect_to(url_for("kpi.export_job", token=job.token))
 
 
-def _job_or_404(token: str) -> ExportJob:
+def _job_or_404(token: str) -> Job:
     job = jobs.job_of(token, current_user.id)
     if job is None:
         abort(404)  # someone else's export does not exist for you
@@ -191,7 +187,7 @@ def _job_or_404(token: str) -> ExportJob:
 @bp.get("/exports/<token>")
 @permission_required(KPI_TEAM)
 def export_job(token: str):
-    job = jobs.check(_job_or_404(token))
+    job = check(_job_or_404(token))
     return render("kpi/export_job.html", "kpi/_job.html", job=job)
 
 
@@ -199,18 +195,13 @@ def export_job(token: str):
 @permission_required(KPI_TEAM)
 def export_download(token: str):
     job = _job_or_404(token)
-    if job.state != "done" or not job.file_name:
+    if job.state != "done" or not job.result.get("file"):
         abort(404)
-    path = jobs.folder() / job.file_name
-    if not path.is_file():
+    name = f"bang-diem-{job.params['start']}-{job.params['end']}.xlsx"
+    try:
+        return storage().serve(job.result["file"], jobs.WORKBOOK_TYPE, download_name=name)
+    except StorageError:
         abort(404)
-    params = job.params
-    return send_file(
-        path,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=f"bang-diem-{params['start']}-{params['end']}.xlsx",
-    )
 
 
 @bp.route("/outcomes/import", methods=["GET", "POST"])

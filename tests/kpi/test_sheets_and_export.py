@@ -184,21 +184,23 @@ def test_outcome_dates_in_the_forms_exports_produce(app, make, db):
 def test_a_stalled_export_fails_instead_of_running_forever(login_as, make, db):
     from datetime import timedelta
 
-    from portal.kpi.models import ExportJob
+    from portal.core.jobs import Job
 
     hr = login_as("hr")
     for n in range(2):
         db.session.add(
-            ExportJob(
-                token=f"t{n}",
+            Job(
+                token=f"{n}" * 32,
+                kind="hr_export",
                 requested_by_id=hr.user.id,
                 state="running",
+                attempts=3,  # its last attempt: failed rather than run again
                 created_at=utcnow() - timedelta(days=30),
                 params={},
             )
         )
     db.session.commit()
-    assert "Không tạo được tệp" in hr.get("/kpi/exports/t0").get_data(as_text=True)
+    assert "Không tạo được tệp" in hr.get("/kpi/exports/" + "0" * 32).get_data(as_text=True)
     started = hr.post("/kpi/export", {"period": "month", "ref": local_today().isoformat()})
     assert started.status_code == 303 and "/kpi/exports/" in started.location
 

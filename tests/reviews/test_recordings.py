@@ -2,11 +2,11 @@
 to the people allowed to see the interaction; batches keep their good rows."""
 
 import io
-import os
 
 from openpyxl import Workbook
 
 from portal.core.roles import Role
+from portal.core.storage import storage
 from reviews.models import Interaction
 from tests.reviews.conftest import SAMPLES
 
@@ -59,11 +59,10 @@ def test_a_batch_keeps_its_good_rows_and_says_why_others_were_refused(login_as, 
         "không phải bản ghi âm",
     ):
         assert reason in text, reason
-    # Stored under generated names inside the recordings folder, never the client's.
-    folder = app.config["RECORDINGS_DIR"]
+    # Stored under generated names in the recordings area, never the client's.
     for interaction in saved:
         assert interaction.recording_file.endswith(".wav") and "/" not in interaction.recording_file
-        assert os.path.exists(os.path.join(folder, interaction.recording_file))
+        assert storage().exists(f"recordings/{interaction.recording_file}")
     assert saved[1].original_name == "passwd.wav"
     assert saved[0].occurred_at.hour == 2  # 09:30 in Vietnam is 02:30 UTC
 
