@@ -1,7 +1,7 @@
 """Interactions and their recordings: list, upload one, upload a batch with a
 manifest, listen (range requests), start a review, draw a sample."""
 
-from flask import abort, current_app, flash, request, send_file, url_for
+from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -122,15 +122,9 @@ def recording(interaction_id: int):
     """The audio, to people allowed to see the interaction; Range requests let the
     player seek (Werkzeug answers 206 with the asked bytes)."""
     current = _interaction_or_404(interaction_id)
-    path = recordings.path_of(current)
-    if path is None:
+    response = recordings.serve(current)
+    if response is None:
         abort(404)
-    response = send_file(
-        path,
-        mimetype=recordings.MIMETYPES.get(current.recording_format, "application/octet-stream"),
-        conditional=True,
-        max_age=0,
-    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -8,11 +8,10 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import mutagen
-from flask import current_app
+from flask import Response, current_app
 from flask_babel import lazy_gettext as _l
 from mutagen.mp3 import MP3, HeaderNotFoundError
 from mutagen.mp4 import MP4
@@ -25,6 +24,7 @@ from portal.accounts.models import User
 from portal.accounts.policy import visible_users
 from portal.core.extensions import db
 from portal.core.roles import FRONTLINE
+from portal.core.storage import StorageError, storage
 from portal.core.text import clean
 from portal.core.workbooks import read_rows
 from reviews.models import Interaction
@@ -50,12 +50,6 @@ OPTIONAL_COLUMNS = ["duration_seconds", "step", "transcript"]
 
 class RecordingRejected(Exception):
     """Why a file is not accepted as a recording (a sentence for the uploader)."""
-
-
-def folder() -> Path:
-    path = Path(current_app.config["RECORDINGS_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def client_name(name: str | None) -> str:
@@ -99,19 +93,25 @@ def check_audio(stream, *, max_bytes: int) -> Audio:
 
 
 def store(audio: Audio) -> str:
-    """Write the file under a generated name; returns that name."""
+    """Write the file under a generated (never reused) name; returns that name."""
     name = f"{uuid.uuid4().hex}.{audio.extension}"
-    target = folder() / name
-    with open(target, "xb") as out:  # never overwrite
-        out.write(audio.data)
+    storage().save(key_of(name), audio.data)
     return name
 
 
-def path_of(interaction: Interaction) -> Path | None:
+def key_of(file_name: str) -> str:
+    return f"recordings/{file_name}"
+
+
+def serve(interaction: Interaction) -> Response | None:
+    """The recording for the player (Range requests answered on both backends)."""
     if not interaction.recording_file:
         return None
-    path = folder() / interaction.recording_file
-    return path if path.is_file() else None
+    mimetype = MIMETYPES.get(interaction.recording_format, "application/octet-stream")
+    try:
+        return storage().serve(key_of(interaction.recording_file), mimetype)
+    except StorageError:
+        return None
 
 
 @dataclass
