@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import Flask, Response, current_app, request, send_file
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 KEY = re.compile(r"^[a-z_]+(/[a-z_]+)*/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,120}$")
 CHUNK = 256 * 1024
@@ -175,8 +176,8 @@ class S3Storage:
             answer = self.client.get_object(Bucket=self.bucket, Key=self._key(key), **asked)
         except self._errors() as error:
             code = getattr(error, "response", {}).get("Error", {}).get("Code")
-            if code == "InvalidRange":
-                return Response(status=416)
+            if code == "InvalidRange":  # as Werkzeug answers for a local file
+                raise RequestedRangeNotSatisfiable() from error
             raise StorageError(f"{key} is not stored") from error
         body = answer["Body"]
         response = Response(
