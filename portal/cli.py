@@ -4,26 +4,20 @@ The CLI sits on top of every feature (the import contract's top layer), so it
 imports them at module top; the app factory imports this module last.
 """
 
-from datetime import timedelta
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 
-from portal.accounts.models import Team, User
 from portal.accounts.services import UserData, email_taken, save_user
 from portal.core import jobs
 from portal.core.extensions import db
-from portal.core.models import utcnow
 from portal.core.policy import permissions
 from portal.core.queue import run_worker
-from portal.core.roles import FRONTLINE, Role
+from portal.core.roles import Role
 from portal.demo import setup_demo
 from portal.playbooks.services import load_content_pack
 from quizzes.services import load_question_bank
-from reviews import rubrics, sampling
-from reviews.models import Rubric
+from reviews import scheduled_sampling
 from reviews.rubrics import load_rubric_pack
 from scripts_library.pack import load_scripts_pack
 
@@ -93,49 +87,24 @@ def create_admin_command(email, name, password):
 def sample_reviews_command(per_agent, days, rubric_slug, channel):
     """Draw interactions to review for every team, into its supervisors' queues.
 
-    Meant for a schedule (cron: e.g. every Monday morning). Teams without a
-    supervisor are skipped and said so; interactions already reviewed are
-    never drawn again, so running it twice draws nothing new.
+    The worker does this on its schedule (PORTAL_SAMPLING_CRON, Monday 06:00 in
+    Vietnam by default); this command is for cron users. Teams without a supervisor
+    are skipped and said so; interactions already reviewed are never drawn again,
+    so running it twice draws nothing new.
     """
-    rubric = db.session.scalar(select(Rubric).where(Rubric.slug == rubric_slug))
-    version = rubrics.published(rubric) if rubric else None
-    if version is None:
-        raise click.ClickException(f"no published rubric {rubric_slug!r}")
-    end = utcnow()
-    start = end - timedelta(days=days)
-    total = 0
-    for team in db.session.scalars(select(Team).order_by(Team.name)):
-        leads = [u.id for u in team.leads if u.active]
-        agents = list(
-            db.session.scalars(
-                select(User.id).where(
-                    User.team_id == team.id,
-                    User.active.is_(True),
-                    User.role.in_([r.value for r in FRONTLINE]),
-                )
-            )
+    try:
+        draws = scheduled_sampling.draw_for_every_team(
+            per_agent=per_agent, days=days, rubric_slug=rubric_slug, channel=channel
         )
-        if not agents:
-            continue
-        if not leads:
-            click.echo(f"{team.name}: no supervisor, skipped")
-            continue
-        result = sampling.draw(
-            agent_ids=agents,
-            per_agent=per_agent,
-            start=start,
-            end=end,
-            reviewer_ids=leads,
-            version=version,
-            by=None,
-            channel=channel,
-        )
-        total += len(result.assigned)
-        short = sum(result.short.values())
-        click.echo(
-            f"{team.name}: {len(result.assigned)} assigned" + (f", {short} short" if short else "")
-        )
-    click.echo(f"{total} reviews assigned")
+    except scheduled_sampling.NoRubric as missing:
+        raise click.ClickException(f"no published rubric {missing}") from missing
+    for draw in draws:
+        if draw.skipped:
+            click.echo(f"{draw.team}: no supervisor, skipped")
+        else:
+            short = f", {draw.short} short" if draw.short else ""
+            click.echo(f"{draw.team}: {draw.assigned} assigned{short}")
+    click.echo(f"{sum(d.assigned for d in draws)} reviews assigned")
 
 
 @portal_cli.command("permissions")
@@ -158,10 +127,16 @@ def permissions_command():
 
 @portal_cli.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Jobs run at once.")
-def worker_command(workers):
+@click.option(
+    "--scheduler/--no-scheduler",
+    default=True,
+    show_default=True,
+    help="Also run the periodic jobs (sampling, sweeps); one worker per broker is enough.",
+)
+def worker_command(workers, scheduler):
     """Run queued jobs (HR workbooks and, as they move to the queue, other long work)
     until stopped. `make run` starts one; production runs one or more per broker."""
-    run_worker(workers)
+    run_worker(workers, periodic=scheduler)
 
 
 @portal_cli.command("sweep-jobs")

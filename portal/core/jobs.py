@@ -97,16 +97,17 @@ def kind(
 
 
 def start(name: str, *, by_id: int | None, params: dict, total: int = 0) -> Job:
-    """Record a job and hand it to the queue. JobLimit when this person already has
-    `per_person` of this kind open, or the portal has JOBS_MAX_OPEN open."""
+    """Record a job and hand it to the queue. JobLimit when this person (or, for
+    `by_id=None`, the schedule) already has `per_person` of this kind open, or the
+    portal has JOBS_MAX_OPEN open."""
     settle_stalled()
     limit = KINDS[name].per_person
+    # Jobs nobody asked for (the schedule's) share one allowance per kind.
+    whose = Job.requested_by_id.is_(None) if by_id is None else Job.requested_by_id == by_id
     mine = db.session.scalar(
-        select(db.func.count(Job.id)).where(
-            Job.kind == name, Job.requested_by_id == by_id, Job.state.in_(OPEN)
-        )
+        select(db.func.count(Job.id)).where(Job.kind == name, whose, Job.state.in_(OPEN))
     )
-    if by_id is not None and mine >= limit:
+    if mine >= limit:
         raise JobLimit(
             str(_l("You already have %(n)d of these running; wait for one to finish.", n=limit))
         )

@@ -92,8 +92,10 @@ def describe() -> str:
     return f"{type(storage).__name__} ({getattr(storage, 'filename', '') or 'redis'})"
 
 
-def run_worker(workers: int = 2) -> None:
-    """Consume jobs until stopped (what `flask portal worker` runs)."""
-    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+def run_worker(workers: int = 2, periodic: bool = True) -> None:
+    """Consume jobs until stopped (what `flask portal worker` runs); with `periodic`,
+    also run the schedule (on one worker per broker: the weekly sampling must not
+    start twice)."""
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic)
     current_app.logger.info("job worker on %s", describe())
     consumer.run()

@@ -430,3 +430,23 @@ def test_submitting_right_after_this_pages_own_autosave_is_not_a_conflict(
         headers={"HX-Request": "true", "HX-Boosted": "true"},
     )
     assert changed.status_code == 409 and changed.headers.get("HX-Push-Url") == "false"
+
+
+def test_the_weekly_sampling_is_a_scheduled_job_with_its_result_kept(call, call_rubric, team, db):
+    from datetime import datetime
+
+    from portal.core.jobs import Job
+    from reviews import scheduled_sampling
+
+    # Monday 06:00 in Vietnam (Sunday 23:00 UTC), not at other hours.
+    when = scheduled_sampling.scheduled_sampling.task_class()
+    assert when.validate_datetime(datetime(2026, 12, 6, 23, 0))
+    assert not when.validate_datetime(datetime(2026, 12, 7, 23, 0))
+    scheduled_sampling.scheduled_sampling.call_local()
+    run = db.session.query(Job).filter_by(kind="review_sampling").one()
+    assert run.state == "done" and run.requested_by_id is None
+    assert run.result["assigned"] == 1
+    assert {"team": "Nhóm Hậu mãi", "assigned": 1, "short": 2, "skipped": False} in run.result[
+        "teams"
+    ]
+    assert db.session.query(Review).filter_by(reviewer_id=team["lead"].id).count() == 1
