@@ -31,8 +31,10 @@ from pathlib import Path
 PASSWORD = "bench password 123"
 
 
-def prepare(url: str, users: int) -> int:
-    """Schema, bank, one quiz of ten fixed questions, and the people; returns the quiz id."""
+def prepare(url: str, users: int, keep_data: bool = False) -> int:
+    """Schema, bank, one quiz of ten fixed questions, and the people; returns the quiz id.
+    With `keep_data` (bench/two_nodes.py), the portal's data stays and only the quiz and
+    its takers are added."""
     from flask_migrate import upgrade
     from sqlalchemy import select
 
@@ -53,12 +55,13 @@ def prepare(url: str, users: int) -> int:
         }
     )
     with app.app_context():
-        upgrade()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
-        load_content_pack()
-        load_question_bank()
+        if not keep_data:
+            upgrade()
+            for table in reversed(db.metadata.sorted_tables):
+                db.session.execute(table.delete())
+            db.session.commit()
+            load_content_pack()
+            load_question_bank()
         quiz = Quiz(
             title="Bench", shuffle_questions=False, time_limit_minutes=60, attempts_allowed=None
         )

@@ -1,5 +1,6 @@
 """Care-training and call-quality portal: the app factory."""
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,6 +20,9 @@ from portal.core.redirects import safe_next
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
+        # Each app node may keep its own instance folder (PORTAL_INSTANCE_DIR); what
+        # nodes share lives in the database, the queue and the storage.
+        instance_path=os.environ.get("PORTAL_INSTANCE_DIR") or None,
         instance_relative_config=True,
         static_folder=str(PROJECT_ROOT / "static"),
     )
