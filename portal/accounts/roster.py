@@ -1,8 +1,11 @@
-"""Roster import from an Excel workbook: validate every row, preview, then commit all or nothing."""
+"""Roster import from an Excel workbook: read and validate every row for the preview.
 
-import secrets
+The checking and the writing run as background jobs (portal/accounts/roster_jobs.py);
+this module reads a workbook and says what importing it would do, writing nothing."""
+
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import BinaryIO
 
@@ -15,10 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Team, User
-from portal.accounts.services import set_password
 from portal.core.extensions import db
 from portal.core.roles import ROLE_LABELS, Role
-from portal.core.signals import person_joined
 from portal.core.storage import storage
 from portal.core.text import clean, fold
 from portal.core.workbooks import MAX_COLUMNS, WorkbookError, check_workbook
@@ -119,6 +120,27 @@ class RosterPreview:
     def valid(self) -> bool:
         return bool(self.rows) and not self.errors
 
+    def as_json(self) -> dict:
+        """What a check job keeps as its result, for the preview page."""
+        rows = [
+            {**asdict(row), "hire_date": row.hire_date.isoformat() if row.hire_date else None}
+            for row in self.rows
+        ]
+        return {"rows": rows, "new_teams": self.new_teams}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "RosterPreview":
+        rows = [
+            RosterRow(
+                **{
+                    **row,
+                    "hire_date": date.fromisoformat(row["hire_date"]) if row["hire_date"] else None,
+                }
+            )
+            for row in data["rows"]
+        ]
+        return cls(rows, data["new_teams"])
+
 
 def _parse_date(value) -> date | None:
     if isinstance(value, datetime):
@@ -152,8 +174,9 @@ def _header_map(header_cells) -> dict[str, int]:
     return found
 
 
-def read_roster(stream: BinaryIO) -> RosterPreview:
-    """Read and validate every row; never writes to the database."""
+def read_roster(stream: BinaryIO, progress: Callable[[int], None] | None = None) -> RosterPreview:
+    """Read and validate every row; never writes to the database. `progress(n)` is
+    told every 100 rows read."""
     try:
         check_workbook(stream)
     except WorkbookError as error:
@@ -180,6 +203,8 @@ def read_roster(stream: BinaryIO) -> RosterPreview:
             if len(rows) >= MAX_ROWS:
                 raise RosterFileError(_("A roster may hold at most %(n)d people.", n=MAX_ROWS))
             rows.append(_read_row(number, cells, columns, words))
+            if progress is not None and len(rows) % 100 == 0:
+                progress(len(rows))
     finally:
         workbook.close()
     return _check_against_database(rows)
@@ -311,68 +336,11 @@ def _check_row_against(row: RosterRow, user: User | None) -> None:
         row.changes.append(_("hire date changed"))
 
 
-@dataclass
-class RosterResult:
-    created: list[tuple[User, str]]  # user and their one-time password
-    updated: list[User]
-    teams_created: list[str]
-
-
-def commit_roster(preview: RosterPreview) -> RosterResult:
-    """Write a valid roster in one transaction; nothing is written if anything fails."""
-    if not preview.valid:
-        raise ValueError("roster has errors")
-    try:
-        teams = {t.name: t for t in db.session.scalars(select(Team))}
-        for name in preview.new_teams:
-            teams[name] = Team(name=name, description="")
-            db.session.add(teams[name])
-        users = {
-            u.email.lower(): u
-            for u in db.session.scalars(
-                select(User).where(func.lower(User.email).in_([r.email for r in preview.rows]))
-            )
-        }
-        created, updated, joined = [], [], []
-        for row in preview.rows:
-            user = users.get(row.email)
-            previous_role = user.role if user else None
-            if user is None:
-                user = User(email=row.email)
-                db.session.add(user)
-                password = secrets.token_urlsafe(9)
-                set_password(user, password)
-                created.append((user, password))
-            else:
-                updated.append(user)
-            user.name = row.name
-            user.role = row.role
-            if row.team:  # an empty cell keeps the current team
-                user.team = teams[row.team]
-                # As the admin form does: a supervisor leads their team, or their
-                # review queue and onboarding matrix would stay empty.
-                if row.role == Role.SUPERVISOR and user.team not in user.led_teams:
-                    user.led_teams.append(user.team)
-            if row.hire_date:
-                user.hire_date = row.hire_date
-            if user.role != Role.SUPERVISOR:
-                user.led_teams = []
-            if row.role == Role.NEW_HIRE and previous_role != Role.NEW_HIRE:
-                joined.append(user)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    for user in joined:
-        person_joined.send(current_app._get_current_object(), user=user)
-    return RosterResult(created, updated, preview.new_teams)
-
-
-def store_upload(file_storage) -> str:
+def store_upload(stream: BinaryIO) -> str:
     """Keep an uploaded roster under a generated name until it is imported or
     abandoned; return its token."""
     token = uuid.uuid4().hex
-    storage().save(upload_key(token), file_storage.stream)
+    storage().save(upload_key(token), stream)
     return token
 
 

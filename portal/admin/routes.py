@@ -4,7 +4,7 @@ from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts import roster
+from portal.accounts import roster, roster_jobs
 from portal.accounts.directory import active_supervisors, all_teams, find_people, teams_with_sizes
 from portal.accounts.forms import RosterUploadForm, TeamForm, UserForm
 from portal.accounts.models import Team, User
@@ -13,10 +13,10 @@ from portal.accounts.services import save_team, save_user, set_active
 from portal.admin import bp
 from portal.core.extensions import db
 from portal.core.htmx import form_status, is_htmx, redirect_to, render
+from portal.core.jobs import Job, JobLimit
 from portal.core.params import int_arg
 from portal.core.policy import permission_required
 from portal.core.roles import Role
-from portal.core.storage import seekable, storage
 
 
 @bp.get("/users")
@@ -99,49 +99,89 @@ def edit_team(team_id: int | None = None):
     return redirect_to(url_for("admin.teams"))
 
 
-# --- roster import ------------------------------------------------------------------
+# --- roster import: background jobs (portal/accounts/roster_jobs.py) ------------------
+
+
+def _upload_page(form, status: int, problem: str | None = None):
+    if problem:
+        form.workbook.errors = [problem]
+    return render(
+        "admin/roster_upload.html",
+        status=status,
+        form=form,
+        role_labels=roster.accepted_role_labels(),
+    )
+
+
+def _roster_job(kind: str, token: str) -> Job:
+    job = roster_jobs.job_of(kind, token, current_user.id)
+    if job is None:
+        abort(404)  # another admin's roster does not exist for you
+    return job
 
 
 @bp.route("/roster", methods=["GET", "POST"])
 @permission_required(PEOPLE_MANAGE)
 def roster_upload():
     form = RosterUploadForm()
-    if form.validate_on_submit():
-        token = roster.store_upload(form.workbook.data)
-        return redirect_to(url_for("admin.roster_preview", token=token))
-    return render(
-        "admin/roster_upload.html",
-        status=form_status(),
-        form=form,
-        role_labels=roster.accepted_role_labels(),
-    )
+    if not form.validate_on_submit():
+        return _upload_page(form, form_status())
+    try:
+        job = roster_jobs.start_check(current_user, form.workbook.data.stream)
+    except JobLimit as busy:
+        flash(str(busy), "warning")
+        return redirect_to(url_for("admin.roster_upload"))
+    return redirect_to(url_for("admin.roster_preview", token=job.token))
 
 
 @bp.route("/roster/<token>", methods=["GET", "POST"])
 @permission_required(PEOPLE_MANAGE)
 def roster_preview(token: str):
-    key = roster.upload_key(token)
-    if key is None or not storage().exists(key):  # imported already (a reload), or an old link
-        flash(_("This roster file is no longer waiting: it was imported or replaced."), "info")
-        return redirect_to(url_for("admin.users"))
-    try:
-        with seekable(key) as upload:
-            preview = roster.read_roster(upload)
-    except roster.RosterFileError as error:
-        storage().delete(key)
-        form = RosterUploadForm()
-        form.workbook.errors = [str(error)]
-        return render(
-            "admin/roster_upload.html",
-            status=422,
-            form=form,
-            role_labels=roster.accepted_role_labels(),
-        )
-    if request.method == "POST":
-        if not preview.valid:
-            return render("admin/roster_preview.html", status=422, preview=preview, token=token)
-        result = roster.commit_roster(preview)
-        storage().delete(key)
-        return render("admin/roster_done.html", result=result)
+    job = _roster_job(roster_jobs.CHECK, token)
+    if job.open:
+        return render("admin/roster_check.html", "admin/_roster_check.html", job=job)
+    if is_htmx():  # the poll saw the check finish: the whole page shows what it found
+        return redirect_to(url_for("admin.roster_preview", token=token))
+    if job.state == "failed":  # the file could not be read; the sentence says why
+        return _upload_page(RosterUploadForm(), 422, job.error)
+    if job.result.get("import"):  # a reload after confirming leads to that import
+        return redirect_to(url_for("admin.roster_import", token=job.result["import"]))
+    if not roster_jobs.upload_waiting(job):
+        flash(str(roster_jobs.NotWaiting()), "info")
+        return redirect_to(url_for("admin.roster_upload"))
+    preview = roster_jobs.preview_of(job)
+    if request.method == "POST" and preview.valid:
+        return _start_import(job)
     status = 200 if preview.valid else 422
-    return render("admin/roster_preview.html", status=status, preview=preview, token=token)
+    return render("admin/roster_preview.html", status=status, preview=preview, job=job)
+
+
+def _start_import(check: Job):
+    try:
+        job = roster_jobs.start_import(check, current_user)
+    except JobLimit as busy:
+        flash(str(busy), "warning")
+        return redirect_to(url_for("admin.roster_preview", token=check.token))
+    return redirect_to(url_for("admin.roster_import", token=job.token))
+
+
+@bp.post("/roster/<token>/check-again")
+@permission_required(PEOPLE_MANAGE)
+def roster_check_again(token: str):
+    job = _roster_job(roster_jobs.CHECK, token)
+    try:
+        again = roster_jobs.check_again(job, current_user)
+    except (JobLimit, roster_jobs.NotWaiting) as refused:
+        flash(str(refused), "warning")
+        return redirect_to(url_for("admin.roster_upload"))
+    return redirect_to(url_for("admin.roster_preview", token=again.token))
+
+
+@bp.get("/roster/imports/<token>")
+@permission_required(PEOPLE_MANAGE)
+def roster_import(token: str):
+    job = _roster_job(roster_jobs.IMPORT, token)
+    again = job.state == "failed" and roster_jobs.upload_waiting(job)
+    return render(
+        "admin/roster_import.html", "admin/_roster_import.html", job=job, check_again=again
+    )

@@ -74,6 +74,9 @@ class Kind:
     keep_for: timedelta
     on_expire: Callable | None  # (job) -> None: delete what the job produced
     max_attempts: int = 3
+    # (job) -> None, once the job's writes are committed: what must not happen for
+    # writes that could still roll back (signals to other features, deleting inputs).
+    after_commit: Callable | None = None
 
 
 KINDS: dict[str, Kind] = {}
@@ -86,11 +89,14 @@ def kind(
     per_person: int = 2,
     keep_for: timedelta = timedelta(days=1),
     on_expire: Callable | None = None,
+    after_commit: Callable | None = None,
 ):
     """Register the handler of one kind of job."""
 
     def register(fn):
-        KINDS[name] = Kind(fn, retry_when_stalled, per_person, keep_for, on_expire)
+        KINDS[name] = Kind(
+            fn, retry_when_stalled, per_person, keep_for, on_expire, after_commit=after_commit
+        )
         return fn
 
     return register
@@ -174,6 +180,19 @@ def run(job_id: int) -> None:
     except Exception:
         current_app.logger.exception("job %s (%s) failed", job_id, job.kind)
         _fail(job_id, str(_l("Something went wrong; try again, and tell an admin if it fails.")))
+    else:
+        if handler.after_commit is not None:
+            _after_commit(handler, job)
+
+
+def _after_commit(handler: Kind, job: Job) -> None:
+    # The job is done and its writes are in: a failure here is logged, not turned
+    # into a failed job (that would tell the person nothing was written).
+    try:
+        handler.after_commit(job)
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("job %s (%s): after its commit", job.id, job.kind)
 
 
 def _fail(job_id: int, message: str, retry: Kind | None = None) -> None:

@@ -1,4 +1,6 @@
-"""Roster import: every bad row reported by number and reason; all or nothing; preview first."""
+"""Roster import: every bad row reported by number and reason; all or nothing; preview
+first. The check and the import are background jobs (run at once in tests), so an
+upload or a confirm redirects to the job's page, which shows what the job found."""
 
 import io
 from datetime import date, datetime
@@ -6,6 +8,7 @@ from datetime import date, datetime
 from openpyxl import Workbook
 
 from portal.accounts.models import Team, User
+from portal.core.jobs import Job
 from portal.core.roles import Role
 
 HEADER = ["Họ tên", "Email", "Vai trò", "Nhóm", "Ngày vào làm"]
@@ -30,6 +33,14 @@ def upload(admin, content: bytes, name="roster.xlsx"):
     )
 
 
+def confirm(admin, check_url: str):
+    """Press "Import": the import job starts (and, in tests, runs); its page."""
+    started = admin.post(check_url)
+    assert started.status_code == 303, started.get_data(as_text=True)[-2000:]
+    assert "/admin/roster/imports/" in started.location
+    return admin.get(started.location)
+
+
 def test_valid_roster_previews_then_commits(login_as, db, make):
     make.team("Nhóm Hậu mãi")
     existing = make.user(Role.AGENT, email="cu@example.vn", name="Tên Cũ")
@@ -50,7 +61,7 @@ def test_valid_roster_previews_then_commits(login_as, db, make):
     assert "Lê Văn Tâm" in text and "Nhóm Tư vấn" in text
     # Nothing is written by the preview.
     assert db.session.query(User).filter_by(email="tam@example.vn").count() == 0
-    done = admin.post(preview_url)
+    done = confirm(admin, preview_url)
     assert done.status_code == 200
     tam = db.session.query(User).filter_by(email="tam@example.vn").one()
     assert (
@@ -88,8 +99,9 @@ def test_every_bad_row_is_reported_and_nothing_is_written(login_as, db):
     for row in (3, 4, 5, 6, 7, 8):
         assert f"<td>{row}</td>" in text
     assert "overlord" in text and "31/02/2026" in text
-    # Even a confirm posted by hand is refused.
+    # Even a confirm posted by hand is refused, and starts no import.
     assert admin.post(response.headers["Location"]).status_code == 422
+    assert db.session.query(Job).filter_by(kind="roster_import").count() == 0
     assert db.session.query(User).count() == before
     assert db.session.query(Team).count() == 0
 
@@ -145,7 +157,9 @@ def test_updates_keep_what_empty_cells_leave_out_and_show_changes(login_as, db, 
     page = admin.get(response.headers["Location"])
     assert page.status_code == 200
     assert "→" in page.get_data(as_text=True)  # the role change is shown before committing
-    admin.post(response.headers["Location"])
+    assert "Đã tạo 0 tài khoản, cập nhật 1 tài khoản" in confirm(admin, response.location).get_data(
+        as_text=True
+    )
     db.session.refresh(agent)
     assert agent.role == Role.NEW_HIRE
     assert agent.hire_date == date(2020, 1, 1) and agent.team_id == team.id
@@ -169,6 +183,6 @@ def test_a_supervisor_changed_to_agent_stops_leading(login_as, db, make):
     response = upload(
         admin, workbook(("Giám Sát", "gs@example.vn", "agent", "Nhóm A", "2026-01-01"))
     )
-    assert admin.post(response.headers["Location"]).status_code == 200
+    assert confirm(admin, response.location).status_code == 200
     db.session.refresh(supervisor)
     assert supervisor.role == Role.AGENT and supervisor.led_teams == []

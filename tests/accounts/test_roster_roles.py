@@ -9,7 +9,7 @@ from portal.accounts import roster
 from portal.accounts.models import Team, User
 from portal.accounts.policy import visible_users
 from portal.core.roles import ROLE_LABELS, Role
-from tests.accounts.test_roster import upload, workbook
+from tests.accounts.test_roster import confirm, upload, workbook
 
 
 @pytest.mark.parametrize("locale", ["vi", "en"])
@@ -38,7 +38,7 @@ def test_the_labels_of_the_add_person_form_import(login_as, db, make):
     assert response.status_code == 303
     page = admin.get(response.location)
     assert page.status_code == 200, page.get_data(as_text=True)[-3000:]
-    assert admin.post(response.location).status_code == 200
+    assert confirm(admin, response.location).status_code == 200
     roles = {u.email: u.role for u in db.session.query(User)}
     assert (
         roles["gs1@example.vn"]
@@ -77,7 +77,7 @@ def test_a_supervisor_imported_with_a_team_leads_it(login_as, db, make):
     )
     preview = admin.get(response.location).get_data(as_text=True)
     assert "phụ trách nhóm này" in preview  # the preview says they will lead it
-    admin.post(response.location)
+    assert confirm(admin, response.location).status_code == 200
     new = db.session.query(User).filter_by(email="moi@example.vn").one()
     assert [t.name for t in new.led_teams] == ["Nhóm Tư vấn"] and new.team == team
     assert agent.id in {u.id for u in db.session.scalars(visible_users(new))}
