@@ -8,12 +8,12 @@ from flask_login import current_user, login_required
 from portal.accounts.directory import frontline_in_scope
 from portal.core.extensions import db
 from portal.core.htmx import form_status, redirect_to, render
+from portal.core.jobs import JobLimit, check
 from portal.core.params import int_arg
 from portal.core.policy import may, permission_required, require
 from portal.core.uploads import upload_limit
 from portal.core.workbooks import WorkbookError
-from portal.playbooks.services import process_step_ids
-from reviews import bp, recordings, reviewing, rubrics, sampling
+from reviews import batch_jobs, bp, recordings, reviewing, rubrics, sampling
 from reviews.forms import BatchForm, InteractionForm, SampleForm, StartReviewForm
 from reviews.interactions import (
     interactions_page,
@@ -79,21 +79,27 @@ def interaction_import():
     form = BatchForm()
     if not form.validate_on_submit():
         return render("reviews/interaction_import.html", form=form, status=form_status())
-    sent = [f for f in request.files.getlist(form.recordings.name) if f.filename]
     try:
-        result = recordings.import_batch(
-            form.manifest.data.stream,
-            sent,
-            by=current_user,
-            max_bytes=_max_recording_bytes(),
-            step_ids=process_step_ids(),
-        )
+        job = batch_jobs.start(current_user, form.manifest.data, form.recordings.data)
     except WorkbookError as error:
         form.manifest.errors = [str(error)]
         return render("reviews/interaction_import.html", form=form, status=422)
-    status = 422 if result.rejected and not result.created else 200
-    empty = BatchForm(formdata=None)
-    return render("reviews/interaction_import.html", form=empty, result=result, status=status)
+    except JobLimit as busy:
+        flash(str(busy), "warning")
+        return render("reviews/interaction_import.html", form=form, status=429)
+    return redirect_to(url_for("reviews.batch_job", token=job.token))
+
+
+@bp.get("/interactions/import/<token>")
+@permission_required(REVIEW_CALLS)
+def batch_job(token: str):
+    """A batch's progress, then what it created and refused (polled while it runs)."""
+    job = batch_jobs.job_of(token, current_user.id)
+    if job is None:
+        abort(404)  # someone else's batch does not exist for you
+    job = check(job)
+    status = batch_jobs.page_status(job)
+    return render("reviews/batch_job.html", "reviews/_batch_job.html", job=job, status=status)
 
 
 def _interaction_or_404(interaction_id: int) -> Interaction:

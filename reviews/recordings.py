@@ -1,7 +1,7 @@
 """Recorded interactions: checking audio by its content (mutagen), storing it
-under a generated name, and creating interactions one by one or from a
-manifest (Excel or CSV) with the files. A bad file or row is reported with
-why; the rest of the batch is kept."""
+under a generated name, creating interactions, and checking the rows of a
+manifest (Excel or CSV) that comes with a batch of files; the batch itself
+runs as a background job (reviews/batch_jobs.py)."""
 
 import io
 import unicodedata
@@ -11,7 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import mutagen
-from flask import Response, current_app
+from flask import Response
 from flask_babel import lazy_gettext as _l
 from mutagen.mp3 import MP3, HeaderNotFoundError
 from mutagen.mp4 import MP4
@@ -92,11 +92,21 @@ def check_audio(stream, *, max_bytes: int) -> Audio:
     return Audio(data, FORMATS[type(audio)][0], seconds)
 
 
-def store(audio: Audio) -> str:
-    """Write the file under a generated (never reused) name; returns that name."""
-    name = f"{uuid.uuid4().hex}.{audio.extension}"
+@dataclass(frozen=True)
+class StoredRecording:
+    file: str  # the generated name under recordings/
+    extension: str
+    size: int
+    seconds: float
+
+
+def store(audio: Audio, stem: str | None = None) -> StoredRecording:
+    """Write the file under a generated name: a fresh one, unless the caller derives
+    the stem (a batch does, so that running it again overwrites its own files
+    instead of leaving copies)."""
+    name = f"{stem or uuid.uuid4().hex}.{audio.extension}"
     storage().save(key_of(name), audio.data)
-    return name
+    return StoredRecording(name, audio.extension, len(audio.data), audio.seconds)
 
 
 def key_of(file_name: str) -> str:
@@ -126,8 +136,10 @@ class InteractionInput:
 
 
 def create_interaction(
-    given: InteractionInput, audio: Audio | None, *, by, original=""
+    given: InteractionInput, audio: Audio | StoredRecording | None, *, by, original=""
 ) -> Interaction:
+    """An interaction (added, not committed) with its recording: stored here, or
+    already stored (a batch keeps each file as it checks it, not all in memory)."""
     interaction = Interaction(
         agent_id=given.agent_id,
         channel=given.channel,
@@ -140,26 +152,22 @@ def create_interaction(
         original_name=original,
     )
     if audio is not None:
-        interaction.recording_file = store(audio)
-        interaction.recording_format = audio.extension
-        interaction.recording_bytes = len(audio.data)
+        kept = audio if isinstance(audio, StoredRecording) else store(audio)
+        interaction.recording_file = kept.file
+        interaction.recording_format = kept.extension
+        interaction.recording_bytes = kept.size
         if not interaction.duration_seconds:
-            interaction.duration_seconds = round(audio.seconds)
+            interaction.duration_seconds = round(kept.seconds)
     db.session.add(interaction)
     return interaction
 
 
-# --- a manifest and its files ------------------------------------------------------------
+# --- the rows of a manifest ----------------------------------------------------------------
 
 
-@dataclass
-class BatchResult:
-    created: list[Interaction] = field(default_factory=list)
-    rejected: list[tuple[str, str]] = field(default_factory=list)  # (row or file, why)
-
-
-def _rows(manifest) -> list[tuple[int, dict | str]]:
-    return read_rows(manifest, MANIFEST_COLUMNS, max_rows=5000, optional=tuple(OPTIONAL_COLUMNS))
+def read_manifest(stream) -> list[tuple[int, dict | str]]:
+    """The manifest's rows (WorkbookError for a file that cannot be read as one)."""
+    return read_rows(stream, MANIFEST_COLUMNS, max_rows=5000, optional=tuple(OPTIONAL_COLUMNS))
 
 
 def parse_when(value: str, zone: ZoneInfo) -> datetime | None:
@@ -181,25 +189,12 @@ def parse_when(value: str, zone: ZoneInfo) -> datetime | None:
     return None
 
 
-def import_batch(
-    manifest, files: list, *, by, max_bytes: int, step_ids: dict[str, int]
-) -> BatchResult:
-    """Create one interaction per valid manifest row with its file; report the rest."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
-    uploads = {}
-    result = BatchResult()
-    for upload in files:
-        name = client_name(upload.filename)
-        if name in uploads:
-            result.rejected.append(
-                (name, str(_l("Two files have this name; only the first is used.")))
-            )
-            continue
-        uploads[name] = upload
-    # Only agents the uploader may review: a supervisor's own teams.
+def agents_for(by) -> dict[str, int]:
+    """Agents a batch of `by` may name, by lower-case email: active front-line people
+    they may review (a supervisor's own teams)."""
     scope = visible_users(by).with_only_columns(User.id)
-    agents = {
-        email.lower(): user_id
+    return {
+        email: user_id
         for user_id, email in db.session.execute(
             select(User.id, func.lower(User.email)).where(
                 User.active.is_(True),
@@ -208,74 +203,53 @@ def import_batch(
             )
         )
     }
-    used = set()
-    for number, values in _rows(manifest):
-        where = str(_l("Row %(n)d", n=number))
-        if isinstance(values, str):
-            result.rejected.append((where, values))
-            continue
-        name = client_name(values.get("file_name"))
-        problems = []
-        agent_id = agents.get(values.get("agent_email", "").strip().lower())
-        if agent_id is None:
-            problems.append(str(_l("No active agent or new hire has this email.")))
-        when = parse_when(values.get("occurred_at", ""), zone)
-        if when is None:
-            problems.append(str(_l("Write the date as YYYY-MM-DD HH:MM.")))
-        channel = values.get("channel", "").strip()
-        if channel not in CHANNELS:
-            problems.append(
-                str(
-                    _l(
-                        "Unknown channel “%(v)s”; use one of: %(all)s.",
-                        v=channel,
-                        all=", ".join(CHANNELS),
-                    )
+
+
+@dataclass
+class ManifestRow:
+    given: InteractionInput | None  # None when the row has problems
+    file_name: str  # the client's name of the file the row names ("" for none)
+    problems: list[str] = field(default_factory=list)
+
+
+def check_row(
+    values: dict, *, agents: dict[str, int], step_ids: dict[str, int], zone
+) -> ManifestRow:
+    """One manifest row checked on its own (the file it names is checked elsewhere)."""
+    problems = []
+    agent_id = agents.get(values.get("agent_email", "").strip().lower())
+    if agent_id is None:
+        problems.append(str(_l("No active agent or new hire has this email.")))
+    when = parse_when(values.get("occurred_at", ""), zone)
+    if when is None:
+        problems.append(str(_l("Write the date as YYYY-MM-DD HH:MM.")))
+    channel = values.get("channel", "").strip()
+    if channel not in CHANNELS:
+        problems.append(
+            str(
+                _l(
+                    "Unknown channel “%(v)s”; use one of: %(all)s.",
+                    v=channel,
+                    all=", ".join(CHANNELS),
                 )
             )
-        step = values.get("step", "").strip()
-        if step and step not in step_ids:
-            problems.append(str(_l("Unknown playbook step “%(v)s”.", v=step)))
-        duration = values.get("duration_seconds", "").strip().removesuffix(".0")
-        if duration and not (duration.isascii() and duration.isdigit() and len(duration) <= 6):
-            problems.append(str(_l("The duration must be a whole number of seconds.")))
-        upload = uploads.get(name)
-        if name and name in used:
-            problems.append(str(_l("Another row already uses the file “%(name)s”.", name=name)))
-            upload = None
-        elif name and upload is None:
-            problems.append(
-                str(_l("The file “%(name)s” was not uploaded with the manifest.", name=name))
-            )
-        audio = None
-        if upload is not None and not problems:
-            try:
-                audio = check_audio(upload.stream, max_bytes=max_bytes)
-            except RecordingRejected as rejected:
-                problems.append(f"{name}: {rejected}")
-        if problems:
-            result.rejected.append((where, " ".join(problems)))
-            used.add(name)
-            continue
-        used.add(name)
-        result.created.append(
-            create_interaction(
-                InteractionInput(
-                    agent_id=agent_id,
-                    channel=channel,
-                    occurred_at=when,
-                    customer_ref=values.get("customer_ref", ""),
-                    duration_seconds=int(duration) if duration else None,
-                    step_id=step_ids.get(step),
-                    transcript=values.get("transcript", ""),
-                ),
-                audio,
-                by=by,
-                original=name,
-            )
         )
-        db.session.commit()  # each good row is kept even if a later one fails
-    for name in uploads:
-        if name not in used:
-            result.rejected.append((name, str(_l("No row of the manifest names this file."))))
-    return result
+    step = values.get("step", "").strip()
+    if step and step not in step_ids:
+        problems.append(str(_l("Unknown playbook step “%(v)s”.", v=step)))
+    duration = values.get("duration_seconds", "").strip().removesuffix(".0")
+    if duration and not (duration.isascii() and duration.isdigit() and len(duration) <= 6):
+        problems.append(str(_l("The duration must be a whole number of seconds.")))
+    name = client_name(values.get("file_name"))
+    if problems:
+        return ManifestRow(None, name, problems)
+    given = InteractionInput(
+        agent_id=agent_id,
+        channel=channel,
+        occurred_at=when,
+        customer_ref=values.get("customer_ref", ""),
+        duration_seconds=int(duration) if duration else None,
+        step_id=step_ids.get(step),
+        transcript=values.get("transcript", ""),
+    )
+    return ManifestRow(given, name)

@@ -79,6 +79,24 @@ def test_the_roster_upload_refuses_a_bomb_and_stores_nothing(app, bomb, login_as
     assert set(storage().keys("uploads")) == before
 
 
+def test_the_outcome_upload_refuses_a_bomb_and_stores_nothing(bomb, login_as, db):
+    from portal.core.jobs import Job
+
+    hr = login_as("hr")
+    before = set(storage().keys("uploads"))
+    started = time.perf_counter()
+    refused = hr.post(
+        "/kpi/outcomes/import",
+        {"file": (io.BytesIO(bomb), "crm.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422  # at once: no job, no page to wait on
+    assert time.perf_counter() - started < 2.0
+    assert "giải nén" in refused.get_data(as_text=True)
+    assert set(storage().keys("uploads")) == before
+    assert db.session.query(Job).count() == 0
+
+
 @pytest.mark.parametrize(
     ("url", "field"),
     [

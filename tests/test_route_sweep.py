@@ -279,6 +279,8 @@ SWEEP = {
         allowed("supervisor", "admin"),
         posted=allowed("supervisor", "admin", ok=422),
     ),
+    # Someone else's batch does not exist for you.
+    "reviews.batch_job": Row("reviews.review", "GET", allowed("supervisor", "admin", ok=404)),
     # Recordings: the agent, their supervisors and admins; HR reads scores only.
     "reviews.interaction": Row(
         LOGIN,
@@ -340,6 +342,8 @@ SWEEP = {
         allowed("hr", "admin"),
         posted=allowed("hr", "admin", ok=422),
     ),
+    # Someone else's import does not exist for you.
+    "kpi.outcomes_job": Row("kpi.outcomes.import", "GET", allowed("hr", "admin", ok=404)),
     # An empty form changes nothing: back to the page; supervisors only read targets.
     "kpi.targets_page": Row(
         "kpi.team",
@@ -486,6 +490,8 @@ def _url(endpoint, world):
         "kpi.agent": f"/kpi/agents/{people['new_hire'].id}",
         "kpi.export_job": "/kpi/exports/" + "0" * 32,
         "kpi.export_download": "/kpi/exports/" + "0" * 32 + "/download",
+        "kpi.outcomes_job": "/kpi/outcomes/import/" + "0" * 32,
+        "reviews.batch_job": "/reviews/interactions/import/" + "0" * 32,
         "onboarding.person": f"/onboarding/people/{people['new_hire'].id}",
         "onboarding.change_due": f"/onboarding/people/{people['new_hire'].id}/modules/{module.id}/due",
         "onboarding.remove_assignment": f"/onboarding/people/{people['new_hire'].id}/modules/{module.id}/remove",

@@ -3,7 +3,8 @@
 Every row is checked first; nothing is written unless the whole file is
 valid. Each record gets a key (the export's record_id, or a fingerprint of
 the row and how many identical rows came before it in the file), so
-importing the same file again adds nothing.
+importing the same file again adds nothing. The import runs as a background
+job (portal/kpi/outcome_jobs.py); nothing here commits.
 """
 
 import hashlib
@@ -176,7 +177,9 @@ def read_outcomes(stream) -> ParsedOutcomes:
 
 
 def import_outcomes(parsed: ParsedOutcomes, *, by, file_name: str) -> OutcomeImport:
-    """Add the records not already imported, in one transaction."""
+    """Add the records not already imported, without committing (the job's runner
+    commits them together with the job's "done"). ConcurrentImport, with everything
+    of this import rolled back, when the same records were added meanwhile."""
     if parsed.errors:
         raise ValueError("the file has errors")
     keys = [r["record_key"] for r in parsed.records]
@@ -203,5 +206,4 @@ def import_outcomes(parsed: ParsedOutcomes, *, by, file_name: str) -> OutcomeImp
             db.session.rollback()
             raise ConcurrentImport() from exc
     batch.added, batch.already_there = len(fresh), len(parsed.records) - len(fresh)
-    db.session.commit()
     return batch

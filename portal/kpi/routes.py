@@ -17,7 +17,7 @@ from portal.core.params import bounded_int, int_arg, whole_number
 from portal.core.policy import permission_required, require
 from portal.core.storage import StorageError, storage
 from portal.core.workbooks import WorkbookError
-from portal.kpi import bp, export, jobs, measures, outcomes, sheets, targets
+from portal.kpi import bp, export, jobs, measures, outcome_jobs, sheets, targets
 from portal.kpi.forms import OutcomesForm, TargetsForm, target_text
 from portal.kpi.periods import KINDS, from_args
 from portal.kpi.policy import KPI_TARGETS_EDIT, KPI_TEAM, OUTCOMES_IMPORT, lands_on_own_sheet
@@ -211,25 +211,26 @@ def outcomes_import():
     if not form.validate_on_submit():
         return render("kpi/outcomes_import.html", form=form, status=form_status())
     try:
-        parsed = outcomes.read_outcomes(form.file.data.stream)
+        job = outcome_jobs.start(current_user, form.file.data)
     except WorkbookError as error:
         form.file.errors = [str(error)]
         return render("kpi/outcomes_import.html", form=form, status=422)
-    if parsed.errors:
-        return render("kpi/outcomes_import.html", form=form, errors=parsed.errors, status=422)
-    try:
-        batch = outcomes.import_outcomes(
-            parsed, by=current_user, file_name=form.file.data.filename or ""
-        )
-    except outcomes.ConcurrentImport:
-        form.file.errors = [
-            _(
-                "Someone imported the same records at this moment. "
-                "Import the file again to add what is still missing."
-            )
-        ]
-        return render("kpi/outcomes_import.html", form=form, status=409)
-    return render("kpi/outcomes_import.html", form=OutcomesForm(formdata=None), batch=batch)
+    except JobLimit as busy:
+        flash(str(busy), "warning")
+        return render("kpi/outcomes_import.html", form=form, status=429)
+    return redirect_to(url_for("kpi.outcomes_job", token=job.token))
+
+
+@bp.get("/outcomes/import/<token>")
+@permission_required(OUTCOMES_IMPORT)
+def outcomes_job(token: str):
+    """An import's progress, then what it added or why it wrote nothing (polled)."""
+    job = outcome_jobs.job_of(token, current_user.id)
+    if job is None:
+        abort(404)  # someone else's import does not exist for you
+    job = check(job)
+    status = outcome_jobs.page_status(job)
+    return render("kpi/outcomes_job.html", "kpi/_outcomes_job.html", job=job, status=status)
 
 
 def _target_scope(teams: list[Team]) -> int | None:

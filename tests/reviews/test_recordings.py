@@ -1,5 +1,6 @@
 """Recordings: checked by content, stored by generated names, served by range
-to the people allowed to see the interaction; batches keep their good rows."""
+to the people allowed to see the interaction; batches (background jobs) keep their
+good rows, list the rest with why, and leave none of their uploads behind."""
 
 import io
 
@@ -13,10 +14,20 @@ from tests.reviews.conftest import SAMPLES
 WAV = (SAMPLES / "goi-cut-lun-hung.wav").read_bytes()
 
 
-def _batch(session, manifest: bytes, files: dict[str, bytes], name="manifest.csv"):
+def _send(session, manifest: bytes, files: dict[str, bytes], name="manifest.csv"):
     data = {"manifest": (io.BytesIO(manifest), name)}
     data["recordings"] = [(io.BytesIO(body), file_name) for file_name, body in files.items()]
     return session.post("/reviews/interactions/import", data, content_type="multipart/form-data")
+
+
+def _batch(session, manifest: bytes, files: dict[str, bytes], name="manifest.csv"):
+    """Send a batch and open the page it leads to (in tests the job runs within the
+    request that starts it); a batch refused at once answers the form itself."""
+    posted = _send(session, manifest, files, name)
+    if posted.status_code != 303:
+        return posted
+    assert "/reviews/interactions/import/" in posted.location
+    return session.get(posted.location)
 
 
 def _csv(*rows):
@@ -25,6 +36,7 @@ def _csv(*rows):
 
 
 def test_a_batch_keeps_its_good_rows_and_says_why_others_were_refused(login_as, team, app, db):
+    kept_before = set(storage().keys("recordings"))
     lead = login_as(team["lead"])
     email = team["agent"].email
     response = _batch(
@@ -65,6 +77,13 @@ def test_a_batch_keeps_its_good_rows_and_says_why_others_were_refused(login_as, 
         assert storage().exists(f"recordings/{interaction.recording_file}")
     assert saved[1].original_name == "passwd.wav"
     assert saved[0].occurred_at.hour == 2  # 09:30 in Vietnam is 02:30 UTC
+    # The page links what it created; the batch's uploads are gone.
+    for interaction in saved:
+        assert f'href="/reviews/interactions/{interaction.id}"' in text
+    assert list(storage().keys("uploads/batches")) == []
+    assert set(storage().keys("recordings")) - kept_before == {
+        f"recordings/{i.recording_file}" for i in saved
+    }
 
 
 def test_an_excel_manifest_works_too_and_a_bad_manifest_writes_nothing(login_as, team, db):
@@ -78,8 +97,10 @@ def test_an_excel_manifest_works_too_and_a_bad_manifest_writes_nothing(login_as,
     assert ok.status_code == 200 and db.session.query(Interaction).count() == 1
     wrong = _batch(lead, b"ten,email\nx,y\n", {"b.wav": WAV})
     assert wrong.status_code == 422 and db.session.query(Interaction).count() == 1
-    binary = _batch(lead, b"\xff\xfe\x00garbage", {"b.wav": WAV})
-    assert binary.status_code == 422
+    assert "Dòng đầu tiên phải" in wrong.get_data(as_text=True)
+    binary = _send(lead, b"\xff\xfe\x00garbage", {"b.wav": WAV})  # refused at once
+    assert binary.status_code == 422 and "UTF-8" in binary.get_data(as_text=True)
+    assert list(storage().keys("uploads/batches")) == []
 
 
 def test_one_upload_refuses_wrong_content_and_oversized_files(login_as, team, app, db):
