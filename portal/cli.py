@@ -4,11 +4,14 @@ The CLI sits on top of every feature (the import contract's top layer), so it
 imports them at module top; the app factory imports this module last.
 """
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from portal.accounts.services import UserData, email_taken, save_user
+from portal.backup import BackupError, RestoreRefused, restore_backup, write_backup
 from portal.core import jobs
 from portal.core.extensions import db
 from portal.core.policy import permissions
@@ -144,3 +147,42 @@ def sweep_jobs_command():
     """Retry or fail stalled background jobs and delete old results (the worker's
     scheduler does this every minute; for cron users without one)."""
     click.echo(f"{jobs.settle_stalled()} stalled, {jobs.expire()} expired")
+
+
+@portal_cli.command("backup")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The archive to write (default: portal-backup-<UTC time>.zip here).",
+)
+def backup_command(output):
+    """Write one archive of the database and every stored file, while the portal runs."""
+    try:
+        summary = write_backup(output)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    for key in summary.gone:
+        click.echo(f"  {key} was deleted while the backup ran; not in the archive")
+    click.echo(
+        f"{summary.path}: {summary.tables} tables, {summary.rows} rows, {summary.files} files "
+        f"({summary.file_bytes / 1e6:.1f} MB); archive {summary.archive_bytes / 1e6:.1f} MB "
+        f"in {summary.seconds:.1f} s"
+    )
+
+
+@portal_cli.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the data this database already holds.")
+def restore_command(archive, force):
+    """Rebuild this instance (an empty database) from an archive written by `backup`."""
+    try:
+        summary = restore_backup(archive, force=force, progress=click.echo)
+    except RestoreRefused as error:
+        raise click.ClickException(f"{error}.") from error
+    if summary.replaced_rows:
+        click.echo(f"{summary.replaced_rows} rows that were in the database were replaced")
+    click.echo(
+        f"restored at schema revision {summary.revision}: {summary.tables} tables, "
+        f"{summary.rows} rows, {summary.files} files ({summary.file_bytes / 1e6:.1f} MB) "
+        f"in {summary.seconds:.1f} s"
+    )
