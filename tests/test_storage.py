@@ -83,7 +83,15 @@ def test_save_open_list_delete_on_both_backends(backend):
 
 
 @pytest.mark.parametrize(
-    "key", ["../secret_key", "recordings/../../etc/passwd", "/abs.wav", "recordings/", "RÉC/a.wav"]
+    "key",
+    [
+        "../secret_key",
+        "instance/secret_key",
+        "recordings/../../etc/passwd",
+        "/abs.wav",
+        "recordings/",
+        "RÉC/a.wav",
+    ],
 )
 def test_keys_that_could_leave_the_area_are_refused(backend, key):
     with pytest.raises(ValueError):

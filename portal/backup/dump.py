@@ -28,11 +28,10 @@ from sqlalchemy.pool import NullPool
 from portal.backup.archive import FORMAT, FORMAT_VERSION, ArchiveWriter, file_member, table_member
 from portal.backup.values import encode, encode_json
 from portal.core.extensions import db
-from portal.core.storage import StorageError, storage
+from portal.core.storage import AREAS, StorageError, storage
 
 # Every area the portal stores files in (portal/core/storage.py): recordings,
 # uploads awaiting confirmation, finished exports.
-AREAS = ("recordings", "uploads", "exports")
 BATCH = 2000
 _line = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 

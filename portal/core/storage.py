@@ -29,7 +29,9 @@ from typing import BinaryIO
 from flask import Flask, Response, current_app, request, send_file
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
-KEY = re.compile(r"^[a-z_]+(/[a-z_]+)*/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,120}$")
+KEY = re.compile(r"^[a-z_]+(/[a-z0-9_]+)*/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,120}$")
+# Every area a key may start with (backups copy all of them).
+AREAS = ("recordings", "uploads", "exports")
 CHUNK = 256 * 1024
 
 
@@ -38,7 +40,7 @@ class StorageError(Exception):
 
 
 def _checked(key: str) -> str:
-    if not KEY.match(key) or ".." in key:
+    if not KEY.match(key) or ".." in key or key.split("/", 1)[0] not in AREAS:
         raise ValueError(f"not a storage key: {key!r}")
     return key
 
@@ -161,11 +163,15 @@ class S3Storage:
     def keys(self, area: str) -> Iterator[str]:
         start = f"{self.prefix}/{area}/" if self.prefix else f"{area}/"
         skip = len(self.prefix) + 1 if self.prefix else 0
-        for page in self.client.get_paginator("list_objects_v2").paginate(
+        pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=start
-        ):
-            for item in page.get("Contents", []):
-                yield item["Key"][skip:]
+        )
+        try:
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield item["Key"][skip:]
+        except self._errors() as error:
+            raise StorageError(f"the bucket could not be listed: {error}") from error
 
     def serve(self, key: str, mimetype: str, download_name: str | None = None) -> Response:
         asked = {}
