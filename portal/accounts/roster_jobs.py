@@ -26,7 +26,7 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 
@@ -128,14 +128,32 @@ def preview_of(check: jobs.Job) -> roster.RosterPreview:
     return roster.RosterPreview.from_json(check.result)
 
 
+def importable(check: jobs.Job) -> bool:
+    """A finished check whose every row is valid (what the preview offers to import)."""
+    rows = check.result.get("rows") or []
+    return bool(rows) and not any(row["errors"] for row in rows)
+
+
+def import_started(check: jobs.Job) -> str | None:
+    """The token of the import started from this check, if one was."""
+    return check.params.get("import")
+
+
 def start_import(check: jobs.Job, admin: User) -> jobs.Job:
-    """Queue the import of a checked, valid roster, and remember it on the check so
-    that a reload of the preview leads to the import rather than to a second one.
-    JobLimit while another import of this admin's is open."""
+    """Queue the import of a checked, valid roster, and note it on the check so that a
+    reload of the preview leads to that import rather than to a second one. JobLimit
+    while another import of this admin's is open."""
     new = sum(1 for row in check.result["rows"] if row["action"] == "create")
-    params = {**_params(check.params["upload"]), "check": check.token}
+    check_id, check_params = check.id, dict(check.params)
+    params = {**_params(check_params["upload"]), "check": check.token}
     job = jobs.start(IMPORT, by_id=admin.id, params=params, total=new)
-    check.result = {**check.result, "import": job.token}
+    # Noted in the check's small params with one UPDATE: the check object expired at
+    # the commit above, and touching it would load its result (5,000 rows) again.
+    db.session.execute(
+        update(jobs.Job)
+        .where(jobs.Job.id == check_id)
+        .values(params={**check_params, "import": job.token})
+    )
     db.session.commit()
     return job
 

@@ -144,14 +144,14 @@ def roster_preview(token: str):
         return redirect_to(url_for("admin.roster_preview", token=token))
     if job.state == "failed":  # the file could not be read; the sentence says why
         return _upload_page(RosterUploadForm(), 422, job.error)
-    if job.result.get("import"):  # a reload after confirming leads to that import
-        return redirect_to(url_for("admin.roster_import", token=job.result["import"]))
+    if imported := roster_jobs.import_started(job):  # a reload after confirming
+        return redirect_to(url_for("admin.roster_import", token=imported))
     if not roster_jobs.upload_waiting(job):
         flash(str(roster_jobs.NotWaiting()), "info")
         return redirect_to(url_for("admin.roster_upload"))
-    preview = roster_jobs.preview_of(job)
-    if request.method == "POST" and preview.valid:
+    if request.method == "POST" and roster_jobs.importable(job):
         return _start_import(job)
+    preview = roster_jobs.preview_of(job)
     status = 200 if preview.valid else 422
     return render("admin/roster_preview.html", status=status, preview=preview, job=job)
 
