@@ -29,7 +29,6 @@ ended otherwise left. A failure also deletes the recordings the batch had copied
 and no interaction names (a killed attempt's, say); nothing else can name them.
 """
 
-import codecs
 import hashlib
 import secrets
 import string
@@ -46,7 +45,7 @@ from portal.accounts.models import User
 from portal.core import jobs
 from portal.core.extensions import db
 from portal.core.storage import StorageError, seekable, storage
-from portal.core.workbooks import WorkbookError, check_workbook
+from portal.core.workbooks import WorkbookError, sheet_kind
 from portal.playbooks.services import process_step_ids
 from reviews import recordings
 from reviews.models import Interaction
@@ -54,7 +53,6 @@ from reviews.models import Interaction
 KIND = "recording_batch"
 AREA = "uploads/batches"
 MAX_KEPT = 500  # created and refused rows the page lists (a manifest has up to 5000)
-CHUNK = 256 * 1024
 
 
 def _batch_token() -> str:
@@ -70,7 +68,6 @@ def _folder(batch: str) -> str:
 def check_manifest(stream, *, max_bytes: int) -> str:
     """'xlsx' or 'csv', told by the first bytes; WorkbookError (a sentence) for a file
     that is too large, a crafted workbook, or neither."""
-    head = stream.read(4)
     stream.seek(0, 2)
     size = stream.tell()
     stream.seek(0)
@@ -78,21 +75,7 @@ def check_manifest(stream, *, max_bytes: int) -> str:
         raise WorkbookError(
             str(_l("The manifest is larger than %(n)d MB.", n=max_bytes // (1024 * 1024)))
         )
-    if head == b"PK\x03\x04":
-        check_workbook(stream)
-        return "xlsx"
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        while chunk := stream.read(CHUNK):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        raise WorkbookError(
-            str(_l("The file must be an Excel workbook or a UTF-8 CSV file."))
-        ) from exc
-    finally:
-        stream.seek(0)
-    return "csv"
+    return sheet_kind(stream)
 
 
 def start(by: User, manifest, files: list) -> jobs.Job:

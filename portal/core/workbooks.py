@@ -5,6 +5,7 @@ Every text cell is written as text, never as a formula (a line such as
 refused with its row number rather than evaluated or stored.
 """
 
+import codecs
 import csv
 import io
 import zipfile
@@ -32,6 +33,31 @@ MAX_COLUMNS = 64  # columns read per row; anything to the right is never looked 
 
 class WorkbookError(Exception):
     """The file as a whole cannot be read."""
+
+
+def sheet_kind(stream) -> str:
+    """'xlsx' or 'csv' for an uploaded sheet, told by its bytes (never its name);
+    WorkbookError with a sentence for an empty file, a crafted workbook, or a file
+    that is neither. The stream is left at its start."""
+    head = stream.read(4)
+    stream.seek(0)
+    if not head:
+        raise WorkbookError(str(_l("The file is empty.")))
+    if head == b"PK\x03\x04":
+        check_workbook(stream)
+        return "xlsx"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := stream.read(256 * 1024):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise WorkbookError(
+            str(_l("The file must be an Excel workbook or a UTF-8 CSV file."))
+        ) from exc
+    finally:
+        stream.seek(0)
+    return "csv"
 
 
 def check_workbook(stream) -> None:

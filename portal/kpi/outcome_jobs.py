@@ -15,7 +15,6 @@ not when the database went away (the runner tries again and needs it); `on_expir
 deletes what a job that ended otherwise (a worker killed for good) left behind.
 """
 
-import codecs
 import secrets
 from contextlib import contextmanager
 from datetime import timedelta
@@ -28,43 +27,18 @@ from portal.core import jobs
 from portal.core.extensions import db
 from portal.core.storage import StorageError, seekable, storage
 from portal.core.text import clean
-from portal.core.workbooks import WorkbookError, check_workbook
+from portal.core.workbooks import WorkbookError, sheet_kind
 from portal.kpi import outcomes
 
 KIND = "outcome_import"
 MAX_ERRORS_KEPT = 300  # the page lists this many; the count says how many there were
-CHUNK = 256 * 1024
-
-
-def file_kind(stream) -> str:
-    """'xlsx' or 'csv', told by the first bytes (never the file's name);
-    WorkbookError with a sentence for an empty file, a crafted workbook, or neither."""
-    head = stream.read(4)
-    stream.seek(0)
-    if not head:
-        raise WorkbookError(str(_l("The file is empty.")))
-    if head == b"PK\x03\x04":
-        check_workbook(stream)
-        return "xlsx"
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        while chunk := stream.read(CHUNK):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        raise WorkbookError(
-            str(_l("The file must be an Excel workbook or a UTF-8 CSV file."))
-        ) from exc
-    finally:
-        stream.seek(0)
-    return "csv"
 
 
 def start(by: User, upload) -> jobs.Job:
     """Check the file, keep it, queue its import. WorkbookError when it is refused
     at once (nothing stored); JobLimit when this person already has two imports
     running (the stored file is deleted again)."""
-    key = f"uploads/outcomes/{secrets.token_hex(16)}.{file_kind(upload.stream)}"
+    key = f"uploads/outcomes/{secrets.token_hex(16)}.{sheet_kind(upload.stream)}"
     storage().save(key, upload.stream)
     name = clean((upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1])[:255]
     try:
