@@ -99,10 +99,6 @@ def start(by: User, manifest, files: list) -> jobs.Job:
         raise
 
 
-def job_of(token: str, person_id: int) -> jobs.Job | None:
-    return jobs.of(token, KIND, person_id)
-
-
 def page_status(job: jobs.Job) -> int:
     """422 when the batch ended refusing everything it held (an unreadable manifest,
     or every row and file), as the form answered before it was a job; else 200."""

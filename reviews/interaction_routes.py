@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from portal.accounts.directory import frontline_in_scope
 from portal.core.extensions import db
 from portal.core.htmx import form_status, redirect_to, render
-from portal.core.jobs import JobLimit, check
+from portal.core.jobs import JobLimit, own_or_404
 from portal.core.params import int_arg
 from portal.core.policy import may, permission_required, require
 from portal.core.uploads import upload_limit
@@ -94,10 +94,7 @@ def interaction_import():
 @permission_required(REVIEW_CALLS)
 def batch_job(token: str):
     """A batch's progress, then what it created and refused (polled while it runs)."""
-    job = batch_jobs.job_of(token, current_user.id)
-    if job is None:
-        abort(404)  # someone else's batch does not exist for you
-    job = check(job)
+    job = own_or_404(token, batch_jobs.KIND, current_user.id)
     status = batch_jobs.page_status(job)
     return render("reviews/batch_job.html", "reviews/_batch_job.html", job=job, status=status)
 

@@ -83,13 +83,6 @@ def _in_their_language(handler):
 # --- what the pages call ---------------------------------------------------------------
 
 
-def job_of(kind: str, token: str, person_id: int) -> jobs.Job | None:
-    """A check or an import, only for the admin who started it, as its page should
-    see it (a stalled one settled first)."""
-    job = jobs.of(token, kind, person_id)
-    return jobs.check(job) if job is not None else None
-
-
 def start_check(admin: User, upload: BinaryIO) -> jobs.Job:
     """Store an uploaded roster and queue its check. JobLimit (and the file not kept)
     when this admin already has checks running."""

@@ -13,7 +13,7 @@ from portal.accounts.services import save_team, save_user, set_active
 from portal.admin import bp
 from portal.core.extensions import db
 from portal.core.htmx import form_status, is_htmx, redirect_to, render
-from portal.core.jobs import Job, JobLimit
+from portal.core.jobs import Job, JobLimit, own_or_404
 from portal.core.params import int_arg
 from portal.core.policy import permission_required
 from portal.core.roles import Role
@@ -114,10 +114,7 @@ def _upload_page(form, status: int, problem: str | None = None):
 
 
 def _roster_job(kind: str, token: str) -> Job:
-    job = roster_jobs.job_of(kind, token, current_user.id)
-    if job is None:
-        abort(404)  # another admin's roster does not exist for you
-    return job
+    return own_or_404(token, kind, current_user.id)
 
 
 @bp.route("/roster", methods=["GET", "POST"])

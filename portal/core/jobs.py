@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, select, update
 from sqlalchemy.exc import OperationalError
@@ -134,6 +134,15 @@ def of(token: str, name: str, person_id: int) -> Job | None:
         return None
     job = db.session.scalar(select(Job).where(Job.token == token, Job.kind == name))
     return job if job is not None and job.requested_by_id == person_id else None
+
+
+def own_or_404(token: str, name: str, person_id: int) -> Job:
+    """A job for its page: to anyone but the person who started it, it does not
+    exist (404); a stalled one is settled first."""
+    job = of(token, name, person_id)
+    if job is None:
+        abort(404)
+    return check(job)
 
 
 def beat(job_id: int, done: int | None = None) -> None:

@@ -35,10 +35,6 @@ def start(requested_by: User, agent_ids: list[int], period: Period, today: date)
     return jobs.start(KIND, by_id=requested_by.id, params=params, total=len(agent_ids))
 
 
-def job_of(token: str, requester_id: int) -> jobs.Job | None:
-    return jobs.of(token, KIND, requester_id)
-
-
 @jobs.kind(KIND, keep_for=timedelta(days=1), on_expire=_delete_workbook)
 def build_workbook(job: jobs.Job, beat) -> dict:
     """Safe to run again after a dead worker: it only reads, then stores one file."""

@@ -48,10 +48,6 @@ def start(by: User, upload) -> jobs.Job:
         raise
 
 
-def job_of(token: str, person_id: int) -> jobs.Job | None:
-    return jobs.of(token, KIND, person_id)
-
-
 def page_status(job: jobs.Job) -> int:
     """What the finished page answers, as the form did before it was a job: 422 for
     a file with errors, 409 when someone imported the same records at that moment."""

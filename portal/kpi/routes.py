@@ -11,7 +11,7 @@ from portal.accounts.models import Team, User
 from portal.accounts.policy import visible_teams, visible_users
 from portal.core.extensions import db
 from portal.core.htmx import form_status, redirect_to, render
-from portal.core.jobs import Job, JobLimit, check
+from portal.core.jobs import JobLimit, own_or_404
 from portal.core.models import local_today
 from portal.core.params import bounded_int, int_arg, whole_number
 from portal.core.policy import permission_required, require
@@ -177,24 +177,17 @@ def start_export():
     return redirect_to(url_for("kpi.export_job", token=job.token))
 
 
-def _job_or_404(token: str) -> Job:
-    job = jobs.job_of(token, current_user.id)
-    if job is None:
-        abort(404)  # someone else's export does not exist for you
-    return job
-
-
 @bp.get("/exports/<token>")
 @permission_required(KPI_TEAM)
 def export_job(token: str):
-    job = check(_job_or_404(token))
+    job = own_or_404(token, jobs.KIND, current_user.id)
     return render("kpi/export_job.html", "kpi/_job.html", job=job)
 
 
 @bp.get("/exports/<token>/download")
 @permission_required(KPI_TEAM)
 def export_download(token: str):
-    job = _job_or_404(token)
+    job = own_or_404(token, jobs.KIND, current_user.id)
     if job.state != "done" or not job.result.get("file"):
         abort(404)
     name = f"bang-diem-{job.params['start']}-{job.params['end']}.xlsx"
@@ -225,10 +218,7 @@ def outcomes_import():
 @permission_required(OUTCOMES_IMPORT)
 def outcomes_job(token: str):
     """An import's progress, then what it added or why it wrote nothing (polled)."""
-    job = outcome_jobs.job_of(token, current_user.id)
-    if job is None:
-        abort(404)  # someone else's import does not exist for you
-    job = check(job)
+    job = own_or_404(token, outcome_jobs.KIND, current_user.id)
     status = outcome_jobs.page_status(job)
     return render("kpi/outcomes_job.html", "kpi/_outcomes_job.html", job=job, status=status)
 
