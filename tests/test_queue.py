@@ -9,9 +9,9 @@ import pytest
 from huey.storage import RedisStorage
 
 from portal.core import queue
+from portal.core.jobs import Job
 from portal.core.models import local_today
 from portal.core.roles import Role
-from portal.core.jobs import Job
 
 REDIS = "redis://127.0.0.1:6379/15"
 
