@@ -175,6 +175,9 @@ def prepare(url: str, agents: int) -> None:
             for start in range(0, len(rows), 5000):
                 db.session.execute(insert(model), rows[start : start + 5000])
         db.session.commit()
+        if url.startswith("postgresql"):  # planner statistics after the bulk load
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
         print(
             f"data: {agents} agents, {len(reviews)} reviews, {len(scores)} criterion scores, "
             f"{len(outcomes)} outcome records",
