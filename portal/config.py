@@ -57,6 +57,9 @@ def load_config(instance_path: Path) -> dict:
         # One recording; a whole upload of recordings with their manifest.
         "RECORDING_MAX_MB": int(os.environ.get("PORTAL_RECORDING_MAX_MB", "50")),
         "RECORDING_BATCH_MAX_MB": int(os.environ.get("PORTAL_RECORDING_BATCH_MAX_MB", "500")),
+        # Phone, ID and card numbers and emails in transcripts are masked as they
+        # arrive (reviews/masking.py) and the original is never stored; 0 keeps them.
+        "TRANSCRIPT_MASKING": os.environ.get("PORTAL_TRANSCRIPT_MASKING", "1") != "0",
         "REVIEW_DISPUTE_DAYS": int(os.environ.get("PORTAL_REVIEW_DISPUTE_DAYS", "7")),
         "LOGIN_MAX_FAILURES": int(os.environ.get("PORTAL_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(os.environ.get("PORTAL_LOGIN_LOCK_MINUTES", "15")),

@@ -27,6 +27,7 @@ from portal.core.roles import FRONTLINE
 from portal.core.storage import StorageError, storage
 from portal.core.text import clean
 from portal.core.workbooks import read_rows
+from reviews import masking
 from reviews.models import Interaction
 
 CHANNELS = {
@@ -147,7 +148,7 @@ def create_interaction(
         customer_ref=clean(given.customer_ref)[:120],
         duration_seconds=given.duration_seconds,
         step_id=given.step_id,
-        transcript=clean(given.transcript or "", multiline=True),
+        transcript=masking.at_intake(clean(given.transcript or "", multiline=True)),
         created_by_id=by.id if by else None,
         original_name=original,
     )
