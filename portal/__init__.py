@@ -98,6 +98,8 @@ def _register_features(app: Flask) -> None:
     from portal.admin import bp as admin_bp
     from portal.core.content import ItemKind, register_item_kind
     from portal.core.signals import content_changed, content_completed, person_joined
+    from portal.integrations import bp as integrations_bp
+    from portal.integrations import init_api
     from portal.kpi import bp as kpi_bp
     from portal.onboarding import bp as onboarding_bp
     from portal.onboarding.assignment import assign_to_new_hire
@@ -118,6 +120,8 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(quizzes_bp, url_prefix="/quizzes")
     app.register_blueprint(reviews_bp, url_prefix="/reviews")
     app.register_blueprint(kpi_bp, url_prefix="/kpi")
+    app.register_blueprint(integrations_bp, url_prefix="/admin/integrations")
+    init_api(app)  # /api/v1 and its OpenAPI document
 
     register_item_kind(
         app,

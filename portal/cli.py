@@ -18,6 +18,8 @@ from portal.core.policy import permissions
 from portal.core.queue import run_worker
 from portal.core.roles import Role
 from portal.demo import setup_demo
+from portal.integrations import tokens as integration_tokens
+from portal.integrations.models import SCOPES
 from portal.playbooks.services import load_content_pack
 from quizzes.services import load_question_bank
 from reviews import scheduled_sampling
@@ -186,3 +188,21 @@ def restore_command(archive, force):
         f"{summary.rows} rows, {summary.files} files ({summary.file_bytes / 1e6:.1f} MB) "
         f"in {summary.seconds:.1f} s"
     )
+
+
+@portal_cli.command("create-token")
+@click.argument("name")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(SCOPES),
+    help="What the token may do; repeat for several.",
+)
+def create_token_command(name, scopes):
+    """Create an integration token for another system; print it once."""
+    issued = integration_tokens.issue(name, scopes)
+    click.echo(f"Token for {issued.token.name} ({', '.join(issued.token.scopes)}):")
+    click.echo(issued.secret)
+    click.echo("It is shown only now; the portal keeps only its SHA-256.")

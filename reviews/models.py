@@ -69,6 +69,11 @@ class Interaction(db.Model):
     """One customer contact handled by an agent, with its recording for calls."""
 
     __tablename__ = "interactions"
+    # A phone system or CRM names its contacts by its own id: sending one again
+    # updates it instead of adding a copy (portal/integrations).
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_interactions_source_external_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -85,6 +90,10 @@ class Interaction(db.Model):
     original_name: Mapped[str] = mapped_column(String(255), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set for interactions that came through the API; None for the portal's uploads.
+    source: Mapped[str | None] = mapped_column(String(40))
+    external_id: Mapped[str | None] = mapped_column(String(120))
+    direction: Mapped[str | None] = mapped_column(String(10))  # inbound / outbound
 
     agent = relationship("User", foreign_keys=[agent_id])
 

@@ -351,6 +351,18 @@ SWEEP = {
         allowed("supervisor", "hr", "admin"),
         posted={**allowed("hr", "admin", ok=303), "supervisor": 403},
     ),
+    "integrations.token_list": Row("integrations.manage", "GET", allowed("admin")),
+    "integrations.new_token": Row(
+        "integrations.manage", "GET", allowed("admin"), posted=allowed("admin", ok=422)
+    ),
+    # No such token in the world.
+    "integrations.revoke": Row("integrations.manage", "POST", allowed("admin", ok=404)),
+    # The API takes a bearer token, never the session: every person gets 401, logged in
+    # or not (tests/integrations checks the tokens and their scopes).
+    "api.put_interaction": Row(OPEN, "PUT", dict.fromkeys(ROLES, 401)),
+    "api.put_recording": Row(OPEN, "PUT", dict.fromkeys(ROLES, 401)),
+    "api.list_reviews": Row(OPEN, "GET", dict.fromkeys(ROLES, 401)),
+    "api-docs.openapi_json": Row(OPEN, "GET", dict.fromkeys(ROLES, 200)),
 }
 
 
@@ -500,6 +512,9 @@ def _url(endpoint, world):
         "onboarding.module_items": f"/onboarding/modules/{module.id}/items",
         "onboarding.remove_item": f"/onboarding/items/{module.items[1].id}/remove",
         "onboarding.move_item": f"/onboarding/items/{module.items[0].id}/move",
+        "integrations.revoke": "/admin/integrations/999999/revoke",
+        "api.put_interaction": "/api/v1/interactions/pbx/call-1",
+        "api.put_recording": "/api/v1/interactions/pbx/call-1/recording",
     }
     return values.get(endpoint)
 
@@ -560,7 +575,9 @@ def test_route_sweep(app, world, login_as, role):
         session = login_as(world["people"][role])
 
         def request(method, url):
-            return session.post(url) if method == "POST" else session.get(url)
+            if method == "POST":
+                return session.post(url)
+            return session.client.open(url, method=method)  # GET, or the API's PUT
 
     with app.test_request_context():
         from flask import url_for

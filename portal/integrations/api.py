@@ -1,0 +1,201 @@
+"""The versioned JSON API under /api/v1, documented by flask-smorest from its schemas.
+
+Callers are systems, not people: each request carries ``Authorization: Bearer
+<token>``; session cookies are never read (no ``current_user`` here) and the
+blueprint is CSRF-exempt, since a token in a header is not something a browser
+sends by itself. Every call is logged with the token's name.
+"""
+
+import time
+from functools import wraps
+
+from flask import current_app, g, request
+from flask_smorest import Api, Blueprint, abort
+from werkzeug.exceptions import HTTPException, default_exceptions
+
+from portal.core.extensions import csrf, db
+from portal.core.models import utcnow
+from portal.core.uploads import MB, upload_limit
+from portal.integrations import intake, tokens
+from portal.integrations.models import INTERACTIONS_WRITE, REVIEWS_READ, ApiCall
+from portal.integrations.schemas import (
+    InteractionIn,
+    InteractionOut,
+    RecordingOut,
+    ReviewPageOut,
+    ReviewQuery,
+)
+from reviews.recordings import RecordingRejected
+
+api_bp = Blueprint(
+    "api", __name__, url_prefix="/api/v1", description="Intake from phone systems and CRMs."
+)
+
+
+class PortalApi(Api):
+    """flask-smorest's Api, but its JSON error pages stay on the API's blueprint:
+    the portal's own pages keep their HTML errors."""
+
+    def _register_error_handlers(self):
+        pass
+
+
+def _bearer() -> str:
+    kind, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if kind.lower() == "bearer" else ""
+
+
+@api_bp.before_request
+def authenticate():
+    g.api_started = time.perf_counter()
+    token = tokens.find(_bearer())
+    g.api_token = token
+    if token is None or not token.active:
+        abort(401, message="A valid token is needed: Authorization: Bearer <token>.")
+
+
+def requires(scope: str):
+    """Allow the view only to tokens holding `scope` (403 otherwise)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if scope not in (g.api_token.scopes or []):
+                abort(403, message=f"This token lacks the scope {scope}.")
+            return view(*args, **kwargs)
+
+        wrapped.scope = scope
+        return wrapped
+
+    return decorate
+
+
+@api_bp.after_request
+def log_call(response):
+    token = g.get("api_token")
+    if response.status_code >= 400:
+        db.session.rollback()  # nothing partial: a refused call writes only its log line
+    started = g.get("api_started", time.perf_counter())
+    db.session.add(
+        ApiCall(
+            token_id=token.id if token else None,
+            token_name=token.name if token else "",
+            method=request.method,
+            path=request.path[:500],
+            status=response.status_code,
+            duration_ms=round((time.perf_counter() - started) * 1000),
+        )
+    )
+    if token is not None and token.active:
+        token.last_used_at = utcnow()
+    db.session.commit()
+    return response
+
+
+def json_error(error: HTTPException):
+    """Every refusal as JSON: code, status, message and, for bad input, the
+    messages per field (``errors``)."""
+    payload = {"code": error.code, "status": error.name}
+    data = getattr(error, "data", None) or {}
+    payload["message"] = data.get("message") or error.description
+    errors = data.get("errors") or data.get("messages")
+    if errors:
+        payload["errors"] = errors
+    headers = dict(data.get("headers") or {})
+    if error.code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return payload, error.code, headers
+
+
+# Flask asks handlers by status code before it asks them by class, the app's as well
+# as a blueprint's: registering each code here keeps the portal's HTML 403/404/413
+# pages off the API.
+for _code in default_exceptions:
+    api_bp.register_error_handler(_code, json_error)
+
+
+def _check_key(source: str, external_id: str) -> None:
+    errors = {}
+    if not 0 < len(source) <= 40:
+        errors["source"] = ["Between 1 and 40 characters."]
+    if not 0 < len(external_id) <= 120:
+        errors["external_id"] = ["Between 1 and 120 characters."]
+    if errors:
+        abort(422, errors={"path": errors})
+
+
+@api_bp.route("/interactions/<source>/<external_id>", methods=["PUT"])
+@api_bp.arguments(InteractionIn)
+@api_bp.response(200, InteractionOut, description="Updated (or sent again unchanged).")
+@api_bp.alt_response(201, schema=InteractionOut, description="Created.")
+@requires(INTERACTIONS_WRITE)
+def put_interaction(body, source, external_id):
+    """Create or update an interaction by the sender's (source, external id).
+
+    Sending the same body again changes nothing; a changed field updates it."""
+    _check_key(source, external_id)
+    try:
+        interaction, created = intake.put_interaction(source, external_id, body)
+    except intake.Unprocessable as problem:
+        abort(422, errors={"json": problem.errors})
+    return interaction, 201 if created else 200
+
+
+@api_bp.route("/interactions/<source>/<external_id>/recording", methods=["PUT"])
+@upload_limit("RECORDING_MAX_MB")  # recordings are larger than the portal's other uploads
+@api_bp.response(200, RecordingOut)
+@requires(INTERACTIONS_WRITE)
+def put_recording(source, external_id):
+    """Attach the interaction's recording: the raw audio as the body, or a
+    multipart field ``file``. It replaces an earlier recording."""
+    interaction = intake.find(source, external_id)
+    if interaction is None:
+        abort(404, message="No interaction has this source and external id.")
+    max_bytes = current_app.config["RECORDING_MAX_MB"] * MB
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            abort(422, errors={"file": ["Send the recording as the multipart field file."]})
+        stream, name = upload.stream, upload.filename
+    else:
+        if (request.content_length or 0) > max_bytes:  # a raw body needs no form allowance
+            abort(413, message=f"A recording may be up to {max_bytes // MB} MB.")
+        stream, name = request.stream, ""
+    try:
+        intake.attach_recording(interaction, stream, max_bytes=max_bytes, name=name)
+    except RecordingRejected as problem:
+        abort(422, errors={"file": [str(problem)]})
+    return interaction
+
+
+@api_bp.route("/reviews", methods=["GET"])
+@api_bp.arguments(ReviewQuery, location="query")
+@api_bp.response(200, ReviewPageOut)
+@requires(REVIEWS_READ)
+def list_reviews(query):
+    """Submitted reviews with their scores, by submission time (dates inclusive,
+    in the portal's time zone)."""
+    return intake.submitted_reviews(
+        page=query["page"],
+        per_page=query["per_page"],
+        since=query.get("since"),
+        until=query.get("until"),
+        team=query.get("team"),
+    )
+
+
+def init_api(app) -> None:
+    app.config.setdefault("API_TITLE", "Care portal API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    api = PortalApi(
+        app,
+        spec_kwargs={
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+    )
+    csrf.exempt(api_bp)
+    api.register_blueprint(api_bp)

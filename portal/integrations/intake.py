@@ -1,0 +1,146 @@
+"""What the API does with what it is sent: interactions created or updated by the
+sender's own id, their recordings, and submitted reviews read back for a BI tool."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import User
+from portal.core.extensions import db
+from portal.core.models import local_midnight
+from portal.core.roles import FRONTLINE
+from portal.core.text import clean
+from portal.playbooks.models import PlaybookStep
+from reviews import recordings
+from reviews.models import SCORED, Interaction, Review
+
+# What the API sets from the body; compared to tell an update from a repeat.
+FIELDS = (
+    "agent_id",
+    "channel",
+    "occurred_at",
+    "duration_seconds",
+    "direction",
+    "customer_ref",
+    "step_id",
+    "transcript",
+)
+
+
+class Unprocessable(Exception):
+    """The body names something the portal does not know: {field: [messages]}."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _resolve(body: dict) -> dict:
+    """The body's names (agent email, step slug) as the portal's ids."""
+    errors = {}
+    agent_id = db.session.scalar(
+        select(User.id).where(
+            func.lower(User.email) == body["agent_email"].strip().lower(),
+            User.active.is_(True),
+            User.role.in_([r.value for r in FRONTLINE]),
+        )
+    )
+    if agent_id is None:
+        errors["agent_email"] = ["No active agent has this email address."]
+    step_id = None
+    if body.get("step"):
+        step_id = db.session.scalar(
+            select(PlaybookStep.id).where(PlaybookStep.slug == body["step"])
+        )
+        if step_id is None:
+            errors["step"] = ["No playbook step has this slug."]
+    if errors:
+        raise Unprocessable(errors)
+    return {
+        "agent_id": agent_id,
+        "channel": body["channel"],
+        "occurred_at": body["occurred_at"].astimezone(UTC),
+        "duration_seconds": body.get("duration_seconds"),
+        "direction": body["direction"],
+        "customer_ref": clean(body.get("customer_ref") or "")[:120],
+        "step_id": step_id,
+        "transcript": clean(body.get("transcript") or "", multiline=True),
+    }
+
+
+def find(source: str, external_id: str) -> Interaction | None:
+    return db.session.scalar(
+        select(Interaction).where(
+            Interaction.source == source, Interaction.external_id == external_id
+        )
+    )
+
+
+def put_interaction(source: str, external_id: str, body: dict) -> tuple[Interaction, bool]:
+    """Create the interaction, or update the one with this (source, external id);
+    committed. Returns it and whether it was created."""
+    values = _resolve(body)
+    existing = find(source, external_id)
+    if existing is None:
+        interaction = Interaction(source=source, external_id=external_id, **values)
+        db.session.add(interaction)
+        try:
+            db.session.commit()
+            return interaction, True
+        except IntegrityError:  # the same id sent twice at once: the other one won
+            db.session.rollback()
+            existing = find(source, external_id)
+            if existing is None:
+                raise
+    for name in FIELDS:
+        if getattr(existing, name) != values[name]:
+            setattr(existing, name, values[name])
+    db.session.commit()
+    return existing, False
+
+
+def attach_recording(interaction: Interaction, stream, *, max_bytes: int, name: str = "") -> None:
+    """Check the audio by its content and store it in place of any earlier recording
+    (RecordingRejected for a file that is not audio or too large; nothing written)."""
+    audio = recordings.check_audio(stream, max_bytes=max_bytes)
+    kept = recordings.store(audio)
+    interaction.recording_file = kept.file
+    interaction.recording_format = kept.extension
+    interaction.recording_bytes = kept.size
+    interaction.original_name = recordings.client_name(name)
+    if not interaction.duration_seconds:
+        interaction.duration_seconds = round(kept.seconds)
+    db.session.commit()
+
+
+@dataclass
+class ReviewPage:
+    items: list[Review]
+    total: int
+    page: int
+    per_page: int
+
+
+def submitted_reviews(
+    *, page: int, per_page: int, since: date | None, until: date | None, team: int | None
+) -> ReviewPage:
+    """Scored reviews (submitted on), by submission time, both dates inclusive in
+    the portal's time zone."""
+    query = select(Review).where(Review.state.in_(SCORED), Review.submitted_at.is_not(None))
+    if since:
+        query = query.where(Review.submitted_at >= local_midnight(since))
+    if until:
+        query = query.where(Review.submitted_at < local_midnight(until + timedelta(days=1)))
+    if team is not None:
+        query = query.where(Review.agent_id.in_(select(User.id).where(User.team_id == team)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.scalars(
+        query.options(selectinload(Review.sections), selectinload(Review.agent))
+        .order_by(Review.submitted_at, Review.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return ReviewPage(list(items), total, page, per_page)

@@ -1,0 +1,44 @@
+"""Admin pages for integration tokens: the list, a new token (shown once), revoking."""
+
+from flask import flash, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.core.extensions import db
+from portal.core.htmx import form_status, redirect_to
+from portal.core.policy import permission_required
+from portal.integrations import bp, tokens
+from portal.integrations.forms import SCOPE_LABELS, TokenForm
+from portal.integrations.models import IntegrationToken
+from portal.integrations.policy import INTEGRATIONS_MANAGE
+
+
+@bp.get("/")
+@permission_required(INTEGRATIONS_MANAGE)
+def token_list():
+    return render_template(
+        "integrations/tokens.html", tokens=tokens.all_tokens(), scope_labels=SCOPE_LABELS
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required(INTEGRATIONS_MANAGE)
+def new_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return render_template("integrations/token_form.html", form=form), form_status()
+    issued = tokens.issue(form.name.data, form.scopes.data, by=current_user)
+    # The secret is in this answer only: no redirect, nothing kept to show it again.
+    response = render_template(
+        "integrations/token_created.html", token=issued.token, secret=issued.secret
+    )
+    return response, 201, {"Cache-Control": "no-store"}
+
+
+@bp.post("/<int:token_id>/revoke")
+@permission_required(INTEGRATIONS_MANAGE)
+def revoke(token_id: int):
+    token = db.get_or_404(IntegrationToken, token_id)
+    tokens.revoke(token)
+    flash(_("%(name)s can no longer call the API.", name=token.name), "success")
+    return redirect_to(url_for("integrations.token_list"))

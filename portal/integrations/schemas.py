@@ -1,0 +1,86 @@
+"""What the API takes and gives, as marshmallow schemas (the OpenAPI document is
+generated from them)."""
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from reviews.recordings import CHANNELS
+
+DIRECTIONS = ("inbound", "outbound")
+MAX_PER_PAGE = 200
+
+
+class InteractionIn(ma.Schema):
+    agent_email = fields.Email(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(list(CHANNELS)))
+    occurred_at = fields.AwareDateTime(
+        required=True, metadata={"description": "ISO 8601 with an offset"}
+    )
+    duration_seconds = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(0, 24 * 3600)
+    )
+    direction = fields.String(required=True, validate=validate.OneOf(DIRECTIONS))
+    customer_ref = fields.String(load_default="", validate=validate.Length(max=120))
+    step = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=80),
+        metadata={"description": "A playbook step's slug"},
+    )
+    transcript = fields.String(load_default="", validate=validate.Length(max=200_000))
+
+
+class InteractionOut(ma.Schema):
+    id = fields.Integer()
+    source = fields.String()
+    external_id = fields.String()
+    agent_email = fields.Function(lambda i: i.agent.email)
+    channel = fields.String()
+    occurred_at = fields.DateTime()
+    duration_seconds = fields.Integer(allow_none=True)
+    direction = fields.String(allow_none=True)
+    customer_ref = fields.String()
+    has_recording = fields.Function(lambda i: bool(i.recording_file))
+
+
+class RecordingOut(ma.Schema):
+    id = fields.Integer()
+    recording_format = fields.String()
+    recording_bytes = fields.Integer()
+    duration_seconds = fields.Integer(allow_none=True)
+
+
+class ReviewQuery(ma.Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PER_PAGE))
+    since = fields.Date(data_key="from", load_default=None)
+    until = fields.Date(data_key="to", load_default=None)
+    team = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1))
+
+
+class SectionOut(ma.Schema):
+    section_key = fields.String()
+    percent = fields.Float(allow_none=True)
+
+
+class ReviewOut(ma.Schema):
+    id = fields.Integer()
+    interaction_id = fields.Integer()
+    agent_id = fields.Integer()
+    agent_email = fields.Function(lambda r: r.agent.email)
+    team_id = fields.Function(lambda r: r.agent.team_id)
+    reviewer_id = fields.Integer()
+    rubric_version_id = fields.Integer()
+    state = fields.String()
+    score = fields.Float(allow_none=True, metadata={"description": "Review %, 0..100"})
+    passed = fields.Boolean(allow_none=True)
+    critical_failed = fields.Boolean()
+    submitted_at = fields.DateTime()
+    sections = fields.List(fields.Nested(SectionOut))
+
+
+class ReviewPageOut(ma.Schema):
+    items = fields.List(fields.Nested(ReviewOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()

@@ -1,0 +1,286 @@
+"""The /api/v1 API as another system uses it: bearer tokens and their scopes,
+idempotent interactions by (source, external id), recordings, reviews read back,
+JSON errors and the OpenAPI document."""
+
+import io
+import wave
+
+import pytest
+
+from portal.core.roles import Role
+from portal.core.storage import storage
+from portal.integrations import tokens
+from portal.integrations.models import SCOPES, ApiCall, IntegrationToken
+from reviews.models import Interaction
+from tests.reviews.conftest import SAMPLES
+
+WAV = (SAMPLES / "goi-cut-lun-hung.wav").read_bytes()
+MB = 1024 * 1024
+URL = "/api/v1/interactions/pbx/call-1001"
+
+
+def bearer(secret):
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def agent(make):
+    return make.user(Role.AGENT, team=make.team(), email="lan.nguyen@example.vn")
+
+
+@pytest.fixture
+def token(db):
+    """A token with every scope: (the secret, its row)."""
+    issued = tokens.issue("Tổng đài", SCOPES)
+    return issued.secret
+
+
+def body(**changes):
+    call = {
+        "agent_email": "Lan.Nguyen@example.vn",
+        "channel": "phone",
+        "occurred_at": "2026-11-20T09:30:00+07:00",
+        "duration_seconds": 184,
+        "direction": "inbound",
+        "customer_ref": "KH-0042",
+        "transcript": "Dạ em chào anh.",
+    }
+    call.update(changes)
+    return {k: v for k, v in call.items() if v is not ...}
+
+
+def test_the_same_interaction_sent_three_times_is_one_and_a_change_updates_it(
+    client, db, agent, token
+):
+    statuses = [client.put(URL, json=body(), headers=bearer(token)).status_code for _ in range(3)]
+    assert statuses == [201, 200, 200]
+    assert db.session.query(Interaction).count() == 1
+
+    changed = client.put(URL, json=body(duration_seconds=200), headers=bearer(token))
+    assert changed.status_code == 200
+    assert changed.json["duration_seconds"] == 200
+    db.session.expire_all()
+    (call,) = db.session.query(Interaction).all()
+    assert (call.source, call.external_id, call.direction) == ("pbx", "call-1001", "inbound")
+    assert call.duration_seconds == 200 and call.agent_id == agent.id
+    assert call.occurred_at.isoformat() == "2026-11-20T02:30:00+00:00"  # stored in UTC
+
+    other = client.put("/api/v1/interactions/crm/call-1001", json=body(), headers=bearer(token))
+    assert other.status_code == 201  # another system's id of the same value is another call
+
+
+def test_every_call_is_logged_with_the_tokens_name_and_marks_it_used(client, db, agent, token):
+    client.put(URL, json=body(), headers=bearer(token))
+    client.get("/api/v1/reviews", headers=bearer("wrong"))
+    calls = db.session.query(ApiCall).order_by(ApiCall.id).all()
+    assert [(c.token_name, c.method, c.path, c.status) for c in calls] == [
+        ("Tổng đài", "PUT", URL, 201),
+        ("", "GET", "/api/v1/reviews", 401),
+    ]
+    assert db.session.query(IntegrationToken).one().last_used_at is not None
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"agent_email": ...}, "agent_email"),
+        ({"agent_email": "nobody@example.vn"}, "agent_email"),
+        ({"agent_email": "not an email"}, "agent_email"),
+        ({"channel": "fax"}, "channel"),
+        ({"occurred_at": "2026-11-20T09:30:00"}, "occurred_at"),  # no offset
+        ({"occurred_at": "yesterday"}, "occurred_at"),
+        ({"duration_seconds": "long"}, "duration_seconds"),
+        ({"duration_seconds": -1}, "duration_seconds"),
+        ({"direction": "sideways"}, "direction"),
+        ({"step": "no-such-step"}, "step"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_bad_input_answers_422_per_field_and_writes_nothing(
+    client, db, agent, token, changes, field
+):
+    answer = client.put(URL, json=body(**changes), headers=bearer(token))
+    assert answer.status_code == 422
+    assert answer.is_json and answer.json["code"] == 422
+    assert field in answer.json["errors"]["json"]
+    assert db.session.query(Interaction).count() == 0
+
+
+def test_a_body_that_is_not_json_is_refused_as_json(client, db, agent, token):
+    answer = client.put(URL, data="agent=lan", content_type="text/plain", headers=bearer(token))
+    assert answer.status_code == 422 and "agent_email" in answer.json["errors"]["json"]
+    broken = client.put(URL, data="{bad", content_type="application/json", headers=bearer(token))
+    assert broken.status_code == 400 and broken.json["errors"] == {"json": ["Invalid JSON body."]}
+    listed = client.put(URL, json=[1, 2], headers=bearer(token))
+    assert listed.status_code == 422 and listed.json["errors"]["json"]["_schema"]
+    assert db.session.query(Interaction).count() == 0
+
+
+def test_a_step_is_named_by_its_slug(client, db, make, agent, token):
+    step = make.step()
+    answer = client.put(URL, json=body(step=step.slug), headers=bearer(token))
+    assert answer.status_code == 201
+    assert db.session.query(Interaction).one().step_id == step.id
+
+
+# --- recordings ----------------------------------------------------------------------------
+
+
+def test_a_recording_is_attached_and_replaced(client, db, agent, token):
+    client.put(URL, json=body(), headers=bearer(token))
+    first = client.put(
+        URL + "/recording", data=WAV, content_type="audio/wav", headers=bearer(token)
+    )
+    assert first.status_code == 200 and first.json["recording_format"] == "wav"
+    earlier = db.session.query(Interaction).one().recording_file
+    again = client.put(
+        URL + "/recording",
+        data={"file": (io.BytesIO(WAV), "goi.wav")},
+        content_type="multipart/form-data",
+        headers=bearer(token),
+    )
+    assert again.status_code == 200
+    db.session.expire_all()
+    call = db.session.query(Interaction).one()
+    assert call.recording_file != earlier and call.original_name == "goi.wav"
+    assert storage().open(f"recordings/{call.recording_file}").read() == WAV
+
+
+def test_a_recording_for_an_unknown_interaction_is_404(client, db, token):
+    answer = client.put("/api/v1/interactions/pbx/none/recording", data=WAV, headers=bearer(token))
+    assert answer.status_code == 404 and answer.json["code"] == 404
+
+
+def test_a_file_that_is_not_audio_is_422(client, db, agent, token):
+    client.put(URL, json=body(), headers=bearer(token))
+    answer = client.put(URL + "/recording", data=b"%PDF-1.7 " * 100, headers=bearer(token))
+    assert answer.status_code == 422 and "file" in answer.json["errors"]
+    assert db.session.query(Interaction).one().recording_file is None
+
+
+def _wav(size: int) -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(8000)
+        audio.writeframes(bytes(size - 44))
+    return out.getvalue()
+
+
+def test_a_recording_over_the_limit_is_413(app, client, db, agent, token, monkeypatch):
+    monkeypatch.setitem(app.config, "RECORDING_MAX_MB", 1)
+    client.put(URL, json=body(), headers=bearer(token))
+    raw = client.put(URL + "/recording", data=_wav(MB + 10), headers=bearer(token))
+    assert raw.status_code == 413 and raw.json["code"] == 413
+    form = client.put(
+        URL + "/recording",
+        data={"file": (io.BytesIO(_wav(3 * MB)), "goi.wav")},
+        content_type="multipart/form-data",
+        headers=bearer(token),
+    )
+    assert form.status_code == 413 and form.is_json
+    assert (
+        client.put(URL + "/recording", data=_wav(MB - 10), headers=bearer(token)).status_code == 200
+    )
+
+
+# --- reviews ----------------------------------------------------------------------------
+
+
+def test_submitted_reviews_are_read_with_scores_filtered_and_paginated(client, db, make, token):
+    team, other = make.team(), make.team()
+    lead = make.user(Role.SUPERVISOR, leads=[team, other])
+    mine, theirs = make.user(team=team), make.user(team=other)
+    done = [make.review(make.interaction(mine), lead) for _ in range(3)]
+    make.review(make.interaction(theirs), lead)
+    make.review(make.interaction(mine), lead, state="in_progress")  # not submitted: not shown
+
+    answer = client.get(f"/api/v1/reviews?team={team.id}&per_page=2", headers=bearer(token))
+    assert answer.status_code == 200
+    assert answer.json["total"] == 3 and len(answer.json["items"]) == 2
+    item = answer.json["items"][0]
+    assert item["id"] == done[0].id and item["agent_email"] == mine.email
+    assert item["score"] == done[0].score and item["passed"] == done[0].passed
+    assert item["sections"] and "percent" in item["sections"][0]
+    page2 = client.get(f"/api/v1/reviews?team={team.id}&per_page=2&page=2", headers=bearer(token))
+    assert [i["id"] for i in page2.json["items"]] == [done[2].id]
+
+    assert client.get("/api/v1/reviews", headers=bearer(token)).json["total"] == 4
+    future = client.get("/api/v1/reviews?from=2099-01-01", headers=bearer(token))
+    assert future.json["total"] == 0
+    past = client.get("/api/v1/reviews?to=2000-01-01", headers=bearer(token))
+    assert past.json["total"] == 0
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [("per_page=1000", "per_page"), ("page=0", "page"), ("from=soon", "from"), ("team=x", "team")],
+)
+def test_bad_review_queries_are_422(client, db, token, query, field):
+    answer = client.get(f"/api/v1/reviews?{query}", headers=bearer(token))
+    assert answer.status_code == 422 and field in answer.json["errors"]["query"]
+
+
+# --- tokens and scopes -----------------------------------------------------------------
+
+ENDPOINTS = [
+    ("PUT", URL, "interactions:write"),
+    ("PUT", URL + "/recording", "interactions:write"),
+    ("GET", "/api/v1/reviews", "reviews:read"),
+]
+
+
+@pytest.mark.parametrize("method, url, needed", ENDPOINTS)
+@pytest.mark.parametrize("scope", SCOPES)
+def test_every_endpoint_needs_its_scope(client, db, agent, method, url, needed, scope):
+    secret = tokens.issue("Một quyền", [scope]).secret
+    answer = client.open(url, method=method, json=body(), headers=bearer(secret))
+    if scope == needed:
+        assert answer.status_code not in (401, 403)
+    else:
+        assert answer.status_code == 403
+        assert answer.json["code"] == 403 and needed in answer.json["message"]
+
+
+@pytest.mark.parametrize("method, url, needed", ENDPOINTS)
+def test_no_bad_or_revoked_token_is_401(client, db, agent, method, url, needed):
+    issued = tokens.issue("Cũ", SCOPES)
+    tokens.revoke(issued.token)
+    for headers in ({}, bearer("made-up"), bearer(issued.secret), {"Authorization": "Basic eA=="}):
+        answer = client.open(url, method=method, json=body(), headers=headers)
+        assert answer.status_code == 401, headers
+        assert answer.json["code"] == 401 and answer.headers["WWW-Authenticate"] == "Bearer"
+    assert db.session.query(Interaction).count() == 0
+
+
+def test_a_logged_in_session_is_not_a_token(login_as, db, agent):
+    admin = login_as(Role.ADMIN)
+    assert admin.get("/api/v1/reviews").status_code == 401
+    # No CSRF token needed, and none helps: the API reads only the bearer header.
+    answer = admin.client.put(URL, json=body(), headers={"X-CSRFToken": admin.token})
+    assert answer.status_code == 401
+
+
+def test_only_the_hash_is_stored(db):
+    issued = tokens.issue("Tổng đài", ["reviews:read"])
+    row = db.session.query(IntegrationToken).one()
+    assert issued.secret not in (row.token_hash, row.prefix) and len(issued.secret) >= 43
+    assert issued.secret.startswith(row.prefix)
+
+
+# --- the OpenAPI document ----------------------------------------------------------------
+
+
+def test_the_openapi_document_is_served_and_lists_the_endpoints(client, db):
+    answer = client.get("/api/v1/openapi.json")
+    assert answer.status_code == 200
+    spec = answer.json
+    assert spec["openapi"].startswith("3.")
+    paths = spec["paths"]
+    assert set(paths["/api/v1/interactions/{source}/{external_id}"]) >= {"put"}
+    assert "put" in paths["/api/v1/interactions/{source}/{external_id}/recording"]
+    assert "get" in paths["/api/v1/reviews"]
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    put = paths["/api/v1/interactions/{source}/{external_id}"]["put"]
+    assert {"200", "201", "422"} <= set(put["responses"])
