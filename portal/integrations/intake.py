@@ -14,7 +14,7 @@ from portal.core.models import local_midnight
 from portal.core.roles import FRONTLINE
 from portal.core.text import clean
 from portal.playbooks.models import PlaybookStep
-from reviews import recordings
+from reviews import masking, recordings
 from reviews.models import SCORED, Interaction, Review
 
 # What the API sets from the body; compared to tell an update from a repeat.
@@ -67,7 +67,8 @@ def _resolve(body: dict) -> dict:
         "direction": body["direction"],
         "customer_ref": clean(body.get("customer_ref") or "")[:120],
         "step_id": step_id,
-        "transcript": clean(body.get("transcript") or "", multiline=True),
+        # Masked like every other way in (reviews/masking.py): the original is never stored.
+        "transcript": masking.at_intake(clean(body.get("transcript") or "", multiline=True)),
     }
 
 

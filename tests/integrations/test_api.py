@@ -284,3 +284,13 @@ def test_the_openapi_document_is_served_and_lists_the_endpoints(client, db):
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     put = paths["/api/v1/interactions/{source}/{external_id}"]["put"]
     assert {"200", "201", "422"} <= set(put["responses"])
+
+
+def test_a_transcript_sent_through_the_api_is_masked(client, db, agent, token):
+    said = "Số của tôi là 0912 345 678, email lan@example.vn."
+    assert client.put(URL, json=body(transcript=said), headers=bearer(token)).status_code == 201
+    stored = db.session.query(Interaction).one().transcript
+    assert "0912 345 678" not in stored and "lan@example.vn" not in stored
+    assert stored.startswith("Số của tôi là ")
+    # Sent again unchanged: the masked text compares equal, nothing is updated.
+    assert client.put(URL, json=body(transcript=said), headers=bearer(token)).status_code == 200
