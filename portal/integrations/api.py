@@ -199,3 +199,18 @@ def init_api(app) -> None:
     )
     csrf.exempt(api_bp)
     api.register_blueprint(api_bp)
+    app.before_request(_unrouted_api_call)
+
+
+def _unrouted_api_call():
+    """A path under /api/v1 that no route takes (404) or a method it does not take
+    (405) is answered in JSON too: it matched no view, so the blueprint's handlers
+    are not asked and the portal's HTML page would answer."""
+    error = request.routing_exception
+    if (
+        isinstance(error, HTTPException)
+        and (error.code or 0) >= 400
+        and request.path.startswith(api_bp.url_prefix + "/")
+    ):
+        return json_error(error)
+    return None

@@ -294,3 +294,11 @@ def test_a_transcript_sent_through_the_api_is_masked(client, db, agent, token):
     assert stored.startswith("Số của tôi là ")
     # Sent again unchanged: the masked text compares equal, nothing is updated.
     assert client.put(URL, json=body(transcript=said), headers=bearer(token)).status_code == 200
+
+
+def test_unknown_paths_and_methods_under_the_api_answer_json(client, db, token):
+    missing = client.get("/api/v1/nothing-here", headers=bearer(token))
+    assert missing.status_code == 404 and missing.json["code"] == 404
+    wrong = client.post("/api/v1/reviews", headers=bearer(token))
+    assert wrong.status_code == 405 and wrong.json["code"] == 405
+    assert "text/html" in client.get("/no-such-page").content_type  # the portal keeps its pages
