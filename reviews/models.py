@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from portal.core.extensions import db
 from portal.core.models import UTCDateTime, VersionStamp, utcnow
@@ -96,6 +96,42 @@ class Interaction(db.Model):
     direction: Mapped[str | None] = mapped_column(String(10))  # inbound / outbound
 
     agent = relationship("User", foreign_keys=[agent_id])
+
+
+AGENT_SPEAKER, CUSTOMER_SPEAKER = "agent", "customer"
+SPEAKERS = (AGENT_SPEAKER, CUSTOMER_SPEAKER)
+
+
+class TranscriptSegment(db.Model):
+    """One speaker's turn in a timed transcript (reviews/timed_transcripts.py):
+    the review page shows them as turns that seek the player."""
+
+    __tablename__ = "transcript_segments"
+    __table_args__ = (
+        UniqueConstraint("interaction_id", "position", name="uq_transcript_segments_position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    speaker: Mapped[str] = mapped_column(String(10))  # agent / customer
+    start_seconds: Mapped[float] = mapped_column(Float)
+    end_seconds: Mapped[float] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    # Interaction.segments, declared from here so the Interaction class stays as it
+    # was; loaded in one query when a page asks for it, gone with the interaction.
+    interaction = relationship(
+        "Interaction",
+        backref=backref(
+            "segments",
+            order_by="TranscriptSegment.position",
+            cascade="all, delete-orphan",
+            passive_deletes=True,
+        ),
+    )
 
 
 # --- reviews ----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 from portal.core.extensions import csrf, db
 from portal.core.models import utcnow
 from portal.core.uploads import MB, upload_limit
-from portal.integrations import intake, tokens
+from portal.integrations import intake, throttle, tokens
 from portal.integrations.models import INTERACTIONS_WRITE, REVIEWS_READ, ApiCall
 from portal.integrations.schemas import (
     InteractionIn,
@@ -52,6 +52,13 @@ def authenticate():
     g.api_token = token
     if token is None or not token.active:
         abort(401, message="A valid token is needed: Authorization: Bearer <token>.")
+    wait = throttle.wait_seconds(token)
+    if wait is not None:
+        abort(
+            429,
+            message="Too many calls with this token; try again later.",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 def requires(scope: str):
@@ -197,6 +204,8 @@ def init_api(app) -> None:
             "security": [{"bearer": []}],
         },
     )
+    from portal.integrations import outcomes_api  # noqa: F401  (its routes join api_bp)
+
     csrf.exempt(api_bp)
     api.register_blueprint(api_bp)
     app.before_request(_unrouted_api_call)

@@ -84,3 +84,30 @@ class ReviewPageOut(ma.Schema):
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
+
+
+# --- timed transcripts (reviews/timed_transcripts.py) -----------------------------------
+
+
+class SegmentIn(ma.Schema):
+    speaker = fields.String(required=True, validate=validate.OneOf(["agent", "customer"]))
+    start = fields.Float(required=True, validate=validate.Range(min=0, max=24 * 3600))
+    end = fields.Float(required=True, validate=validate.Range(min=0, max=24 * 3600))
+    text = fields.String(required=True, validate=validate.Length(max=2000))
+
+    @ma.validates_schema
+    def end_after_start(self, data, **kwargs):
+        if "start" in data and "end" in data and data["end"] < data["start"]:
+            raise ma.ValidationError("Ends before it starts.", "end")
+
+
+class TranscriptIn(ma.Schema):
+    segments = fields.List(
+        fields.Nested(SegmentIn), required=True, validate=validate.Length(max=5000)
+    )
+
+
+class TranscriptOut(ma.Schema):
+    id = fields.Integer()
+    segments = fields.Integer(metadata={"description": "How many turns are stored"})
+    transcript = fields.String(metadata={"description": "Their plain text, masked"})
