@@ -69,6 +69,9 @@ def load_config(instance_path: Path) -> dict:
             "PORTAL_LOGIN_RATE_LIMIT", "20 per minute; 100 per hour"
         ),
         "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_RATELIMIT_STORAGE_URI", "memory://"),
+        # API calls per integration token (portal/integrations/throttle.py), counted
+        # in the same storage as the login limit.
+        "API_RATE_LIMIT": os.environ.get("PORTAL_API_RATE_LIMIT", "600 per minute"),
         # Reverse proxies in front whose X-Forwarded-For names the client.
         "TRUSTED_PROXIES": int(os.environ.get("PORTAL_TRUSTED_PROXIES", "0")),
         "PASSWORD_HASH_METHOD": "scrypt",

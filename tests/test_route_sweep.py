@@ -357,11 +357,14 @@ SWEEP = {
     ),
     # No such token in the world.
     "integrations.revoke": Row("integrations.manage", "POST", allowed("admin", ok=404)),
+    "integrations.call_list": Row("integrations.manage", "GET", allowed("admin")),
+    "integrations.call_csv": Row("integrations.manage", "GET", allowed("admin")),
     # The API takes a bearer token, never the session: every person gets 401, logged in
     # or not (tests/integrations checks the tokens and their scopes).
     "api.put_interaction": Row(OPEN, "PUT", dict.fromkeys(ROLES, 401)),
     "api.put_recording": Row(OPEN, "PUT", dict.fromkeys(ROLES, 401)),
     "api.list_reviews": Row(OPEN, "GET", dict.fromkeys(ROLES, 401)),
+    "api.post_outcomes": Row(OPEN, "POST", dict.fromkeys(ROLES, 401)),
     "api-docs.openapi_json": Row(OPEN, "GET", dict.fromkeys(ROLES, 200)),
 }
 

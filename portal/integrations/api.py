@@ -11,6 +11,7 @@ from functools import wraps
 
 from flask import current_app, g, request
 from flask_smorest import Api, Blueprint, abort
+from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from portal.core.extensions import csrf, db
@@ -24,7 +25,10 @@ from portal.integrations.schemas import (
     RecordingOut,
     ReviewPageOut,
     ReviewQuery,
+    TranscriptIn,
+    TranscriptOut,
 )
+from reviews import timed_transcripts
 from reviews.recordings import RecordingRejected
 
 api_bp = Blueprint(
@@ -173,6 +177,52 @@ def put_recording(source, external_id):
     except RecordingRejected as problem:
         abort(422, errors={"file": [str(problem)]})
     return interaction
+
+
+@api_bp.route("/interactions/<source>/<external_id>/transcript", methods=["PUT"])
+@api_bp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "application/json": {"schema": TranscriptIn},
+            "text/vtt": {"schema": {"type": "string", "description": "WebVTT with <v Agent>"}},
+        },
+    }
+)
+@api_bp.response(200, TranscriptOut)
+@requires(INTERACTIONS_WRITE)
+def put_transcript(source, external_id):
+    """Attach a timed transcript: JSON ``{"segments": [...]}`` or a WebVTT body whose
+    cues carry ``<v Agent>`` / ``<v Customer>``. It replaces earlier segments."""
+    if (request.content_length or 0) > timed_transcripts.MAX_BODY_BYTES:
+        abort(
+            413, message=f"A transcript may be up to {timed_transcripts.MAX_BODY_BYTES // MB} MB."
+        )
+    interaction = intake.find(source, external_id)
+    if interaction is None:
+        abort(404, message="No interaction has this source and external id.")
+    where = "vtt" if request.mimetype == "text/vtt" else "json"
+    try:
+        segments = _transcript_segments(where)
+        timed_transcripts.check(segments, interaction.duration_seconds)
+    except timed_transcripts.Invalid as problem:
+        abort(422, errors={where: problem.errors})
+    rows = timed_transcripts.replace(interaction, segments)
+    return {"id": interaction.id, "segments": len(rows), "transcript": interaction.transcript}
+
+
+def _transcript_segments(where: str) -> list[dict]:
+    """The body's turns, checked by TranscriptIn whichever way they came."""
+    if where == "vtt":
+        body = {"segments": timed_transcripts.parse_vtt(request.get_data(as_text=True))}
+    else:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            abort(400, message='Send JSON {"segments": [...]} or WebVTT (Content-Type text/vtt).')
+    try:
+        return TranscriptIn().load(body)["segments"]
+    except ValidationError as problem:
+        raise timed_transcripts.Invalid(problem.messages) from problem
 
 
 @api_bp.route("/reviews", methods=["GET"])

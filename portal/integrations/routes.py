@@ -1,13 +1,15 @@
-"""Admin pages for integration tokens: the list, a new token (shown once), revoking."""
+"""Admin pages for integration tokens: the list, a new token (shown once), revoking,
+and the log of the calls made with them."""
 
-from flask import flash, render_template, url_for
+from flask import Response, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core.extensions import db
 from portal.core.htmx import form_status, redirect_to
+from portal.core.models import local_today
 from portal.core.policy import permission_required
-from portal.integrations import bp, tokens
+from portal.integrations import bp, call_log, tokens
 from portal.integrations.forms import SCOPE_LABELS, TokenForm
 from portal.integrations.models import IntegrationToken
 from portal.integrations.policy import INTEGRATIONS_MANAGE
@@ -42,3 +44,27 @@ def revoke(token_id: int):
     tokens.revoke(token)
     flash(_("%(name)s can no longer call the API.", name=token.name), "success")
     return redirect_to(url_for("integrations.token_list"))
+
+
+@bp.get("/calls")
+@permission_required(INTEGRATIONS_MANAGE)
+def call_list():
+    token_id = request.args.get("token", type=int)
+    calls = call_log.page(token_id, request.args.get("page", type=int))
+    return render_template(
+        "integrations/calls.html", calls=calls, tokens=tokens.all_tokens(), token_id=token_id
+    )
+
+
+@bp.get("/calls.csv")
+@permission_required(INTEGRATIONS_MANAGE)
+def call_csv():
+    token_id = request.args.get("token", type=int)
+    rows = db.session.scalars(call_log.calls(token_id).limit(call_log.CSV_MAX_ROWS))
+    headers = [_("Time"), _("Token"), _("Method"), _("Path"), _("Status"), _("Duration (ms)")]
+    filename = f"api-calls-{local_today().isoformat()}.csv"
+    return Response(
+        call_log.as_csv(rows, headers),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -109,19 +109,31 @@ def _date(raw: str, zone: ZoneInfo) -> date | None:
     return value
 
 
-def read_outcomes(stream) -> ParsedOutcomes:
-    """Check every row; writes nothing. Raises WorkbookError for an unreadable file."""
-    agents = dict(db.session.execute(select(func.lower(User.email), User.id)).all())
-    parsed, seen, ids = ParsedOutcomes(), {}, {}
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
-    for number, values in read_rows(stream, REQUIRED, max_rows=MAX_ROWS, optional=OPTIONAL):
-        if isinstance(values, str):
-            parsed.errors.append((number, values))
-            continue
-        problems: list[str] = []
-        agent_id = agents.get(values.get("agent_email", "").strip().lower())
+class OutcomeChecker:
+    """The checks of one outcome record, whichever way it came in (a sheet's row,
+    an API record): its values as text by column name, as a sheet has them. Keeps
+    what it saw, so a repeated record_id is refused and identical rows without one
+    get distinct keys, in the order they came."""
+
+    def __init__(self, duplicate_message=None):
+        self.agents = dict(db.session.execute(select(func.lower(User.email), User.id)).all())
+        self.zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
+        self.seen: dict[str, int] = {}
+        self.ids: dict[str, int] = {}
+        self.duplicate_message = duplicate_message or (
+            lambda first: str(_l("The record_id is also on row %(row)d.", row=first))
+        )
+
+    def check(self, values: dict, where: int) -> tuple[dict | None, dict[str, list[str]]]:
+        """(the record with its key, {}) or (None, messages by column)."""
+        problems: dict[str, list[str]] = {}
+
+        def on(column):
+            return problems.setdefault(column, [])
+
+        agent_id = self.agents.get(values.get("agent_email", "").strip().lower())
         if agent_id is None:
-            problems.append(
+            on("agent_email").append(
                 str(
                     _l(
                         "No one in the portal has the email “%(v)s”.",
@@ -129,50 +141,65 @@ def read_outcomes(stream) -> ParsedOutcomes:
                     )
                 )
             )
-        day = _date(values.get("date", ""), zone)
+        day = _date(values.get("date", ""), self.zone)
         if day is None:
-            problems.append(
+            on("date").append(
                 str(_l("Write the date as YYYY-MM-DD: “%(v)s”.", v=values.get("date", "")))
             )
-        record = {
-            "agent_id": agent_id,
-            "occurred_on": day,
-            "nps": _number(values.get("nps", ""), 0, 10, "NPS", problems),
-            "csat": _number(values.get("csat", ""), 1, 5, "CSAT", problems),
-            "first_response_seconds": _number(
-                values.get("first_response_seconds", ""),
-                0,
-                None,
-                str(_l("First response")),
-                problems,
-            ),
-            "handling_seconds": _number(
-                values.get("handling_seconds", ""), 0, None, str(_l("Handling time")), problems
-            ),
-            "complaint": _flag(values.get("complaint", ""), str(_l("Complaint")), problems),
-            "recontact": _flag(values.get("recontact_7d", ""), str(_l("Re-contact")), problems),
-            "returned": _flag(values.get("returned", ""), str(_l("Return")), problems),
-        }
+        numbers = (
+            ("nps", 0, 10, "NPS"),
+            ("csat", 1, 5, "CSAT"),
+            ("first_response_seconds", 0, None, str(_l("First response"))),
+            ("handling_seconds", 0, None, str(_l("Handling time"))),
+        )
+        flags = (
+            ("complaint", "complaint", str(_l("Complaint"))),
+            ("recontact", "recontact_7d", str(_l("Re-contact"))),
+            ("returned", "returned", str(_l("Return"))),
+        )
+        record = {"agent_id": agent_id, "occurred_on": day}
+        for column, low, high, label in numbers:
+            mine: list[str] = []
+            record[column] = _number(values.get(column, ""), low, high, label, mine)
+            if mine:
+                on(column).extend(mine)
+        for key, column, label in flags:
+            mine = []
+            record[key] = _flag(values.get(column, ""), label, mine)
+            if mine:
+                on(column).extend(mine)
         if problems:
-            parsed.errors.extend((number, p) for p in problems)
-            continue
+            return None, problems
         record_id = values.get("record_id", "").strip()[:100]
         if record_id:
             key = f"id:{record_id}"
-            if key in ids:
-                parsed.errors.append(
-                    (number, str(_l("The record_id is also on row %(row)d.", row=ids[key])))
-                )
-                continue
-            ids[key] = number
+            if key in self.ids:
+                return None, {"record_id": [self.duplicate_message(self.ids[key])]}
+            self.ids[key] = where
         else:
             fingerprint = "|".join(str(record[k]) for k in sorted(record))
-            seen[fingerprint] = seen.get(fingerprint, 0) + 1
+            self.seen[fingerprint] = self.seen.get(fingerprint, 0) + 1
             key = (
                 "h:"
-                + hashlib.sha256(f"{fingerprint}|{seen[fingerprint]}".encode()).hexdigest()[:60]
+                + hashlib.sha256(f"{fingerprint}|{self.seen[fingerprint]}".encode()).hexdigest()[
+                    :60
+                ]
             )
-        parsed.records.append({**record, "record_key": key})
+        return {**record, "record_key": key}, {}
+
+
+def read_outcomes(stream) -> ParsedOutcomes:
+    """Check every row; writes nothing. Raises WorkbookError for an unreadable file."""
+    parsed, checker = ParsedOutcomes(), OutcomeChecker()
+    for number, values in read_rows(stream, REQUIRED, max_rows=MAX_ROWS, optional=OPTIONAL):
+        if isinstance(values, str):
+            parsed.errors.append((number, values))
+            continue
+        record, problems = checker.check(values, number)
+        if problems:
+            parsed.errors.extend((number, p) for messages in problems.values() for p in messages)
+        else:
+            parsed.records.append(record)
     return parsed
 
 
