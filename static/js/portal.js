@@ -200,6 +200,16 @@
     var clock = String(Math.floor(t / 60)).padStart(2, "0") + ":" + String(t % 60).padStart(2, "0");
     button.textContent = button.dataset.label.replace("%(t)s", clock);
   }, true);
+  // A timed transcript marks the turn being spoken while the call plays (the turns
+  // themselves seek through the [data-seek] handler above).
+  document.addEventListener("timeupdate", function (e) {
+    if (e.target !== player()) return;
+    var t = e.target.currentTime;
+    document.querySelectorAll(".transcript-turns [data-end]").forEach(function (turn) {
+      var now = t >= parseFloat(turn.dataset.start) && t < parseFloat(turn.dataset.end);
+      turn.classList.toggle("speaking", now);
+    });
+  }, true);
   // A review draft that could not be saved says so and tries again.
   function reviewSaveFailed(e) {
     var form = e.detail.elt.closest && e.detail.elt.closest("form.review-form");

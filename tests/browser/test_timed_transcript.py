@@ -1,6 +1,7 @@
 """A supervisor clicks a turn of the timed transcript and the player jumps there."""
 
 import pytest
+from playwright.sync_api import expect
 
 from reviews import reviewing, timed_transcripts
 from tests.browser.conftest import log_in
@@ -29,3 +30,6 @@ def test_clicking_a_turn_seeks_the_player(live_server, page, call, call_rubric, 
         "() => { const a = document.getElementById('player');"
         " return a.currentTime >= 4.4 && a.currentTime < 6 && !a.paused; }"
     )
+    speaking = page.locator(".transcript-turns .speaking")
+    expect(speaking).to_have_count(1)
+    expect(speaking).to_contain_text("Tôi muốn đổi hàng.")
