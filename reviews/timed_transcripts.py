@@ -9,6 +9,7 @@ a separate API that changed across versions, and would be one more dependency to
 keep for that.
 """
 
+import html
 import re
 
 from sqlalchemy import delete, select
@@ -93,7 +94,7 @@ def parse_vtt(text: str) -> list[dict]:
                 "speaker": VOICES.get(speaker.lower(), speaker),
                 "start": _seconds(*groups[:4]),
                 "end": _seconds(*groups[4:]),
-                "text": _TAG.sub("", body).strip(),
+                "text": html.unescape(_TAG.sub("", body)).strip(),
             }
         )
         index += 1

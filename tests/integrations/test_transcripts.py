@@ -25,7 +25,7 @@ NOTE a comment the phone system left
 
 3
 00:01:06.000 --> 00:01:08.000
-<v Nhân viên>Dạ em ghi nhận ạ.
+<v Nhân viên>Dạ em ghi nhận &amp; gọi lại ạ.
 """
 
 
@@ -92,6 +92,7 @@ def test_webvtt_cues_with_voice_tags_become_turns_and_are_masked(client, db, cal
         ("agent", 66.0, 68.0),
     ]
     assert rows[0][4] == "Dạ em chào anh, em là Lan."  # the </v> tag is gone
+    assert rows[2][4] == "Dạ em ghi nhận & gọi lại ạ."  # WebVTT's escapes read back
     assert "0912 345 678" not in rows[1][4] and rows[1][4].startswith("Chào em, số của anh là")
     assert "0912 345 678" not in db.session.query(Interaction).one().transcript
 
