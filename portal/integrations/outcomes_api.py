@@ -67,8 +67,14 @@ def bounded(max_bytes: int):
     def decorate(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            request.max_content_length = max_bytes  # also stops a chunked body midway
-            if (request.content_length or 0) > max_bytes:
+            too_big = (request.content_length or 0) > max_bytes
+            if request.content_length is None:
+                # A chunked body announces no length. Werkzeug stops reading at the
+                # limit without saying so, so read one byte more than allowed: if it
+                # is there, the body is over (and no more of it was read).
+                request.max_content_length = max_bytes + 1
+                too_big = len(request.get_data(cache=True)) > max_bytes
+            if too_big:
                 abort(413, message=f"A batch may be up to {max_bytes // (1024 * 1024)} MB.")
             return view(*args, **kwargs)
 

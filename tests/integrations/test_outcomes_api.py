@@ -2,6 +2,9 @@
 rows, all or nothing, idempotent by record key; bounded in size; and every token
 held to its own rate limit."""
 
+import io
+import json
+
 import pytest
 
 from portal.core.extensions import limiter
@@ -142,7 +145,24 @@ def test_a_body_over_the_size_limit_is_413_json(client, db, agent, token):
     refused = client.post(URL, data=huge, content_type="application/json", headers=bearer(token))
     assert refused.status_code == 413
     assert refused.is_json and "MB" in refused.json["message"]
+    # Sent in chunks, with no length announced: stopped while it is read.
+    chunked = client.post(
+        URL,
+        input_stream=io.BytesIO(huge),
+        content_type="application/json",
+        headers={**bearer(token), "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},  # as gunicorn marks chunked bodies
+    )
+    assert chunked.status_code == 413 and chunked.is_json, chunked.json
     assert stored(db) == []
+    small = client.post(
+        URL,
+        input_stream=io.BytesIO(json.dumps(batch(record())).encode()),
+        content_type="application/json",
+        headers={**bearer(token), "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert small.status_code == 200 and small.json["added"] == 1
 
 
 def test_every_scope_but_outcomes_write_is_refused(client, db, agent):
