@@ -363,6 +363,7 @@ SWEEP = {
     # or not (tests/integrations checks the tokens and their scopes).
     "api.put_interaction": Row(OPEN, "PUT", dict.fromkeys(ROLES, 401)),
     "api.put_recording": Row(OPEN, "PUT", dict.fromkeys(ROLES, 401)),
+    "api.put_transcript": Row(OPEN, "PUT", dict.fromkeys(ROLES, 401)),
     "api.list_reviews": Row(OPEN, "GET", dict.fromkeys(ROLES, 401)),
     "api.post_outcomes": Row(OPEN, "POST", dict.fromkeys(ROLES, 401)),
     "api-docs.openapi_json": Row(OPEN, "GET", dict.fromkeys(ROLES, 200)),
@@ -518,6 +519,7 @@ def _url(endpoint, world):
         "integrations.revoke": "/admin/integrations/999999/revoke",
         "api.put_interaction": "/api/v1/interactions/pbx/call-1",
         "api.put_recording": "/api/v1/interactions/pbx/call-1/recording",
+        "api.put_transcript": "/api/v1/interactions/pbx/call-1/transcript",
     }
     return values.get(endpoint)
 

@@ -17,18 +17,6 @@ from portal.playbooks.models import PlaybookStep
 from reviews import masking, recordings
 from reviews.models import SCORED, Interaction, Review
 
-# What the API sets from the body; compared to tell an update from a repeat.
-FIELDS = (
-    "agent_id",
-    "channel",
-    "occurred_at",
-    "duration_seconds",
-    "direction",
-    "customer_ref",
-    "step_id",
-    "transcript",
-)
-
 
 class Unprocessable(Exception):
     """The body names something the portal does not know: {field: [messages]}."""
@@ -59,7 +47,7 @@ def _resolve(body: dict) -> dict:
             errors["step"] = ["No playbook step has this slug."]
     if errors:
         raise Unprocessable(errors)
-    return {
+    values = {
         "agent_id": agent_id,
         "channel": body["channel"],
         "occurred_at": body["occurred_at"].astimezone(UTC),
@@ -67,9 +55,11 @@ def _resolve(body: dict) -> dict:
         "direction": body["direction"],
         "customer_ref": clean(body.get("customer_ref") or "")[:120],
         "step_id": step_id,
-        # Masked like every other way in (reviews/masking.py): the original is never stored.
-        "transcript": masking.at_intake(clean(body.get("transcript") or "", multiline=True)),
     }
+    if "transcript" in body:  # absent: the transcript stays as it is
+        # Masked like every other way in (reviews/masking.py): the original is never stored.
+        values["transcript"] = masking.at_intake(clean(body["transcript"] or "", multiline=True))
+    return values
 
 
 def find(source: str, external_id: str) -> Interaction | None:
@@ -96,9 +86,9 @@ def put_interaction(source: str, external_id: str, body: dict) -> tuple[Interact
             existing = find(source, external_id)
             if existing is None:
                 raise
-    for name in FIELDS:
-        if getattr(existing, name) != values[name]:
-            setattr(existing, name, values[name])
+    for name, value in values.items():
+        if getattr(existing, name) != value:
+            setattr(existing, name, value)
     db.session.commit()
     return existing, False
 

@@ -27,7 +27,8 @@ class InteractionIn(ma.Schema):
         validate=validate.Length(max=80),
         metadata={"description": "A playbook step's slug"},
     )
-    transcript = fields.String(load_default="", validate=validate.Length(max=200_000))
+    # Left out, the interaction keeps its transcript (a timed one sent separately).
+    transcript = fields.String(validate=validate.Length(max=200_000))
 
 
 class InteractionOut(ma.Schema):

@@ -195,3 +195,22 @@ def test_the_openapi_document_lists_the_transcript_path(client, db):
     put = spec["paths"]["/api/v1/interactions/{source}/{external_id}/transcript"]["put"]
     assert {"application/json", "text/vtt"} <= set(put["requestBody"]["content"])
     assert "200" in put["responses"]
+
+
+def test_sending_the_call_again_without_a_transcript_keeps_the_timed_one(client, db, call, token):
+    client.put(URL, json=turns(("agent", 0, 3, "Dạ em chào anh.")), headers=bearer(token))
+    again = {
+        "agent_email": "lan@example.vn",
+        "channel": "phone",
+        "occurred_at": "2026-11-20T09:30:00+07:00",
+        "duration_seconds": 125,  # the phone system corrected the length
+        "direction": "inbound",
+    }
+    assert client.put(CALL, json=again, headers=bearer(token)).status_code == 200
+    db.session.expire_all()
+    kept = db.session.query(Interaction).one()
+    assert kept.duration_seconds == 125 and kept.transcript == "Nhân viên: Dạ em chào anh."
+    # Sent with a transcript, the plain text is what was sent (masked).
+    client.put(CALL, json={**again, "transcript": "Gọi 0912 345 678"}, headers=bearer(token))
+    db.session.expire_all()
+    assert "0912" not in db.session.query(Interaction).one().transcript
