@@ -12,6 +12,7 @@ from portal.accounts.models import User
 from portal.core.extensions import db
 from portal.core.models import local_midnight
 from portal.core.roles import FRONTLINE
+from portal.core.storage import storage
 from portal.core.text import clean
 from portal.playbooks.models import PlaybookStep
 from reviews import masking, recordings
@@ -98,6 +99,7 @@ def attach_recording(interaction: Interaction, stream, *, max_bytes: int, name: 
     (RecordingRejected for a file that is not audio or too large; nothing written)."""
     audio = recordings.check_audio(stream, max_bytes=max_bytes)
     kept = recordings.store(audio)
+    replaced = interaction.recording_file
     interaction.recording_file = kept.file
     interaction.recording_format = kept.extension
     interaction.recording_bytes = kept.size
@@ -105,6 +107,10 @@ def attach_recording(interaction: Interaction, stream, *, max_bytes: int, name: 
     if not interaction.duration_seconds:
         interaction.duration_seconds = round(kept.seconds)
     db.session.commit()
+    # Only after the commit names the new one: an earlier recording nothing points
+    # to would escape every retention purge (voice is personal data).
+    if replaced and replaced != kept.file:
+        storage().delete(recordings.key_of(replaced))
 
 
 @dataclass

@@ -144,6 +144,8 @@ def test_a_recording_is_attached_and_replaced(client, db, agent, token):
     call = db.session.query(Interaction).one()
     assert call.recording_file != earlier and call.original_name == "goi.wav"
     assert storage().open(f"recordings/{call.recording_file}").read() == WAV
+    # The replaced recording is deleted, not left where no retention purge finds it.
+    assert not storage().exists(f"recordings/{earlier}")
 
 
 def test_a_recording_for_an_unknown_interaction_is_404(client, db, token):
