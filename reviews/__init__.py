@@ -4,4 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("reviews", __name__, template_folder="templates")
 
-from reviews import calibration_routes, interaction_routes, routes, rubric_routes  # noqa: E402,F401
+from reviews import (  # noqa: E402,F401
+    access_routes,
+    calibration_routes,
+    interaction_routes,
+    routes,
+    rubric_routes,
+)

@@ -13,7 +13,7 @@ from portal.core.params import int_arg
 from portal.core.policy import may, permission_required, require
 from portal.core.uploads import upload_limit
 from portal.core.workbooks import WorkbookError
-from reviews import batch_jobs, bp, recordings, reviewing, rubrics, sampling
+from reviews import access_log, batch_jobs, bp, recordings, reviewing, rubrics, sampling
 from reviews.forms import BatchForm, InteractionForm, SampleForm, StartReviewForm
 from reviews.interactions import (
     interactions_page,
@@ -123,11 +123,18 @@ def interaction(interaction_id: int):
 @login_required
 def recording(interaction_id: int):
     """The audio, to people allowed to see the interaction; Range requests let the
-    player seek (Werkzeug answers 206 with the asked bytes)."""
+    player seek (Werkzeug answers 206 with the asked bytes). Each listening is
+    logged (reviews/access_log.py), once the file is known to be there."""
     current = _interaction_or_404(interaction_id)
     response = recordings.serve(current)
     if response is None:
         abort(404)
+    access_log.record(
+        current_user,
+        current,
+        range_header=request.headers.get("Range"),
+        address=request.remote_addr,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -360,3 +360,28 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(30))  # new_review, dispute_raised, dispute_decided
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- who listened (Decree 13/2023: voice is personal data) ------------------------------
+
+PLAY, DOWNLOAD, API = "play", "download", "api"
+ACCESS_HOWS = (PLAY, DOWNLOAD, API)
+
+
+class RecordingAccess(db.Model):
+    """One person receiving one interaction's recording: a listening in the player,
+    a download, or a read through the API (reviews/access_log.py decides when a
+    request is a new one). Admins read the log; it is never edited."""
+
+    __tablename__ = "recording_accesses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    how: Mapped[str] = mapped_column(String(10), default=PLAY)
+    # The client's address as the proxy reports it (ProxyFix); 45 fits IPv6.
+    address: Mapped[str] = mapped_column(String(45), default="")
+
+    user = relationship("User")
+    interaction = relationship("Interaction")

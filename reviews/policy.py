@@ -45,6 +45,11 @@ RUBRICS_READ = permission(
     "rubrics.read", OVERSEERS, "Supervisors, HR and admins read the rubrics calls are scored with."
 )
 RUBRICS_EDIT = permission("rubrics.edit", ADMINS, "Only admins write, publish and retire rubrics.")
+RECORDINGS_AUDIT = permission(
+    "recordings.audit",
+    ADMINS,
+    "Only admins read and export the log of who played or downloaded which recording.",
+)
 
 
 def _leads_agent_clause(viewer: User, agent_id: int):

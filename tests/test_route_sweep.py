@@ -359,6 +359,8 @@ SWEEP = {
     "integrations.revoke": Row("integrations.manage", "POST", allowed("admin", ok=404)),
     "integrations.call_list": Row("integrations.manage", "GET", allowed("admin")),
     "integrations.call_csv": Row("integrations.manage", "GET", allowed("admin")),
+    "reviews.recording_accesses": Row("recordings.audit", "GET", allowed("admin")),
+    "reviews.recording_accesses_csv": Row("recordings.audit", "GET", allowed("admin")),
     # The API takes a bearer token, never the session: every person gets 401, logged in
     # or not (tests/integrations checks the tokens and their scopes).
     "api.put_interaction": Row(OPEN, "PUT", dict.fromkeys(ROLES, 401)),
