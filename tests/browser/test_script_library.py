@@ -30,6 +30,9 @@ def test_agent_finds_a_script_and_fills_in_the_customer(
     result.click()
 
     page.wait_for_url("**/scripts/xin-loi-khieu-nai")
+    # The boosted navigation swaps the page in; typing before htmx has processed the
+    # new form would send nothing (a busy CI machine showed it).
+    page.wait_for_load_state("networkidle")
     first_block = page.locator("#block-mo-dau")
     assert "anh/chị" in first_block.inner_text()
     page.get_by_label("Tên khách hàng").fill("chị Hoa")
