@@ -12,6 +12,7 @@ from portal.integrations import routes  # noqa: E402,F401
 
 
 def init_api(app) -> None:
+    from portal.integrations import outcomes_api  # noqa: F401  (its routes join api_bp first)
     from portal.integrations.api import init_api as init
 
     init(app)

@@ -254,8 +254,6 @@ def init_api(app) -> None:
             "security": [{"bearer": []}],
         },
     )
-    from portal.integrations import outcomes_api  # noqa: F401  (its routes join api_bp)
-
     csrf.exempt(api_bp)
     api.register_blueprint(api_bp)
     app.before_request(_unrouted_api_call)
