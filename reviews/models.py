@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -94,8 +95,27 @@ class Interaction(db.Model):
     source: Mapped[str | None] = mapped_column(String(40))
     external_id: Mapped[str | None] = mapped_column(String(120))
     direction: Mapped[str | None] = mapped_column(String(10))  # inbound / outbound
+    queue: Mapped[str] = mapped_column(String(80), default="")  # the phone system's queue
+    # Set when retention deleted the recording; its review, scores and masked
+    # transcript stay (reviews/retention.py).
+    recording_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agent = relationship("User", foreign_keys=[agent_id])
+
+
+class InteractionChange(db.Model):
+    """What an update from a phone system or CRM changed: {field: [old, new]}, so
+    sending an interaction again never silently overwrites what a reviewer saw."""
+
+    __tablename__ = "interaction_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by: Mapped[str] = mapped_column(String(120), default="")  # the token's name, or "drop folder"
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 AGENT_SPEAKER, CUSTOMER_SPEAKER = "agent", "customer"
@@ -385,3 +405,36 @@ class RecordingAccess(db.Model):
 
     user = relationship("User")
     interaction = relationship("Interaction")
+
+
+# --- retention --------------------------------------------------------------------------
+
+
+class RetentionRule(db.Model):
+    """How long recordings of one channel are kept (voice is personal data)."""
+
+    __tablename__ = "retention_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20), unique=True)
+    days: Mapped[int] = mapped_column(Integer)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RetentionPurge(db.Model):
+    """One run of retention for one channel: what it deleted, when and why."""
+
+    __tablename__ = "retention_purges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the schedule
+    channel: Mapped[str] = mapped_column(String(20))
+    days: Mapped[int] = mapped_column(Integer)
+    cutoff: Mapped[datetime] = mapped_column(UTCDateTime)
+    recordings: Mapped[int] = mapped_column(Integer, default=0)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    interaction_ids: Mapped[list] = mapped_column(JSON, default=list)
+
+    by = relationship("User")

@@ -62,6 +62,9 @@ class User(UserMixin, db.Model):
     # Name and email folded (no case, no diacritics) for search: SQLite's
     # lower() knows only ASCII, so "đặng" would never find "Đặng".
     search_key: Mapped[str] = mapped_column(String(400), default="", index=True)
+    # The agent's id in the phone system or CRM (an extension, a login): the API
+    # finds the agent by it when a call names no email address.
+    external_agent_id: Mapped[str | None] = mapped_column(String(120), unique=True)
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
     led_teams: Mapped[list[Team]] = relationship(

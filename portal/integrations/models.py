@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
@@ -35,6 +35,12 @@ class IntegrationToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The key webhooks from this system are signed with (HMAC-SHA256). Kept as it
+    # is, unlike the token: checking a signature needs the key itself.
+    signing_secret: Mapped[str | None] = mapped_column(String(64))
+    # Hosts a webhook may name for fetching a recording ("pbx.example.vn",
+    # "10.0.0.5:8443"); empty: the portal fetches nothing for this system.
+    allowed_hosts: Mapped[list] = mapped_column(JSON, default=list)
 
     created_by = relationship("User")
 
@@ -57,3 +63,37 @@ class ApiCall(db.Model):
     status: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WebhookEvent(db.Model):
+    """A webhook received: its sender's event id, so a delivery sent again (senders
+    retry until they see a 2xx) is answered without fetching twice."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (UniqueConstraint("token_id", "event_id", name="uq_webhook_events_event"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("integration_tokens.id"))
+    event_id: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    interaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interactions.id", ondelete="SET NULL")
+    )
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+
+
+class DropBatch(db.Model):
+    """One folder picked up from the drop folder, and what became of it."""
+
+    __tablename__ = "drop_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20))  # done / failed
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
