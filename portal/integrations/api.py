@@ -146,7 +146,9 @@ def put_interaction(body, source, external_id):
     Sending the same body again changes nothing; a changed field updates it."""
     _check_key(source, external_id)
     try:
-        interaction, created = intake.put_interaction(source, external_id, body)
+        interaction, created = intake.put_interaction(
+            source, external_id, body, by=g.api_token.name
+        )
     except intake.Unprocessable as problem:
         abort(422, errors={"json": problem.errors})
     return interaction, 201 if created else 200

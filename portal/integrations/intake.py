@@ -2,7 +2,7 @@
 sender's own id, their recordings, and submitted reviews read back for a BI tool."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,7 @@ from portal.core.storage import storage
 from portal.core.text import clean
 from portal.playbooks.models import PlaybookStep
 from reviews import masking, recordings
-from reviews.models import SCORED, Interaction, Review
+from reviews.models import SCORED, Interaction, InteractionChange, Review
 
 
 class Unprocessable(Exception):
@@ -27,18 +27,33 @@ class Unprocessable(Exception):
         self.errors = errors
 
 
-def _resolve(body: dict) -> dict:
-    """The body's names (agent email, step slug) as the portal's ids."""
-    errors = {}
-    agent_id = db.session.scalar(
+def _agent_id(body: dict, errors: dict) -> int | None:
+    """The active frontline person the body names, by email or by the sending
+    system's own id for them (email first when both are given)."""
+    frontline = (User.active.is_(True), User.role.in_([r.value for r in FRONTLINE]))
+    if body.get("agent_email"):
+        found = db.session.scalar(
+            select(User.id).where(
+                func.lower(User.email) == body["agent_email"].strip().lower(), *frontline
+            )
+        )
+        if found is None:
+            errors["agent_email"] = ["No active agent has this email address."]
+        return found
+    found = db.session.scalar(
         select(User.id).where(
-            func.lower(User.email) == body["agent_email"].strip().lower(),
-            User.active.is_(True),
-            User.role.in_([r.value for r in FRONTLINE]),
+            User.external_agent_id == body["agent_external_id"].strip(), *frontline
         )
     )
-    if agent_id is None:
-        errors["agent_email"] = ["No active agent has this email address."]
+    if found is None:
+        errors["agent_external_id"] = ["No active agent has this external id."]
+    return found
+
+
+def _resolve(body: dict) -> dict:
+    """The body's names (agent email or external id, step slug) as the portal's ids."""
+    errors = {}
+    agent_id = _agent_id(body, errors)
     step_id = None
     if body.get("step"):
         step_id = db.session.scalar(
@@ -55,12 +70,17 @@ def _resolve(body: dict) -> dict:
         "duration_seconds": body.get("duration_seconds"),
         "direction": body["direction"],
         "customer_ref": clean(body.get("customer_ref") or "")[:120],
+        "queue": clean(body.get("queue") or "")[:80],
         "step_id": step_id,
     }
     if "transcript" in body:  # absent: the transcript stays as it is
         # Masked like every other way in (reviews/masking.py): the original is never stored.
         values["transcript"] = masking.at_intake(clean(body["transcript"] or "", multiline=True))
     return values
+
+
+def _as_json(value):
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def find(source: str, external_id: str) -> Interaction | None:
@@ -71,8 +91,11 @@ def find(source: str, external_id: str) -> Interaction | None:
     )
 
 
-def put_interaction(source: str, external_id: str, body: dict) -> tuple[Interaction, bool]:
-    """Create the interaction, or update the one with this (source, external id);
+def put_interaction(
+    source: str, external_id: str, body: dict, *, by: str
+) -> tuple[Interaction, bool]:
+    """Create the interaction, or update the one with this (source, external id),
+    keeping what the update changed (InteractionChange, `by` names the sender);
     committed. Returns it and whether it was created."""
     values = _resolve(body)
     existing = find(source, external_id)
@@ -87,9 +110,16 @@ def put_interaction(source: str, external_id: str, body: dict) -> tuple[Interact
             existing = find(source, external_id)
             if existing is None:
                 raise
+    changes = {}
     for name, value in values.items():
-        if getattr(existing, name) != value:
+        before = getattr(existing, name)
+        if before is not None and name == "occurred_at":
+            before = before.astimezone(UTC)  # SQLite gives back what PostgreSQL would
+        if before != value:
+            changes[name] = [_as_json(before), _as_json(value)]
             setattr(existing, name, value)
+    if changes:
+        db.session.add(InteractionChange(interaction_id=existing.id, by=by[:120], changes=changes))
     db.session.commit()
     return existing, False
 

@@ -11,7 +11,17 @@ MAX_PER_PAGE = 200
 
 
 class InteractionIn(ma.Schema):
-    agent_email = fields.Email(required=True)
+    agent_email = fields.Email(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The agent, by email address, or:"},
+    )
+    agent_external_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(1, 120),
+        metadata={"description": "The agent's id in the sending system (set on the person)"},
+    )
     channel = fields.String(required=True, validate=validate.OneOf(list(CHANNELS)))
     occurred_at = fields.AwareDateTime(
         required=True, metadata={"description": "ISO 8601 with an offset"}
@@ -27,8 +37,18 @@ class InteractionIn(ma.Schema):
         validate=validate.Length(max=80),
         metadata={"description": "A playbook step's slug"},
     )
+    queue = fields.String(
+        load_default="",
+        validate=validate.Length(max=80),
+        metadata={"description": "The phone system's queue or hunt group"},
+    )
     # Left out, the interaction keeps its transcript (a timed one sent separately).
     transcript = fields.String(validate=validate.Length(max=200_000))
+
+    @ma.validates_schema(skip_on_field_errors=False)  # reported with the other fields
+    def names_an_agent(self, data, **kwargs):
+        if not data.get("agent_email") and not data.get("agent_external_id"):
+            raise ma.ValidationError("Give agent_email or agent_external_id.", "agent_email")
 
 
 class InteractionOut(ma.Schema):
@@ -41,6 +61,7 @@ class InteractionOut(ma.Schema):
     duration_seconds = fields.Integer(allow_none=True)
     direction = fields.String(allow_none=True)
     customer_ref = fields.String()
+    queue = fields.String()
     has_recording = fields.Function(lambda i: bool(i.recording_file))
 
 

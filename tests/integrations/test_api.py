@@ -11,7 +11,7 @@ from portal.core.roles import Role
 from portal.core.storage import storage
 from portal.integrations import tokens
 from portal.integrations.models import SCOPES, ApiCall, IntegrationToken
-from reviews.models import Interaction
+from reviews.models import Interaction, InteractionChange
 from tests.reviews.conftest import SAMPLES
 
 WAV = (SAMPLES / "goi-cut-lun-hung.wav").read_bytes()
@@ -67,6 +67,40 @@ def test_the_same_interaction_sent_three_times_is_one_and_a_change_updates_it(
 
     other = client.put("/api/v1/interactions/crm/call-1001", json=body(), headers=bearer(token))
     assert other.status_code == 201  # another system's id of the same value is another call
+
+
+def test_an_update_keeps_what_it_changed_and_who_sent_it(client, db, agent, token):
+    client.put(URL, json=body(), headers=bearer(token))
+    for _ in range(2):  # sent again unchanged: no history line
+        client.put(URL, json=body(), headers=bearer(token))
+    client.put(URL, json=body(duration_seconds=200, queue="Bán hàng"), headers=bearer(token))
+    (change,) = db.session.query(InteractionChange).all()
+    assert change.by == "Tổng đài"
+    assert change.changes == {"duration_seconds": [184, 200], "queue": ["", "Bán hàng"]}
+
+
+def test_the_agent_may_be_named_by_the_sending_systems_id(client, db, make, agent, token):
+    agent.external_agent_id = "ext-2041"
+    db.session.commit()
+    call = body(agent_email=..., agent_external_id="ext-2041", queue="CSKH sau bán")
+    answer = client.put(URL, json=call, headers=bearer(token))
+    assert answer.status_code == 201 and answer.json["agent_email"] == agent.email
+    assert answer.json["queue"] == "CSKH sau bán"
+
+    unknown = client.put(
+        "/api/v1/interactions/pbx/call-2",
+        json={**call, "agent_external_id": "nope"},
+        headers=bearer(token),
+    )
+    assert unknown.status_code == 422
+    assert unknown.json["errors"]["json"] == {
+        "agent_external_id": ["No active agent has this external id."]
+    }
+    neither = client.put(
+        "/api/v1/interactions/pbx/call-3", json=body(agent_email=...), headers=bearer(token)
+    )
+    assert neither.status_code == 422 and "agent_email" in neither.json["errors"]["json"]
+    assert db.session.query(Interaction).count() == 1
 
 
 def test_every_call_is_logged_with_the_tokens_name_and_marks_it_used(client, db, agent, token):
