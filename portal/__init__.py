@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, flash, g, has_request_context, redirect, request, session, url_for
+from flask_babel import LazyString
 from htmx_flask import make_response as htmx_response
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -207,6 +208,11 @@ def _register_template_helpers(app: Flask) -> None:
     def date_filter(value) -> str:
         return per_request("_dates", value, lambda: format_date(value, "medium")) if value else ""
 
+    # flask_babel's lazy strings declare themselves HTML (LazyString.__html__), so a
+    # lazy message quoting what a person typed (a form error naming a bad entry)
+    # would print unescaped. Finalize runs before escaping: as plain strings they
+    # are escaped like any other value.
+    app.jinja_env.finalize = lambda value: str(value) if isinstance(value, LazyString) else value
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["format_date"] = date_filter
     app.jinja_env.filters["format_datetime"] = lambda d: format_datetime(d, "short") if d else ""

@@ -72,6 +72,15 @@ def load_config(instance_path: Path) -> dict:
         # API calls per integration token (portal/integrations/throttle.py), counted
         # in the same storage as the login limit.
         "API_RATE_LIMIT": os.environ.get("PORTAL_API_RATE_LIMIT", "600 per minute"),
+        # A recording fetched for a webhook (portal/integrations/fetching.py) must
+        # arrive within this many seconds (and RECORDING_MAX_MB).
+        "FETCH_TIMEOUT_SECONDS": int(os.environ.get("PORTAL_FETCH_TIMEOUT_SECONDS", "120")),
+        # The drop folder (portal/integrations/drop_folder.py): batches of recordings
+        # with their manifest left under <folder>/incoming/ (an SFTP landing); unset,
+        # nothing is scanned. A batch is taken once still for SETTLE seconds.
+        "DROP_FOLDER": os.environ.get("PORTAL_DROP_FOLDER", ""),
+        "DROP_SETTLE_SECONDS": int(os.environ.get("PORTAL_DROP_SETTLE_SECONDS", "60")),
+        "DROP_SOURCE": os.environ.get("PORTAL_DROP_SOURCE", "drop-folder"),
         # Reverse proxies in front whose X-Forwarded-For names the client.
         "TRUSTED_PROXIES": int(os.environ.get("PORTAL_TRUSTED_PROXIES", "0")),
         "PASSWORD_HASH_METHOD": "scrypt",

@@ -62,6 +62,16 @@ class JobFailed(Exception):
     """Raised by a handler: the job fails with this sentence for the person."""
 
 
+class JobRetry(Exception):
+    """Raised by a handler whose work may succeed later (a remote server down, a
+    timeout): the job is queued again after `delay` seconds while its kind allows
+    more attempts, and fails with this sentence after the last."""
+
+    def __init__(self, message: str, delay: int):
+        super().__init__(message)
+        self.delay = delay
+
+
 class JobLimit(Exception):
     """Too many jobs waiting: for this person, or for the whole portal."""
 
@@ -90,12 +100,19 @@ def kind(
     keep_for: timedelta = timedelta(days=1),
     on_expire: Callable | None = None,
     after_commit: Callable | None = None,
+    max_attempts: int = 3,
 ):
     """Register the handler of one kind of job."""
 
     def register(fn):
         KINDS[name] = Kind(
-            fn, retry_when_stalled, per_person, keep_for, on_expire, after_commit=after_commit
+            fn,
+            retry_when_stalled,
+            per_person,
+            keep_for,
+            on_expire,
+            max_attempts=max_attempts,
+            after_commit=after_commit,
         )
         return fn
 
@@ -180,9 +197,12 @@ def run(job_id: int) -> None:
     try:
         result = handler.run(job, lambda done=None: beat(job_id, done))
         job.state, job.result, job.finished_at = "done", result or {}, utcnow()
+        job.error = ""  # a retried job's earlier reason
         db.session.commit()  # the handler's writes and "done" together
     except JobFailed as failure:
         _fail(job_id, str(failure))
+    except JobRetry as later:
+        _fail(job_id, str(later), retry=handler, delay=later.delay)
     except OperationalError as error:  # the database went away: try again later
         current_app.logger.warning("job %s: %s", job_id, error)
         _fail(job_id, str(_l("The database could not be reached; try again.")), retry=handler)
@@ -204,13 +224,19 @@ def _after_commit(handler: Kind, job: Job) -> None:
         current_app.logger.exception("job %s (%s): after its commit", job.id, job.kind)
 
 
-def _fail(job_id: int, message: str, retry: Kind | None = None) -> None:
+def _fail(job_id: int, message: str, retry: Kind | None = None, delay: int = 30) -> None:
     db.session.rollback()
     job = db.session.get(Job, job_id)
     if retry is not None and job.attempts < retry.max_attempts:
-        job.state = "queued"
+        # The reason stays on the row while it waits, for the page that shows it; the
+        # heartbeat set to when it is due keeps the sweep from calling the wait a stall.
+        job.state, job.error, job.heartbeat_at = (
+            "queued",
+            message,
+            utcnow() + timedelta(seconds=delay),
+        )
         db.session.commit()
-        run_job.schedule((job_id,), delay=30)
+        run_job.schedule((job_id,), delay=delay)
         return
     job.state, job.error, job.finished_at = "failed", message, utcnow()
     db.session.commit()

@@ -14,5 +14,6 @@ from portal.integrations import routes  # noqa: E402,F401
 def init_api(app) -> None:
     from portal.integrations import outcomes_api  # noqa: F401  (its routes join api_bp first)
     from portal.integrations.api import init_api as init
+    from portal.integrations.webhooks_api import webhooks_bp
 
-    init(app)
+    init(app, webhooks_bp)

@@ -243,7 +243,7 @@ def list_reviews(query):
     )
 
 
-def init_api(app) -> None:
+def init_api(app, *more_blueprints) -> None:
     app.config.setdefault("API_TITLE", "Care portal API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
@@ -256,8 +256,9 @@ def init_api(app) -> None:
             "security": [{"bearer": []}],
         },
     )
-    csrf.exempt(api_bp)
-    api.register_blueprint(api_bp)
+    for blueprint in (api_bp, *more_blueprints):
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
     app.before_request(_unrouted_api_call)
 
 

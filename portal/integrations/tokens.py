@@ -23,6 +23,10 @@ class Issued:
     secret: str  # shown once, never stored
 
 
+def new_signing_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
 def issue(name: str, scopes, *, by=None) -> Issued:
     """A new token (added and committed); its secret is only in the answer."""
     unknown = set(scopes) - set(SCOPES)
@@ -35,6 +39,7 @@ def issue(name: str, scopes, *, by=None) -> Issued:
         token_hash=digest(secret),
         prefix=secret[:PREFIX_LENGTH],
         created_by_id=by.id if by else None,
+        signing_secret=new_signing_secret(),
     )
     db.session.add(token)
     db.session.commit()
@@ -60,3 +65,15 @@ def all_tokens() -> list[IntegrationToken]:
     return list(
         db.session.scalars(select(IntegrationToken).order_by(IntegrationToken.created_at.desc()))
     )
+
+
+def rotate_signing_secret(token: IntegrationToken) -> str:
+    """A new webhook key in place of the old one (which stops working at once)."""
+    token.signing_secret = new_signing_secret()
+    db.session.commit()
+    return token.signing_secret
+
+
+def set_allowed_hosts(token: IntegrationToken, hosts: list[str]) -> None:
+    token.allowed_hosts = sorted(set(hosts))
+    db.session.commit()
