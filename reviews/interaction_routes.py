@@ -16,6 +16,7 @@ from portal.core.workbooks import WorkbookError
 from reviews import access_log, batch_jobs, bp, recordings, reviewing, rubrics, sampling
 from reviews.forms import BatchForm, InteractionForm, SampleForm, StartReviewForm
 from reviews.interactions import (
+    changes_of,
     interactions_page,
     open_review_of,
     review_counts,
@@ -116,6 +117,7 @@ def interaction(interaction_id: int):
         form=StartReviewForm(formdata=None, versions=rubrics.usable_versions()),
         can_review=may(current_user, "interaction.review", current),
         channels=recordings.CHANNELS,
+        changes=changes_of(current),
     )
 
 

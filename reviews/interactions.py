@@ -10,7 +10,7 @@ from portal.core.extensions import db
 from portal.core.pagination import Page, paginate
 from portal.core.policy import may
 from portal.core.roles import LEADERS
-from reviews.models import DRAFT_STATES, REGULAR, Interaction, Review
+from reviews.models import DRAFT_STATES, REGULAR, Interaction, InteractionChange, Review
 
 PER_PAGE = 50
 
@@ -86,5 +86,16 @@ def open_review_of(reviewer: User, interaction: Interaction) -> int | None:
             Review.reviewer_id == reviewer.id,
             Review.kind == REGULAR,
             Review.state.in_(DRAFT_STATES),
+        )
+    )
+
+
+def changes_of(interaction: Interaction) -> list[InteractionChange]:
+    """What later updates from the sending system changed, oldest first."""
+    return list(
+        db.session.scalars(
+            select(InteractionChange)
+            .where(InteractionChange.interaction_id == interaction.id)
+            .order_by(InteractionChange.at, InteractionChange.id)
         )
     )

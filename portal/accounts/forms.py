@@ -4,7 +4,7 @@ from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, DateField, PasswordField, SelectField, SelectMultipleField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from portal.accounts.services import UserData, email_taken, team_named
+from portal.accounts.services import UserData, email_taken, external_id_taken, team_named
 from portal.core.forms import CleanStringField, NoMarkup, PortalForm
 from portal.core.roles import ROLE_LABELS, Role
 from portal.core.workbooks import WorkbookError, check_workbook
@@ -53,6 +53,11 @@ class UserForm(PortalForm):
     team_id = SelectField(_l("Team"), coerce=_coerce_optional_int, validate_choice=True)
     led_team_ids = SelectMultipleField(_l("Teams led (supervisors)"), coerce=int)
     hire_date = DateField(_l("Hire date"), validators=[Optional()])
+    external_agent_id = CleanStringField(
+        _l("Id in the phone system"),
+        validators=[Optional(), Length(max=120), NoMarkup()],
+        description=_l("The agent's extension or login there, if calls name them by it."),
+    )
     can_approve_scripts = BooleanField(_l("May publish call scripts (supervisors)"))
     password = PasswordField(
         _l("Password"),
@@ -81,6 +86,11 @@ class UserForm(PortalForm):
         if email_taken(field.data, except_id=self.subject.id if self.subject else None):
             raise ValidationError(_l("Someone already has this email."))
 
+    def validate_external_agent_id(self, field):
+        taken = external_id_taken(field.data, except_id=self.subject.id if self.subject else None)
+        if field.data and taken:
+            raise ValidationError(_l("Someone already has this id."))
+
     def validate_role(self, field):
         own = self.subject is not None and self.editor is not None
         if own and self.subject.id == self.editor.id and field.data != Role.ADMIN:
@@ -97,6 +107,7 @@ class UserForm(PortalForm):
             role=self.role.data,
             team_id=self.team_id.data,
             hire_date=self.hire_date.data,
+            external_agent_id=(self.external_agent_id.data or "").strip() or None,
             led_team_ids=self.led_team_ids.data or [],
             can_approve_scripts=bool(self.can_approve_scripts.data),
         )

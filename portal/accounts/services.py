@@ -105,10 +105,21 @@ class UserData:
     hire_date: date | None
     led_team_ids: list[int]
     can_approve_scripts: bool = False
+    external_agent_id: str | None = None
 
 
 def email_taken(email: str, *, except_id: int | None = None) -> bool:
     query = select(User.id).where(User.email == email.lower())
+    if except_id is not None:
+        query = query.where(User.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def external_id_taken(external_id: str | None, *, except_id: int | None = None) -> bool:
+    """Whether another person has this id in the phone system (one agent per id)."""
+    if not external_id:
+        return False
+    query = select(User.id).where(User.external_agent_id == external_id.strip())
     if except_id is not None:
         query = query.where(User.id != except_id)
     return db.session.scalar(query) is not None
@@ -125,6 +136,7 @@ def save_user(user: User | None, data: UserData, password: str | None = None) ->
     user.role = data.role
     user.team_id = data.team_id
     user.hire_date = data.hire_date
+    user.external_agent_id = data.external_agent_id
     if data.role == Role.SUPERVISOR:
         user.led_teams = list(
             db.session.scalars(select(Team).where(Team.id.in_(data.led_team_ids)))

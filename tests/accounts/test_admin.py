@@ -143,3 +143,24 @@ def test_deactivating_without_javascript_returns_to_the_people_page(login_as, ma
     assert response.status_code == 303 and response.headers["Location"] == "/admin/users"
     db.session.refresh(agent)
     assert not agent.active
+
+
+def test_the_phone_systems_id_for_an_agent_is_kept_and_unique(login_as, db, make):
+    other = make.user(email="other@example.vn")
+    other.external_agent_id = "ext-2041"
+    db.session.commit()
+    admin = login_as("admin")
+    clash = _new_user(admin, external_agent_id="ext-2041")
+    assert clash.status_code == 422 and "Đã có người dùng mã này." in clash.text
+    assert db.session.query(User).filter_by(email="bich@example.vn").count() == 0
+
+    assert _new_user(admin, external_agent_id="  ext-3001 ").status_code == 303
+    user = db.session.query(User).filter_by(email="bich@example.vn").one()
+    assert user.external_agent_id == "ext-3001"
+    cleared = admin.post(
+        f"/admin/users/{user.id}/edit",
+        {"name": user.name, "email": user.email, "role": "agent", "team_id": "None"},
+    )
+    assert cleared.status_code == 303
+    db.session.refresh(user)
+    assert user.external_agent_id is None  # left empty: calls name this person by email

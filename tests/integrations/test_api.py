@@ -338,3 +338,14 @@ def test_unknown_paths_and_methods_under_the_api_answer_json(client, db, token):
     wrong = client.post("/api/v1/reviews", headers=bearer(token))
     assert wrong.status_code == 405 and wrong.json["code"] == 405
     assert "text/html" in client.get("/no-such-page").content_type  # the portal keeps its pages
+
+
+def test_the_interaction_page_shows_the_queue_and_what_updates_changed(
+    client, login_as, make, db, agent, token
+):
+    created = client.put(URL, json=body(queue="Hậu mãi"), headers=bearer(token)).json
+    client.put(URL, json=body(queue="Hậu mãi", duration_seconds=200), headers=bearer(token))
+    page = login_as(make.user(Role.ADMIN)).get(f"/reviews/interactions/{created['id']}")
+    assert page.status_code == 200
+    assert "Hậu mãi" in page.text and "call-1001" in page.text
+    assert "1 lần cập nhật sau từ hệ thống gửi" in page.text and "184 → 200" in page.text
