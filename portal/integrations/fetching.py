@@ -86,8 +86,12 @@ def download(url: str, hosts: list[str], beat, attempt: int = 1) -> tuple[bytes,
     that grows with `attempt`) while it may work later, JobFailed when it never will."""
     max_bytes, timeout = _limits()
     deadline = time.monotonic() + timeout
-    session = requests.Session()
-    session.trust_env = False  # no proxy from the environment: the allow-list is the path
+    with requests.Session() as session:
+        session.trust_env = False  # no proxy from the environment: the allow-list is the path
+        return _follow(session, url, hosts, beat, attempt, max_bytes, timeout, deadline)
+
+
+def _follow(session, url, hosts, beat, attempt, max_bytes, timeout, deadline):
     for _hop in range(MAX_REDIRECTS + 1):
         if not allowed(url, hosts):
             raise HostNotAllowed(url)
@@ -103,12 +107,12 @@ def download(url: str, hosts: list[str], beat, attempt: int = 1) -> tuple[bytes,
                     url = urljoin(url, response.headers.get("Location", ""))
                     continue
                 _check_status(response.status_code, attempt)
-                declared = int(response.headers.get("Content-Length") or 0)
-                if declared > max_bytes:
+                declared = response.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > max_bytes:
                     raise jobs.JobFailed(_too_large(max_bytes))
                 data = _read(response, max_bytes, deadline, beat, attempt)
                 return data, client_name(urlsplit(url).path)
-        except (requests.ConnectionError, requests.Timeout) as error:
+        except requests.RequestException as error:  # refused, timed out, cut off mid-file
             current_app.logger.info("recording fetch %s: %s", host_of(url), error)
             raise _later(str(_l("The phone system could not be reached.")), attempt) from error
     raise jobs.JobFailed(str(_l("The recording's address redirects too many times.")))
@@ -149,10 +153,16 @@ def _later(message: str, attempt: int) -> jobs.JobRetry:
     return jobs.JobRetry(message, BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1])
 
 
+def _forget_url(job: jobs.Job) -> None:
+    # A recording URL may carry the phone system's credentials or a signed query.
+    job.params = {name: value for name, value in job.params.items() if name != "url"}
+
+
 @jobs.kind(
     KIND,
     per_person=40,  # all webhooks share the schedule's allowance (no person asked)
     keep_for=timedelta(days=30),
+    on_expire=_forget_url,
     max_attempts=len(BACKOFF_SECONDS) + 1,
 )
 def fetch_recording(job: jobs.Job, beat) -> dict:
