@@ -22,7 +22,7 @@ from portal.integrations import tokens as integration_tokens
 from portal.integrations.models import SCOPES
 from portal.playbooks.services import load_content_pack
 from quizzes.services import load_question_bank
-from reviews import scheduled_sampling
+from reviews import retention, scheduled_retention, scheduled_sampling
 from reviews.rubrics import load_rubric_pack
 from scripts_library.pack import load_scripts_pack
 
@@ -110,6 +110,33 @@ def sample_reviews_command(per_agent, days, rubric_slug, channel):
             short = f", {draw.short} short" if draw.short else ""
             click.echo(f"{draw.team}: {draw.assigned} assigned{short}")
     click.echo(f"{sum(d.assigned for d in draws)} reviews assigned")
+
+
+@portal_cli.command("purge-recordings")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+def purge_recordings_command(dry_run):
+    """Delete the recordings older than their channel's retention rule; transcripts,
+    reviews and scores stay. The worker does this every day
+    (PORTAL_RETENTION_CRON, 02:30 in Vietnam by default); this command is for cron
+    users. Running it twice deletes nothing new."""
+    if dry_run:
+        click.echo(f"the worker's schedule (UTC crontab): {scheduled_retention.SCHEDULE}")
+        for plan in retention.preview():
+            if plan.days is None:
+                click.echo(f"{plan.channel}: no rule, kept for ever")
+            else:
+                click.echo(
+                    f"{plan.channel}: {plan.recordings} recordings ({plan.bytes / 1e6:.1f} MB) "
+                    f"older than {plan.days} days would be deleted"
+                )
+        return
+    runs = retention.purge(None)
+    for run in runs:
+        click.echo(
+            f"{run.channel}: {run.recordings} recordings ({run.bytes / 1e6:.1f} MB) "
+            f"older than {run.days} days deleted"
+        )
+    click.echo(f"{sum(r.recordings for r in runs)} recordings deleted")
 
 
 @portal_cli.command("permissions")

@@ -8,6 +8,7 @@ from reviews import (  # noqa: E402,F401
     access_routes,
     calibration_routes,
     interaction_routes,
+    retention_routes,
     routes,
     rubric_routes,
 )

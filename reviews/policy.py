@@ -50,6 +50,12 @@ RECORDINGS_AUDIT = permission(
     ADMINS,
     "Only admins read and export the log of who played or downloaded which recording.",
 )
+RETENTION_MANAGE = permission(
+    "retention.manage",
+    ADMINS,
+    "Only admins set how long each channel's recordings are kept, delete the expired "
+    "ones now and read what every purge deleted.",
+)
 
 
 def _leads_agent_clause(viewer: User, agent_id: int):

@@ -361,6 +361,11 @@ SWEEP = {
     "integrations.call_csv": Row("integrations.manage", "GET", allowed("admin")),
     "reviews.recording_accesses": Row("recordings.audit", "GET", allowed("admin")),
     "reviews.recording_accesses_csv": Row("recordings.audit", "GET", allowed("admin")),
+    # An empty form changes no rule: back to the page.
+    "reviews.retention_page": Row(
+        "retention.manage", "GET", allowed("admin"), posted=allowed("admin", ok=303)
+    ),
+    "reviews.retention_purge": Row("retention.manage", "POST", allowed("admin", ok=303)),
     # The API takes a bearer token, never the session: every person gets 401, logged in
     # or not (tests/integrations checks the tokens and their scopes).
     "api.put_interaction": Row(OPEN, "PUT", dict.fromkeys(ROLES, 401)),
