@@ -18,6 +18,7 @@ from portal.core.policy import permissions
 from portal.core.queue import run_worker
 from portal.core.roles import Role
 from portal.demo import setup_demo
+from portal.integrations import drop_folder
 from portal.integrations import tokens as integration_tokens
 from portal.integrations.models import SCOPES
 from portal.playbooks.services import load_content_pack
@@ -176,6 +177,21 @@ def sweep_jobs_command():
     """Retry or fail stalled background jobs and delete old results (the worker's
     scheduler does this every minute; for cron users without one)."""
     click.echo(f"{jobs.settle_stalled()} stalled, {jobs.expire()} expired")
+
+
+@portal_cli.command("scan-drop-folder")
+def scan_drop_folder_command():
+    """Import the settled batches of the drop folder (PORTAL_DROP_FOLDER) and move
+    each to done/ or failed/ with its report (the worker does this every minute)."""
+    if drop_folder.root_folder() is None:
+        raise click.ClickException("PORTAL_DROP_FOLDER is not set")
+    batches = drop_folder.scan()
+    for batch in batches:
+        click.echo(
+            f"{batch.name}: {batch.state}, {batch.created} created, {batch.updated} updated, "
+            f"{batch.refused} refused"
+        )
+    click.echo(f"{len(batches)} batches taken")
 
 
 @portal_cli.command("backup")

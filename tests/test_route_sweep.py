@@ -359,6 +359,7 @@ SWEEP = {
     "integrations.revoke": Row("integrations.manage", "POST", allowed("admin", ok=404)),
     "integrations.call_list": Row("integrations.manage", "GET", allowed("admin")),
     "integrations.call_csv": Row("integrations.manage", "GET", allowed("admin")),
+    "integrations.drop_batches": Row("integrations.manage", "GET", allowed("admin")),
     "reviews.recording_accesses": Row("recordings.audit", "GET", allowed("admin")),
     "reviews.recording_accesses_csv": Row("recordings.audit", "GET", allowed("admin")),
     # An empty form changes no rule: back to the page.
