@@ -19,7 +19,9 @@ from portal.core.models import utcnow
 from portal.core.uploads import MB, upload_limit
 from portal.integrations import intake, throttle, tokens
 from portal.integrations.models import INTERACTIONS_WRITE, REVIEWS_READ, ApiCall
+from portal.integrations.refusals import BEARER, refusals
 from portal.integrations.schemas import (
+    ErrorOut,
     InteractionIn,
     InteractionOut,
     RecordingOut,
@@ -38,7 +40,14 @@ api_bp = Blueprint(
 
 class PortalApi(Api):
     """flask-smorest's Api, but its JSON error pages stay on the API's blueprint:
-    the portal's own pages keep their HTML errors."""
+    the portal's own pages keep their HTML errors.
+
+    Refusals are documented per view (portal/integrations/refusals.py), with the
+    shape json_error gives them; no catch-all "default" answer, which would let any
+    status pass for documented."""
+
+    ERROR_SCHEMA = ErrorOut
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self):
         pass
@@ -139,6 +148,7 @@ def _check_key(source: str, external_id: str) -> None:
 @api_bp.arguments(InteractionIn)
 @api_bp.response(200, InteractionOut, description="Updated (or sent again unchanged).")
 @api_bp.alt_response(201, schema=InteractionOut, description="Created.")
+@refusals(api_bp, *BEARER, 400, 404, 422)
 @requires(INTERACTIONS_WRITE)
 def put_interaction(body, source, external_id):
     """Create or update an interaction by the sender's (source, external id).
@@ -157,6 +167,14 @@ def put_interaction(body, source, external_id):
 @api_bp.route("/interactions/<source>/<external_id>/recording", methods=["PUT"])
 @upload_limit("RECORDING_MAX_MB")  # recordings are larger than the portal's other uploads
 @api_bp.response(200, RecordingOut)
+@refusals(
+    api_bp,
+    *BEARER,
+    404,
+    413,
+    422,
+    described={413: "The recording is over RECORDING_MAX_MB.", 422: "Not a recording we can play."},
+)
 @requires(INTERACTIONS_WRITE)
 def put_recording(source, external_id):
     """Attach the interaction's recording: the raw audio as the body, or a
@@ -192,6 +210,7 @@ def put_recording(source, external_id):
     }
 )
 @api_bp.response(200, TranscriptOut)
+@refusals(api_bp, *BEARER, 400, 404, 413, 422)
 @requires(INTERACTIONS_WRITE)
 def put_transcript(source, external_id):
     """Attach a timed transcript: JSON ``{"segments": [...]}`` or a WebVTT body whose
@@ -230,6 +249,7 @@ def _transcript_segments(where: str) -> list[dict]:
 @api_bp.route("/reviews", methods=["GET"])
 @api_bp.arguments(ReviewQuery, location="query")
 @api_bp.response(200, ReviewPageOut)
+@refusals(api_bp, *BEARER, 422)
 @requires(REVIEWS_READ)
 def list_reviews(query):
     """Submitted reviews with their scores, by submission time (dates inclusive,

@@ -18,6 +18,7 @@ from marshmallow import fields, validate
 
 from portal.integrations.api import api_bp, requires
 from portal.integrations.models import OUTCOMES_WRITE
+from portal.integrations.refusals import BEARER, refusals
 from portal.kpi import outcomes
 
 MAX_RECORDS = 5000
@@ -115,8 +116,19 @@ def check_batch(records: list[dict]) -> outcomes.ParsedOutcomes:
 @bounded(MAX_BYTES)
 @api_bp.arguments(OutcomeBatchIn)
 @api_bp.response(200, OutcomeBatchOut)
-@api_bp.alt_response(409, description="The same records were being imported at that moment.")
-@api_bp.alt_response(413, description=f"The body is over {MAX_BYTES // (1024 * 1024)} MB.")
+@refusals(
+    api_bp,
+    *BEARER,
+    400,
+    409,
+    413,
+    422,
+    described={
+        409: "The same records were being imported at that moment.",
+        413: f"The body is over {MAX_BYTES // (1024 * 1024)} MB.",
+        422: "A record fails the checks: the messages by record index and field.",
+    },
+)
 @requires(OUTCOMES_WRITE)
 def post_outcomes(body):
     """Add customer outcomes (up to 5,000 records a call), checked as the Excel import

@@ -133,3 +133,21 @@ class TranscriptOut(ma.Schema):
     id = fields.Integer()
     segments = fields.Integer(metadata={"description": "How many turns are stored"})
     transcript = fields.String(metadata={"description": "Their plain text, masked"})
+
+
+# --- refusals (portal/integrations/refusals.py) ------------------------------------------
+
+
+class ErrorOut(ma.Schema):
+    """Every refusal the API answers (api.json_error): 4xx, in JSON."""
+
+    code = fields.Integer(required=True, metadata={"description": "The HTTP status"})
+    status = fields.String(required=True, metadata={"description": "Its name"})
+    message = fields.String(required=True)
+    errors = fields.Dict(
+        keys=fields.String(),
+        metadata={
+            "description": "Bad input only: the messages by where they were found "
+            "(json, query, path, file) and field"
+        },
+    )
