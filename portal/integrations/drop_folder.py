@@ -66,6 +66,9 @@ def signature(folder: Path) -> Signature | None:
             entries += [(e.name, e.stat(follow_symlinks=False)) for e in listing]
     except FileNotFoundError:
         return None
+    except OSError as error:  # a folder the portal may not read: it waits, said so
+        log.warning("drop folder: %s cannot be read: %s", folder, error)
+        return None
     return tuple(
         sorted((name, status.st_size, int(_last_change(status) * 1e6)) for name, status in entries)
     )
@@ -207,6 +210,11 @@ def _run(root: Path, name: str, folder: Path) -> DropBatch | None:
         _move_back(root, name)
         log.exception("drop folder: %s put back, the database is unreachable", name)
         return None
+    except Exception:
+        # Not left in processing/ to be retried for ever: failed/, for a person.
+        db.session.rollback()
+        log.exception("drop folder: %s failed", name)
+        outcome = drop_import.broken(name)
     (folder / drop_import.REPORT).write_text(outcome.report, encoding="utf-8")
     state = FAILED if outcome.failed else DONE
     finish(root, name, state)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import marshmallow as ma
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.core.models import local_zone, utcnow
@@ -66,7 +67,7 @@ class Line:
 class Outcome:
     lines: list[Line] = field(default_factory=list)
     unnamed: list[str] = field(default_factory=list)  # files no row names
-    problem: str = ""  # the batch as a whole could not be read
+    problem: str = ""  # why the batch as a whole was not imported
     report: str = ""
 
     def count(self, outcome: str) -> int:
@@ -107,12 +108,22 @@ def _files(folder: Path) -> dict[str, str]:
     return found
 
 
+def _open(path: Path):
+    """A plain file of the batch for reading; never through a link, even one put
+    in place of the file after the folder was listed."""
+    return os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb")
+
+
 def _manifest(folder: Path) -> list[tuple[int, dict | str]]:
     """The manifest's rows; WorkbookError (a sentence) when it cannot be read."""
-    present = [name for name in MANIFESTS if (folder / name).is_file()]
+    present = [name for name in MANIFESTS if (folder / name).exists()]
     if len(present) != 1:
         raise WorkbookError(_("Keep one manifest in the batch: manifest.csv or manifest.xlsx."))
-    with open(folder / present[0], "rb") as stream:
+    try:
+        stream = _open(folder / present[0])
+    except OSError as error:  # a link, a folder, a file the portal may not read
+        raise WorkbookError(_("The manifest could not be opened.")) from error
+    with stream:
         check_manifest(stream, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
         return read_rows(stream, COLUMNS, max_rows=MAX_ROWS, optional=OPTIONAL)
 
@@ -193,10 +204,12 @@ class _Batch:
             problems.append(missing)
         elif not problems:
             try:
-                with open(self.folder / self.files[file_name], "rb") as stream:
+                with _open(self.folder / self.files[file_name]) as stream:
                     audio = recordings.check_audio(stream, max_bytes=self.max_bytes)
             except recordings.RecordingRejected as refused:
                 problems.append(f"{file_name}: {refused}")
+            except OSError:  # replaced by a link meanwhile, or not readable by the portal
+                problems.append(_("The file “%(name)s” could not be read.", name=file_name))
         if problems:
             return Line(number, file_name, "refused", " ".join(problems))
         if body.get("duration_seconds") is None:
@@ -219,7 +232,7 @@ def import_batch(folder: Path, name: str, *, source: str, beat=lambda: None) -> 
     try:
         rows = _manifest(folder)
     except WorkbookError as unreadable:
-        outcome.problem = str(unreadable)
+        outcome.problem = _("The manifest was not read: %(why)s", why=str(unreadable))
         rows = []
     batch = _Batch(folder, name, source)
     for number, values in rows:
@@ -231,6 +244,15 @@ def import_batch(folder: Path, name: str, *, source: str, beat=lambda: None) -> 
     if not outcome.problem:
         outcome.unnamed = sorted(set(batch.files) - batch.used_files)
     outcome.report = report(name, outcome)
+    return outcome
+
+
+def broken(name: str) -> Outcome:
+    """The outcome of a batch whose import stopped on an error of the portal's own
+    (logged); the rows it had imported stay, and dropping it again is safe."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        outcome = Outcome(problem=_("The import stopped on an error; tell an admin."))
+        outcome.report = report(name, outcome)
     return outcome
 
 
@@ -256,7 +278,7 @@ def report(name: str, outcome: Outcome) -> str:
         "",
     ]
     if outcome.problem:
-        lines.append(_one_line(_("The manifest was not read: %(why)s", why=outcome.problem)))
+        lines.append(_one_line(outcome.problem))
     said = {"created": _("created"), "updated": _("updated"), "refused": _("refused")}
     for line in outcome.lines:
         where = _("Row %(n)d", n=line.number)

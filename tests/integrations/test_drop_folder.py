@@ -400,3 +400,38 @@ def test_admins_read_each_batch_and_its_report(root, db, agent, login_as):
     )
     supervisor = login_as(Role.SUPERVISOR)
     assert supervisor.get("/admin/integrations/drop-folder").status_code == 403
+
+
+def test_a_manifest_that_is_a_link_is_not_read(root, db, agent, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "manifest.csv"
+    elsewhere.write_bytes(manifest_csv([row("goi-1.wav")]))
+    folder = root / "incoming" / "lien-ket"
+    folder.mkdir(parents=True)
+    (folder / "goi-1.wav").write_bytes(WAV)
+    (folder / "manifest.csv").symlink_to(elsewhere)
+
+    (batch,) = drop_folder.scan(now=later())
+
+    assert batch.state == "failed" and "Không mở được tệp danh sách." in batch.report
+    assert not calls(db)
+
+
+def test_an_error_of_the_portal_mid_batch_fails_it_instead_of_retrying_for_ever(
+    root, db, agent, monkeypatch
+):
+    drop(root, "loi", [row("goi-1.wav"), row("goi-2.wav")], {"goi-1.wav": WAV, "goi-2.wav": WAV})
+    attach = intake.attach_recording
+    attached = []
+
+    def disk_full_on_the_second(interaction, stream, **kwargs):
+        if attached:
+            raise OSError(28, "No space left on device")
+        attached.append(interaction.id)
+        return attach(interaction, stream, **kwargs)
+
+    monkeypatch.setattr(intake, "attach_recording", disk_full_on_the_second)
+    (batch,) = drop_folder.scan(now=later())
+
+    assert batch.state == "failed" and "hãy báo cho quản trị viên" in batch.report
+    assert (root / "failed" / "loi" / "report.txt").exists()
+    assert not list((root / "processing").iterdir())
