@@ -37,6 +37,10 @@ REFUSALS: dict[int, tuple[str, dict]] = {
     413: ("The body is over the size this call takes.", {}),
     422: ("Input that fails the checks; the messages per field are in errors.", {}),
     429: ("Too many calls with this token; wait as Retry-After says.", {"Retry-After": _WAIT}),
+    503: (
+        "Too much work waiting; send it again as Retry-After says.",
+        {"Retry-After": {**_WAIT, "description": "Seconds to wait before sending again"}},
+    ),
 }
 
 # What every call with a bearer token can be refused with (api.authenticate and

@@ -23,6 +23,7 @@ from portal.core.extensions import db
 from portal.integrations import fetching, intake, signatures, throttle
 from portal.integrations.api import json_error, log_call
 from portal.integrations.models import INTERACTIONS_WRITE, IntegrationToken, WebhookEvent
+from portal.integrations.refusals import refusals
 from portal.integrations.schemas import InteractionIn
 
 webhooks_bp = Blueprint(
@@ -117,6 +118,23 @@ def _event() -> dict:
 )
 @webhooks_bp.response(202, WebhookOut, description="Accepted: the recording is fetched soon.")
 @webhooks_bp.alt_response(200, schema=WebhookOut, description="Seen before: nothing new.")
+@refusals(
+    webhooks_bp,
+    400,
+    401,
+    403,
+    404,
+    413,
+    422,
+    429,
+    503,
+    described={
+        404: "No such address (the token id is not a number).",
+        401: "No webhook key for this address, or a signature that does not match the body "
+        "or is more than 5 minutes old.",
+        403: "The sender's token lacks the scope interactions:write.",
+    },
+)
 def recording_ready(token_id: int):
     """A recording is ready: fetch it from its URL (a host allowed for this sender)
     and attach it to the call, created from ``interaction`` when it is given."""
