@@ -360,6 +360,8 @@ SWEEP = {
     "integrations.call_list": Row("integrations.manage", "GET", allowed("admin")),
     "integrations.call_csv": Row("integrations.manage", "GET", allowed("admin")),
     "integrations.drop_batches": Row("integrations.manage", "GET", allowed("admin")),
+    "integrations.webhooks": Row("integrations.manage", "GET", allowed("admin", ok=404)),
+    "integrations.new_signing_key": Row("integrations.manage", "POST", allowed("admin", ok=404)),
     "reviews.recording_accesses": Row("recordings.audit", "GET", allowed("admin")),
     "reviews.recording_accesses_csv": Row("recordings.audit", "GET", allowed("admin")),
     # An empty form changes no rule: back to the page.
@@ -375,6 +377,8 @@ SWEEP = {
     "api.list_reviews": Row(OPEN, "GET", dict.fromkeys(ROLES, 401)),
     "api.post_outcomes": Row(OPEN, "POST", dict.fromkeys(ROLES, 401)),
     "api-docs.openapi_json": Row(OPEN, "GET", dict.fromkeys(ROLES, 200)),
+    # Webhooks are signed, not sent with a session (tests/integrations/test_webhooks.py).
+    "webhooks.recording_ready": Row(OPEN, "POST", dict.fromkeys(ROLES, 401)),
 }
 
 
@@ -525,6 +529,9 @@ def _url(endpoint, world):
         "onboarding.remove_item": f"/onboarding/items/{module.items[1].id}/remove",
         "onboarding.move_item": f"/onboarding/items/{module.items[0].id}/move",
         "integrations.revoke": "/admin/integrations/999999/revoke",
+        "integrations.webhooks": "/admin/integrations/999999/webhooks",
+        "integrations.new_signing_key": "/admin/integrations/999999/signing-key",
+        "webhooks.recording_ready": "/api/v1/webhooks/1/recording-ready",
         "api.put_interaction": "/api/v1/interactions/pbx/call-1",
         "api.put_recording": "/api/v1/interactions/pbx/call-1/recording",
         "api.put_transcript": "/api/v1/interactions/pbx/call-1/transcript",
