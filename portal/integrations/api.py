@@ -58,9 +58,17 @@ def _bearer() -> str:
     return value.strip() if kind.lower() == "bearer" else ""
 
 
+# Bodies of JSON calls, limited before they are read: a call is a few hundred bytes
+# plus at most a 200,000-character transcript (about 1.2 MB as escaped JSON). The
+# recording, transcript and outcome calls set their own limits.
+BODY_LIMITS = {"api.put_interaction": 2 * MB}
+
+
 @api_bp.before_request
 def authenticate():
     g.api_started = time.perf_counter()
+    if request.endpoint in BODY_LIMITS:
+        request.max_content_length = BODY_LIMITS[request.endpoint]
     token = tokens.find(_bearer())
     g.api_token = token
     if token is None or not token.active:
@@ -148,7 +156,7 @@ def _check_key(source: str, external_id: str) -> None:
 @api_bp.arguments(InteractionIn)
 @api_bp.response(200, InteractionOut, description="Updated (or sent again unchanged).")
 @api_bp.alt_response(201, schema=InteractionOut, description="Created.")
-@refusals(api_bp, *BEARER, 400, 404, 422)
+@refusals(api_bp, *BEARER, 400, 404, 413, 422)
 @requires(INTERACTIONS_WRITE)
 def put_interaction(body, source, external_id):
     """Create or update an interaction by the sender's (source, external id).

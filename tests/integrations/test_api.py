@@ -349,3 +349,14 @@ def test_the_interaction_page_shows_the_queue_and_what_updates_changed(
     assert page.status_code == 200
     assert "Hậu mãi" in page.text and "call-1001" in page.text
     assert "1 lần cập nhật sau từ hệ thống gửi" in page.text and "184 → 200" in page.text
+
+
+def test_a_call_body_over_two_megabytes_is_413_and_writes_nothing(client, db, agent, token):
+    huge = body(transcript="x" * 200_000, customer_ref="y" * (2 * MB))
+    answer = client.put(URL, json=huge, headers=bearer(token))
+    assert answer.status_code == 413 and answer.is_json
+    assert db.session.query(Interaction).count() == 0
+    fits = client.put(
+        URL, json=body(transcript="Dạ, em chào anh. " * 10_000), headers=bearer(token)
+    )
+    assert fits.status_code == 201  # a long transcript is well within the limit
