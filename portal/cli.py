@@ -4,6 +4,7 @@ The CLI sits on top of every feature (the import contract's top layer), so it
 imports them at module top; the app factory imports this module last.
 """
 
+import time
 from pathlib import Path
 
 import click
@@ -21,6 +22,7 @@ from portal.demo import setup_demo
 from portal.integrations import drop_folder
 from portal.integrations import tokens as integration_tokens
 from portal.integrations.models import SCOPES
+from portal.kpi import rollups
 from portal.playbooks.services import load_content_pack
 from quizzes.services import load_question_bank
 from reviews import retention, scheduled_retention, scheduled_sampling
@@ -170,6 +172,17 @@ def worker_command(workers, scheduler):
     """Run queued jobs (HR workbooks and, as they move to the queue, other long work)
     until stopped. `make run` starts one; production runs one or more per broker."""
     run_worker(workers, periodic=scheduler)
+
+
+@portal_cli.command("rebuild-rollups")
+def rebuild_rollups_command():
+    """Make every KPI rollup again from the reviews and outcomes (they are kept as
+    the data changes; this is for data loaded around the portal, or to check)."""
+    started = time.perf_counter()
+    counts = rollups.rebuild()
+    db.session.commit()
+    rows = ", ".join(f"{table} {n}" for table, n in counts.items() if table != "days")
+    click.echo(f"{counts['days']} days of reviews; {rows} ({time.perf_counter() - started:.1f} s)")
 
 
 @portal_cli.command("sweep-jobs")

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("kpi", __name__, template_folder="templates")
 
-from portal.kpi import routes  # noqa: E402,F401
+from portal.kpi import rollups, routes  # noqa: E402,F401  (rollups: its session hooks)

@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from portal.core.extensions import db
 from portal.core.text import spreadsheet_safe
-from portal.kpi import measures, review_measures, sheets, targets
+from portal.kpi import measures, review_measures, rollup_measures, sheets, targets
 from portal.kpi.periods import Period
 from reviews.models import Review, RubricVersion
 from reviews.rubrics import criterion_catalogue, section_catalogue
@@ -115,8 +115,8 @@ def plan(agents, period: Period, today: date, *, progress=None) -> list[Sheet]:
     in a bounded number of queries; cells produced sheet by sheet)."""
     rows = sheets.table(agents, period, today)
     ids = [a.id for a in agents]
-    criteria = review_measures.criterion_averages(ids, period)
-    section_means = review_measures.section_averages(ids, period)
+    criteria = rollup_measures.criterion_averages(ids, period)
+    section_means = rollup_measures.section_averages(ids, period)
     catalogue = criterion_catalogue(review_measures.versions_used(ids, period))
     section_titles = section_catalogue()
     periods, trends = sheets.trend(ids, period, today)

@@ -4,6 +4,7 @@ export jobs (long exports run in the background)."""
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -63,3 +64,88 @@ class KpiTarget(db.Model):
     value: Mapped[float] = mapped_column(Float)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- rollups (portal/kpi/rollups.py) ------------------------------------------------------
+# Per agent and day in the portal's time zone, the counts and sums every measure
+# needs, kept in the same transaction as the rows they summarise and rebuildable
+# from them (`flask portal rebuild-rollups`). A sheet sums a period's days instead
+# of reading every review and outcome of it.
+
+
+class ReviewDay(db.Model):
+    """Counted reviews (regular, scored) of an agent submitted on a day."""
+
+    __tablename__ = "rollup_review_days"
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    score_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    score_n: Mapped[int] = mapped_column(Integer, default=0)
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    passed_n: Mapped[int] = mapped_column(Integer, default=0)
+    critical_fails: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DisputeDay(db.Model):
+    """Disputes an agent raised on a day, and how many of them were upheld so far."""
+
+    __tablename__ = "rollup_dispute_days"
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    raised: Mapped[int] = mapped_column(Integer, default=0)
+    upheld: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CriterionDay(db.Model):
+    """Per agent, day and criterion (or section): the sum and count of its percents
+    over counted reviews."""
+
+    __tablename__ = "rollup_criterion_days"
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)  # criterion / section
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    percent_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OutcomeDay(db.Model):
+    """An agent's customer outcomes on a day: counts and sums."""
+
+    __tablename__ = "rollup_outcome_days"
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    nps_n: Mapped[int] = mapped_column(Integer, default=0)
+    nps_promoters: Mapped[int] = mapped_column(Integer, default=0)
+    nps_detractors: Mapped[int] = mapped_column(Integer, default=0)
+    csat_n: Mapped[int] = mapped_column(Integer, default=0)
+    csat_good: Mapped[int] = mapped_column(Integer, default=0)
+    frt_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+    frt_n: Mapped[int] = mapped_column(Integer, default=0)
+    atht_sum: Mapped[int] = mapped_column(BigInteger, default=0)
+    atht_n: Mapped[int] = mapped_column(Integer, default=0)
+    complaint_yes: Mapped[int] = mapped_column(Integer, default=0)
+    complaint_n: Mapped[int] = mapped_column(Integer, default=0)
+    recontact_yes: Mapped[int] = mapped_column(Integer, default=0)
+    recontact_n: Mapped[int] = mapped_column(Integer, default=0)
+    returned_yes: Mapped[int] = mapped_column(Integer, default=0)
+    returned_n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DurationDay(db.Model):
+    """How many of an agent's records on a day took exactly `seconds` (first
+    response or handling): a histogram at one-second resolution, from which a
+    period's median is exact (the times are whole seconds)."""
+
+    __tablename__ = "rollup_duration_days"
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    measure: Mapped[str] = mapped_column(String(10), primary_key=True)  # frt / atht
+    seconds: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

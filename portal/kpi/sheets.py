@@ -11,13 +11,13 @@ from portal.core.extensions import db
 from portal.core.roles import FRONTLINE
 from portal.kpi import targets
 from portal.kpi.measures import BY_CODE
-from portal.kpi.outcome_measures import outcome_measures
 from portal.kpi.periods import Period, last_n
-from portal.kpi.review_measures import (
+from portal.kpi.review_measures import versions_used
+from portal.kpi.rollup_measures import (
     criterion_averages,
+    outcome_measures,
     review_measures,
     section_averages,
-    versions_used,
 )
 from portal.kpi.training_measures import training_measures
 from portal.playbooks.models import PlaybookStep

@@ -1,0 +1,132 @@
+"""The KPI measures read from the rollups (portal/kpi/rollups.py): the same values
+as `review_measures` and `outcome_measures` compute from the raw rows (a property
+test holds them equal), in a fixed number of statements whatever the period's
+length or the number of reviews, since a period is a sum over its days.
+
+Means are sums over counts; medians come exact from the one-second histograms.
+"""
+
+from collections import defaultdict
+
+from sqlalchemy import BigInteger, Float, case, cast, func, select
+
+from portal.core.extensions import db
+from portal.kpi.models import CriterionDay, DisputeDay, DurationDay, OutcomeDay, ReviewDay
+from portal.kpi.periods import Period
+
+
+def _ratio(hits, total, scale: float = 1.0):
+    """scale × Σhits / Σtotal, None where there is nothing to divide by."""
+    return scale * cast(func.sum(hits), Float) / func.nullif(func.sum(total), 0)
+
+
+def _in(model, agent_ids: list[int], period: Period) -> list:
+    return [model.agent_id.in_(agent_ids), model.day.between(period.start, period.end)]
+
+
+def review_measures(agent_ids: list[int], period: Period) -> dict[int, dict]:
+    r, d = ReviewDay, DisputeDay
+    found: dict[int, dict] = defaultdict(dict)
+    for row in db.session.execute(
+        select(
+            r.agent_id,
+            func.sum(r.reviews).label("review_count"),
+            _ratio(r.score_sum, r.score_n).label("review_score"),
+            _ratio(r.passed, r.passed_n, 100.0).label("pass_rate"),
+            func.sum(r.critical_fails).label("critical_fails"),
+        )
+        .where(*_in(r, agent_ids, period))
+        .group_by(r.agent_id)
+    ):
+        found[row.agent_id].update(dict(row._mapping))
+    for row in db.session.execute(
+        select(
+            d.agent_id,
+            func.sum(d.raised).label("disputes_raised"),
+            func.sum(d.upheld).label("disputes_upheld"),
+        )
+        .where(*_in(d, agent_ids, period))
+        .group_by(d.agent_id)
+    ):
+        found[row.agent_id].update(dict(row._mapping))
+    return found
+
+
+def _averages(level: str, scale: float, agent_ids, period) -> dict[int, list]:
+    c = CriterionDay
+    found: dict[int, list] = defaultdict(list)
+    for agent_id, key, mean, n in db.session.execute(
+        select(c.agent_id, c.key, _ratio(c.percent_sum, c.n, scale), func.sum(c.n))
+        .where(*_in(c, agent_ids, period), c.level == level)
+        .group_by(c.agent_id, c.key)
+    ):
+        found[agent_id].append((key, mean, n))
+    for rows in found.values():
+        rows.sort(key=lambda row: row[1])
+    return found
+
+
+def criterion_averages(agent_ids: list[int], period: Period) -> dict[int, list]:
+    """Per agent: (criterion key, mean %, how many scores), weakest first."""
+    return _averages("criterion", 100.0, agent_ids, period)
+
+
+def section_averages(agent_ids: list[int], period: Period) -> dict[int, list]:
+    """Per agent: (section key, mean section %, how many reviews), weakest first."""
+    return _averages("section", 1.0, agent_ids, period)
+
+
+def _medians(measure: str, agent_ids: list[int], period: Period) -> dict[int, float]:
+    """The exact median per agent from the period's histogram: the value at the
+    middle position (or the mean of the two middle ones), found by running counts."""
+    h = DurationDay
+    counts = (
+        select(h.agent_id, h.seconds, func.sum(h.n).label("n"))
+        .where(*_in(h, agent_ids, period), h.measure == measure)
+        .group_by(h.agent_id, h.seconds)
+        .subquery()
+    )
+    # Cast: PostgreSQL sums integers as numeric, and (n + 1) // 2 must stay whole.
+    running = select(
+        counts.c.agent_id,
+        counts.c.seconds,
+        cast(
+            func.sum(counts.c.n).over(partition_by=counts.c.agent_id, order_by=counts.c.seconds),
+            BigInteger,
+        ).label("upto"),
+        cast(func.sum(counts.c.n).over(partition_by=counts.c.agent_id), BigInteger).label("total"),
+    ).subquery()
+    low = func.min(case((running.c.upto >= (running.c.total + 1) // 2, running.c.seconds)))
+    high = func.min(case((running.c.upto >= (running.c.total + 2) // 2, running.c.seconds)))
+    return dict(
+        db.session.execute(
+            select(running.c.agent_id, (cast(low, Float) + high) / 2.0).group_by(running.c.agent_id)
+        ).all()
+    )
+
+
+def outcome_measures(agent_ids: list[int], period: Period) -> dict[int, dict]:
+    o = OutcomeDay
+    rows = db.session.execute(
+        select(
+            o.agent_id,
+            (
+                _ratio(o.nps_promoters, o.nps_n, 100.0) - _ratio(o.nps_detractors, o.nps_n, 100.0)
+            ).label("nps"),
+            _ratio(o.csat_good, o.csat_n, 100.0).label("csat"),
+            _ratio(o.frt_sum, o.frt_n).label("frt_mean"),
+            _ratio(o.atht_sum, o.atht_n).label("atht_mean"),
+            _ratio(o.complaint_yes, o.complaint_n, 100.0).label("complaint_rate"),
+            _ratio(o.recontact_yes, o.recontact_n, 100.0).label("recontact_rate"),
+            _ratio(o.returned_yes, o.returned_n, 100.0).label("return_rate"),
+            func.sum(o.nps_n).label("nps_answers"),
+            func.sum(o.csat_n).label("csat_answers"),
+        )
+        .where(*_in(o, agent_ids, period))
+        .group_by(o.agent_id)
+    )
+    found = {r.agent_id: dict(r._mapping) for r in rows}
+    for code, measure in (("frt_median", "frt"), ("atht_median", "atht")):
+        for agent_id, value in _medians(measure, agent_ids, period).items():
+            found.setdefault(agent_id, {})[code] = value
+    return found
