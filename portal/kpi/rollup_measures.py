@@ -86,23 +86,7 @@ def _medians(measure: str, agent_ids: list[int], period: Period) -> dict[int, fl
         .group_by(h.agent_id, h.seconds)
         .subquery()
     )
-    # Cast: PostgreSQL sums integers as numeric, and (n + 1) // 2 must stay whole.
-    running = select(
-        counts.c.agent_id,
-        counts.c.seconds,
-        cast(
-            func.sum(counts.c.n).over(partition_by=counts.c.agent_id, order_by=counts.c.seconds),
-            BigInteger,
-        ).label("upto"),
-        cast(func.sum(counts.c.n).over(partition_by=counts.c.agent_id), BigInteger).label("total"),
-    ).subquery()
-    low = func.min(case((running.c.upto >= (running.c.total + 1) // 2, running.c.seconds)))
-    high = func.min(case((running.c.upto >= (running.c.total + 2) // 2, running.c.seconds)))
-    return dict(
-        db.session.execute(
-            select(running.c.agent_id, (cast(low, Float) + high) / 2.0).group_by(running.c.agent_id)
-        ).all()
-    )
+    return dict(db.session.execute(_median_of(counts, [])).all())
 
 
 def outcome_measures(agent_ids: list[int], period: Period) -> dict[int, dict]:
@@ -130,3 +114,78 @@ def outcome_measures(agent_ids: list[int], period: Period) -> dict[int, dict]:
         for agent_id, value in _medians(measure, agent_ids, period).items():
             found.setdefault(agent_id, {})[code] = value
     return found
+
+
+# --- several periods at once (the sheet's trend) ---------------------------------------------
+
+
+def _bucket(model, periods: list[Period]):
+    """Which of the periods a rollup day falls in (their index), in SQL."""
+    return case(*[(model.day.between(p.start, p.end), i) for i, p in enumerate(periods)])
+
+
+def _spanning(model, agent_ids, periods):
+    return [
+        model.agent_id.in_(agent_ids),
+        model.day.between(min(p.start for p in periods), max(p.end for p in periods)),
+    ]
+
+
+def trend_values(agent_ids: list[int], periods: list[Period]) -> dict[tuple[int, int], dict]:
+    """{(agent, period index): {review_score, csat, nps, frt_median}} for all the
+    periods in three statements, however many periods or days they cover."""
+    found: dict[tuple[int, int], dict] = defaultdict(dict)
+    if not agent_ids or not periods:
+        return found
+    r, o, h = ReviewDay, OutcomeDay, DurationDay
+    review_bucket, outcome_bucket = _bucket(r, periods), _bucket(o, periods)
+    for agent_id, index, score in db.session.execute(
+        select(r.agent_id, review_bucket, _ratio(r.score_sum, r.score_n))
+        .where(*_spanning(r, agent_ids, periods))
+        .group_by(r.agent_id, review_bucket)
+    ):
+        if index is not None:
+            found[(agent_id, index)]["review_score"] = score
+    for agent_id, index, nps, csat in db.session.execute(
+        select(
+            o.agent_id,
+            outcome_bucket,
+            _ratio(o.nps_promoters, o.nps_n, 100.0) - _ratio(o.nps_detractors, o.nps_n, 100.0),
+            _ratio(o.csat_good, o.csat_n, 100.0),
+        )
+        .where(*_spanning(o, agent_ids, periods))
+        .group_by(o.agent_id, outcome_bucket)
+    ):
+        if index is not None:
+            found[(agent_id, index)].update(nps=nps, csat=csat)
+    bucket = _bucket(h, periods).label("bucket")
+    counts = (
+        select(h.agent_id, bucket, h.seconds, func.sum(h.n).label("n"))
+        .where(*_spanning(h, agent_ids, periods), h.measure == "frt")
+        .group_by(h.agent_id, bucket, h.seconds)
+        .subquery()
+    )
+    for agent_id, index, median in db.session.execute(_median_of(counts, [counts.c.bucket])):
+        if index is not None:
+            found[(agent_id, index)]["frt_median"] = median
+    return found
+
+
+def _median_of(counts, groups: list):
+    """The exact median per agent (and `groups`) from a histogram subquery with
+    columns agent_id, seconds, n."""
+    partition = [counts.c.agent_id, *groups]
+    # Cast: PostgreSQL sums integers as numeric, and (n + 1) // 2 must stay whole.
+    running = select(
+        *partition,
+        counts.c.seconds,
+        cast(
+            func.sum(counts.c.n).over(partition_by=partition, order_by=counts.c.seconds),
+            BigInteger,
+        ).label("upto"),
+        cast(func.sum(counts.c.n).over(partition_by=partition), BigInteger).label("total"),
+    ).subquery()
+    low = func.min(case((running.c.upto >= (running.c.total + 1) // 2, running.c.seconds)))
+    high = func.min(case((running.c.upto >= (running.c.total + 2) // 2, running.c.seconds)))
+    keys = [running.c.agent_id, *(running.c[g.name] for g in groups)]
+    return select(*keys, (cast(low, Float) + high) / 2.0).group_by(*keys)

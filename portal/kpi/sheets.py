@@ -18,6 +18,7 @@ from portal.kpi.rollup_measures import (
     outcome_measures,
     review_measures,
     section_averages,
+    trend_values,
 )
 from portal.kpi.training_measures import training_measures
 from portal.playbooks.models import PlaybookStep
@@ -93,14 +94,14 @@ def sort_rows(rows: list[Row], column: str, descending: bool) -> list[Row]:
 
 
 def trend(agent_ids: list[int], period: Period, today: date) -> tuple[list[Period], dict]:
-    """The last few periods' values of the trend measures: {agent: {code: [values]}}."""
+    """The last few periods' values of the trend measures: {agent: {code: [values]}},
+    read from the rollups in three statements for all the periods."""
     periods = last_n(period, TREND_PERIODS)
+    values = trend_values(agent_ids, periods)
     series: dict[int, dict[str, list]] = {a: {c: [] for c in TREND_MEASURES} for a in agent_ids}
-    for each in periods:
-        reviews = review_measures(agent_ids, each)
-        outcomes = outcome_measures(agent_ids, each)
+    for index, _each in enumerate(periods):
         for agent_id in agent_ids:
-            merged = {**reviews.get(agent_id, {}), **outcomes.get(agent_id, {})}
+            merged = values.get((agent_id, index), {})
             for code in TREND_MEASURES:
                 value = merged.get(code)
                 series[agent_id][code].append(round(value, 1) if value is not None else None)

@@ -155,6 +155,28 @@ def _same_measures(ids, period) -> None:
             }
 
 
+def _same_trend(ids, last) -> None:
+    """The trend (several periods in one pass) equals each period computed alone."""
+    length = last.end - last.start
+    periods = [
+        Period(
+            "custom",
+            last.start - (length + timedelta(days=1)) * k,
+            last.end - (length + timedelta(days=1)) * k,
+        )
+        for k in (2, 1, 0)
+    ]
+    together = rollup_measures.trend_values(ids, periods)
+    for index, period in enumerate(periods):
+        reviews = raw_reviews.review_measures(ids, period)
+        outcomes = raw_outcomes.outcome_measures(ids, period)
+        for agent in ids:
+            alone = {**reviews.get(agent, {}), **outcomes.get(agent, {})}
+            expected = {c: alone.get(c) for c in ("review_score", "nps", "csat", "frt_median")}
+            got = {c: together.get((agent, index), {}).get(c) for c in expected}
+            assert got == _approx(expected)
+
+
 @settings(
     max_examples=25,
     deadline=None,
@@ -178,6 +200,7 @@ def test_every_measure_from_the_rollups_equals_the_raw_rows(
                 "custom", BASE + timedelta(days=start), BASE + timedelta(days=start + length)
             )
             _same_measures([agents[i].id for i in group], period)
+            _same_trend([agents[i].id for i in group], period)
 
     check()
     # Later changes: a score corrected after a dispute, a dispute decided, a review
