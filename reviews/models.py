@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -173,12 +174,19 @@ REGULAR, CALIBRATION = "regular", "calibration"
 
 class Review(db.Model):
     __tablename__ = "reviews"
+    # Fitted to the review inboxes' filters and sort (reviews/inbox.py): a person's
+    # reviews newest first, a reviewer's queue oldest first.
+    __table_args__ = (
+        Index("ix_reviews_agent_submitted", "agent_id", "submitted_at"),
+        Index("ix_reviews_reviewer_state_created", "reviewer_id", "state", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id"), index=True)
     rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"), index=True)
-    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # Indexed first in the composite indexes above (a lone index would be redundant).
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(20), default=REGULAR)
     calibration_id: Mapped[int | None] = mapped_column(
         ForeignKey("calibration_sessions.id"), index=True
@@ -278,6 +286,7 @@ OPEN, ACCEPTED, PARTIAL, REJECTED = "open", "accepted", "partially_accepted", "r
 
 class Dispute(db.Model):
     __tablename__ = "disputes"
+    __table_args__ = (Index("ix_disputes_state_raised", "state", "raised_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
