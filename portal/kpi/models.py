@@ -149,3 +149,14 @@ class DurationDay(db.Model):
     measure: Mapped[str] = mapped_column(String(10), primary_key=True)  # frt / atht
     seconds: Mapped[int] = mapped_column(Integer, primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KpiVersion(db.Model):
+    """A counter per agent (and 0 for what every sheet shows: targets, teams, the
+    rubric and content catalogue), bumped by each transaction that changes what
+    their KPI figures are made of; the pages' ETags are made from it."""
+
+    __tablename__ = "kpi_versions"
+
+    scope: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=1)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.models import User
 from portal.core.extensions import db
 from portal.core.workbooks import read_rows
-from portal.kpi import rollups
+from portal.kpi import rollups, versions
 from portal.kpi.models import OutcomeImport, OutcomeRecord
 
 REQUIRED = ["agent_email", "date"]
@@ -231,6 +231,7 @@ def import_outcomes(parsed: ParsedOutcomes, *, by, file_name: str) -> OutcomeImp
             )
             # A bulk insert is no ORM flush: the rollups are told which days it touched.
             rollups.touch_outcomes({(r["agent_id"], r["occurred_on"]) for r in fresh})
+            versions.touch(db.session(), {r["agent_id"] for r in fresh})
         except IntegrityError as exc:
             # The same records were imported at the same moment by someone else.
             db.session.rollback()

@@ -17,7 +17,7 @@ from portal.core.params import bounded_int, int_arg, whole_number
 from portal.core.policy import permission_required, require
 from portal.core.storage import StorageError, storage
 from portal.core.workbooks import WorkbookError
-from portal.kpi import bp, export, jobs, measures, outcome_jobs, sheets, targets
+from portal.kpi import bp, caching, export, jobs, measures, outcome_jobs, sheets, targets
 from portal.kpi.forms import OutcomesForm, TargetsForm, target_text
 from portal.kpi.periods import KINDS, from_args
 from portal.kpi.policy import KPI_TARGETS_EDIT, KPI_TEAM, OUTCOMES_IMPORT, lands_on_own_sheet
@@ -77,11 +77,14 @@ def _known_args() -> dict:
 def agent(user_id: int):
     person = db.get_or_404(User, user_id)
     require("kpi.sheet", person, hide=True)
+    tag = caching.etag_for([person.id])
+    if (unchanged := caching.not_modified(tag)) is not None:
+        return unchanged
     period = _period()
     today = local_today()
     (row,) = sheets.table([person], period, today)
     periods, series = sheets.trend([person.id], period, today)
-    return render(
+    page = render(
         "kpi/agent.html",
         person=person,
         row=row,
@@ -95,6 +98,7 @@ def agent(user_id: int):
         targeted=targets.TARGETED,
         ref_day=_ref_day(period),
     )
+    return caching.validated(page, tag)
 
 
 def _groups():
@@ -129,11 +133,15 @@ def _scoped_agents():
 @bp.get("/team")
 @permission_required(KPI_TEAM)
 def team():
+    agents = _scoped_agents()
+    tag = caching.etag_for([a.id for a in agents])
+    if (unchanged := caching.not_modified(tag)) is not None:
+        return unchanged
     period = _period()
-    rows = sheets.table(_scoped_agents(), period, local_today())
+    rows = sheets.table(agents, period, local_today())
     column = request.args.get("sort", "name")
     descending = request.args.get("dir") == "desc"
-    return render(
+    page = render(
         "kpi/team.html",
         rows=sheets.sort_rows(rows, column, descending),
         period=period,
@@ -145,6 +153,7 @@ def team():
         args=_known_args(),
         ref_day=_ref_day(period),
     )
+    return caching.validated(page, tag)
 
 
 @bp.get("/team.csv")

@@ -293,3 +293,48 @@ def test_rebuild_rollups_from_the_command_line(runner, db, make, world):
         1,
         1,
     )
+
+
+def test_two_reviews_of_one_agent_committed_at_once_both_count(app, db, make, world):
+    """Two supervisors submitting at the same moment: both commits refresh the same
+    agent-day, one after the other (PostgreSQL runs them truly at once)."""
+    import threading
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: there is no race to lose")
+    agent = make.user(Role.AGENT)
+    ids = {k: world[k].id for k in ("rubric", "reviewer", "call")}
+    moment = local_midnight(BASE) + timedelta(hours=10)
+    both_flushed = threading.Barrier(2, timeout=30)
+    failures = []
+
+    def submit():
+        with app.app_context():
+            try:
+                db.session.add(
+                    Review(
+                        interaction_id=ids["call"],
+                        rubric_version_id=ids["rubric"],
+                        reviewer_id=ids["reviewer"],
+                        agent_id=agent.id,
+                        state="submitted",
+                        score=90.0,
+                        submitted_at=moment,
+                    )
+                )
+                db.session.flush()
+                both_flushed.wait()
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001  (reported below)
+                failures.append(error)
+                db.session.rollback()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert failures == []
+    db.session.expire_all()
+    (day,) = db.session.query(ReviewDay).filter_by(agent_id=agent.id).all()
+    assert day.reviews == 2 and day.score_sum == 180.0

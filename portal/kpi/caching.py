@@ -1,0 +1,58 @@
+"""HTTP validators for the KPI pages: an ETag made from the data's version
+counters (portal/kpi/versions.py) and everything else the page depends on, so a
+reload with nothing changed answers 304 after one small statement.
+
+What goes into the tag besides the counters: who is looking (and their session:
+the page carries its CSRF token), the language, the exact address and whether
+htmx asked for a fragment, today's date (overdue items move at midnight) and the
+portal's version (a new release renders differently). A page with a message
+still to show never answers 304.
+"""
+
+import hashlib
+from importlib.metadata import PackageNotFoundError, version
+
+from flask import Response, make_response, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from portal.core.extensions import db
+from portal.core.models import local_today
+from portal.kpi import versions
+
+try:
+    RELEASE = version("care-portal")
+except PackageNotFoundError:  # running from a checkout that was never installed
+    RELEASE = "dev"
+
+
+def etag_for(agent_ids: list[int]) -> str:
+    parts = [
+        versions.fingerprint(db.session, agent_ids),
+        str(current_user.id),
+        str(current_user.session_version),
+        hashlib.sha256(str(session.get("csrf_token", "")).encode()).hexdigest()[:16],
+        str(get_locale()),
+        request.full_path,
+        request.headers.get("HX-Request", ""),
+        local_today().isoformat(),
+        RELEASE,
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def not_modified(tag: str) -> Response | None:
+    """A 304 when the browser already has this page, else None."""
+    if session.get("_flashes") or tag not in request.if_none_match:
+        return None
+    return validated(Response(status=304), tag)
+
+
+def validated(page, tag: str) -> Response:
+    """The page with its ETag; the browser keeps it but asks again each time."""
+    response = make_response(page)
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    response.vary.add("HX-Request")
+    return response

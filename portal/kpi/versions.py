@@ -1,0 +1,102 @@
+"""What KPI pages are made of, as version counters, for HTTP validators (ETags).
+
+Each transaction that changes an agent's reviews, scores, disputes, outcomes,
+onboarding progress, quiz attempts or their own record bumps that agent's counter
+just before it commits; targets, teams, rubrics, playbook steps and quizzes bump
+the shared one (scope 0). A page's ETag is made from the counters it reads, so a
+reload after any such change gets the new figures, and otherwise a 304.
+
+Counters per agent, not one for the whole portal: writers on different agents
+never wait for one another's row.
+"""
+
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Team, User
+from portal.kpi.models import KpiTarget, KpiVersion, OutcomeRecord
+from portal.onboarding.models import ItemProgress, OnboardingAssignment, OnboardingModule
+from portal.playbooks.models import PlaybookStep
+from quizzes.models import Quiz, QuizAttempt
+from reviews.models import CriterionScore, Dispute, Review, RubricVersion, SectionScore
+
+SHARED = 0
+PENDING = "kpi_versions"
+BY_AGENT = {
+    Review: "agent_id",
+    OutcomeRecord: "agent_id",
+    ItemProgress: "user_id",
+    OnboardingAssignment: "user_id",
+    QuizAttempt: "user_id",
+    User: "id",
+}
+BY_REVIEW = (CriterionScore, SectionScore, Dispute)
+SHARED_MODELS = (KpiTarget, Team, RubricVersion, PlaybookStep, Quiz, OnboardingModule)
+
+
+def _values(obj, name: str) -> set:
+    history = inspect(obj).attrs[name].history
+    return {v for v in (*history.added, *history.deleted, *history.unchanged) if v is not None} or (
+        {getattr(obj, name)} if getattr(obj, name, None) is not None else set()
+    )
+
+
+@event.listens_for(Session, "after_flush")
+def _note(session: Session, _context) -> None:
+    scopes = session.info.setdefault(PENDING, {"agents": set(), "reviews": set()})
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        kind = type(obj)
+        if kind in BY_AGENT:
+            scopes["agents"].update(_values(obj, BY_AGENT[kind]))
+        elif isinstance(obj, BY_REVIEW):
+            scopes["reviews"].update(_values(obj, "review_id"))
+        elif isinstance(obj, SHARED_MODELS):
+            scopes["agents"].add(SHARED)
+
+
+def touch(session: Session, agent_ids) -> None:
+    """For writes that bypass the ORM (a bulk insert): these agents changed."""
+    session.info.setdefault(PENDING, {"agents": set(), "reviews": set()})["agents"].update(
+        agent_ids
+    )
+
+
+@event.listens_for(Session, "before_commit")
+def _bump(session: Session) -> None:
+    session.flush()
+    pending = session.info.pop(PENDING, None)
+    if not pending or not (pending["agents"] or pending["reviews"]):
+        return
+    scopes = set(pending["agents"])
+    if pending["reviews"]:
+        scopes.update(
+            session.scalars(select(Review.agent_id).where(Review.id.in_(pending["reviews"])))
+        )
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(KpiVersion).values([{"scope": s, "version": 1} for s in sorted(scopes)])
+    # Sorted: two transactions bumping the same agents lock their rows in one order.
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[KpiVersion.scope], set_={"version": KpiVersion.version + 1}
+        )
+    )
+    session.info.pop(PENDING, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, _previous) -> None:
+    session.info.pop(PENDING, None)
+
+
+def fingerprint(session, agent_ids: list[int]) -> str:
+    """The counters of these agents and the shared one, in one statement: any bump
+    of any of them changes it."""
+    total, count = session.execute(
+        select(func.coalesce(func.sum(KpiVersion.version), 0), func.count()).where(
+            KpiVersion.scope.in_([SHARED, *agent_ids])
+        )
+    ).one()
+    return f"{total}.{count}"
