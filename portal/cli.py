@@ -175,9 +175,14 @@ def worker_command(workers, scheduler):
 
 
 @portal_cli.command("rebuild-rollups")
-def rebuild_rollups_command():
+@click.option("--queue", is_flag=True, help="Run it on the job worker instead of here.")
+def rebuild_rollups_command(queue):
     """Make every KPI rollup again from the reviews and outcomes (they are kept as
     the data changes; this is for data loaded around the portal, or to check)."""
+    if queue:
+        job = rollups.start_rebuild()
+        click.echo(f"queued as job {job.id} ({job.state})")
+        return
     started = time.perf_counter()
     counts = rollups.rebuild()
     db.session.commit()

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Date, case, delete, event, func, insert, inspect, literal, select, text
 from sqlalchemy.orm import Session
 
+from portal.core import jobs
 from portal.core.extensions import db
 from portal.core.models import local_midnight, local_zone
 from portal.kpi.models import (
@@ -330,3 +331,19 @@ def _refresh_touched(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, _previous) -> None:
     session.info.pop(PENDING, None)
+
+
+# --- the rebuild as a background job ----------------------------------------------------------
+
+REBUILD = "kpi_rollup_rebuild"
+
+
+@jobs.kind(REBUILD, per_person=1, keep_for=timedelta(days=30))
+def _rebuild_job(job: jobs.Job, beat) -> dict:
+    """Safe to run again after a dead worker: it replaces every rollup row, and the
+    runner commits it with the job (a half-done rebuild never shows)."""
+    return rebuild()
+
+
+def start_rebuild(by_id: int | None = None) -> jobs.Job:
+    return jobs.start(REBUILD, by_id=by_id, params={})

@@ -2,8 +2,6 @@
 statement; any change to what its figures are made of, by anyone, gives the new
 page at once."""
 
-import io
-
 from portal.core.models import local_today
 from portal.core.roles import Role
 from tests.kpi.test_sheets_and_export import HEADER, _upload

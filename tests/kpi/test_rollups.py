@@ -294,6 +294,12 @@ def test_rebuild_rollups_from_the_command_line(runner, db, make, world):
         1,
     )
 
+    db.session.query(ReviewDay).delete()
+    db.session.commit()
+    queued = runner.invoke(args=["portal", "rebuild-rollups", "--queue"])
+    assert queued.exit_code == 0 and "(done)" in queued.output  # tests run jobs at once
+    assert db.session.query(ReviewDay).count() == 1
+
 
 def test_two_reviews_of_one_agent_committed_at_once_both_count(app, db, make, world):
     """Two supervisors submitting at the same moment: both commits refresh the same
