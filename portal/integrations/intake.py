@@ -129,6 +129,10 @@ def attach_recording(interaction: Interaction, stream, *, max_bytes: int, name: 
     (RecordingRejected for a file that is not audio or too large; nothing written)."""
     audio = recordings.check_audio(stream, max_bytes=max_bytes)
     kept = recordings.store(audio)
+    # Locked (PostgreSQL) before reading which file it replaces: two recordings of
+    # one call sent at once would otherwise both replace the same old file, and the
+    # loser's new file would be left behind, pointed to by nothing.
+    db.session.refresh(interaction, with_for_update=True)
     replaced = interaction.recording_file
     interaction.recording_file = kept.file
     interaction.recording_format = kept.extension
