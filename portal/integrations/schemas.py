@@ -1,6 +1,8 @@
 """What the API takes and gives, as marshmallow schemas (the OpenAPI document is
 generated from them)."""
 
+from datetime import UTC, date, datetime
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -8,6 +10,8 @@ from reviews.recordings import CHANNELS
 
 DIRECTIONS = ("inbound", "outbound")
 MAX_PER_PAGE = 200
+DATES = (date(2000, 1, 1), date(2100, 12, 31))
+MOMENTS = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2101, 1, 1, tzinfo=UTC))
 
 
 class InteractionIn(ma.Schema):
@@ -24,7 +28,9 @@ class InteractionIn(ma.Schema):
     )
     channel = fields.String(required=True, validate=validate.OneOf(list(CHANNELS)))
     occurred_at = fields.AwareDateTime(
-        required=True, metadata={"description": "ISO 8601 with an offset"}
+        required=True,
+        validate=validate.Range(*MOMENTS),
+        metadata={"description": "ISO 8601 with an offset, 2000 to 2100"},
     )
     duration_seconds = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(0, 24 * 3600)
@@ -75,8 +81,9 @@ class RecordingOut(ma.Schema):
 class ReviewQuery(ma.Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PER_PAGE))
-    since = fields.Date(data_key="from", load_default=None)
-    until = fields.Date(data_key="to", load_default=None)
+    # Bounded: 0001-01-01 in Vietnam is before year 1 in UTC (found by Schemathesis).
+    since = fields.Date(data_key="from", load_default=None, validate=validate.Range(*DATES))
+    until = fields.Date(data_key="to", load_default=None, validate=validate.Range(*DATES))
     team = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1))
 
 

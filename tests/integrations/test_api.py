@@ -127,6 +127,7 @@ def test_every_call_is_logged_with_the_tokens_name_and_marks_it_used(client, db,
         ({"duration_seconds": -1}, "duration_seconds"),
         ({"direction": "sideways"}, "direction"),
         ({"step": "no-such-step"}, "step"),
+        ({"occurred_at": "0001-01-01T00:00:00+07:00"}, "occurred_at"),  # before year 1 in UTC
         ({"colour": "blue"}, "colour"),
     ],
 )
@@ -251,7 +252,14 @@ def test_submitted_reviews_are_read_with_scores_filtered_and_paginated(client, d
 
 @pytest.mark.parametrize(
     "query, field",
-    [("per_page=1000", "per_page"), ("page=0", "page"), ("from=soon", "from"), ("team=x", "team")],
+    [
+        ("per_page=1000", "per_page"),
+        ("page=0", "page"),
+        ("from=soon", "from"),
+        ("team=x", "team"),
+        ("from=0001-01-01", "from"),  # before year 1 in UTC: was a server error
+        ("to=9999-12-31", "to"),
+    ],
 )
 def test_bad_review_queries_are_422(client, db, token, query, field):
     answer = client.get(f"/api/v1/reviews?{query}", headers=bearer(token))
