@@ -10,6 +10,7 @@ import re
 import pytest
 from flask import g, request_started
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy import text
 
 from portal import create_app
@@ -17,6 +18,13 @@ from portal.accounts.models import User
 from portal.core.extensions import db as _db
 from portal.core.roles import Role
 from tests.factories import PASSWORD, Factory
+
+# Property tests (the rollups, Schemathesis) draw the same examples on every run, so
+# a red CI is a change's doing and reproduces; HYPOTHESIS_PROFILE=explore draws new
+# ones each run, to look for what the fixed draw misses.
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
