@@ -148,7 +148,14 @@ def recording_ready(token_id: int):
             422, errors={"json": {"recording_url": ["This host is not allowed for this sender."]}}
         )
     interaction = _interaction(event, token)
-    params = {"interaction_id": interaction.id, "token_id": token.id, "url": event["recording_url"]}
+    fresh = _queue_fetch(token, event, interaction.id)
+    answer = {"status": "accepted" if fresh else "duplicate", "interaction_id": interaction.id}
+    return answer, 202 if fresh else 200
+
+
+def _queue_fetch(token: IntegrationToken, event: dict, interaction_id: int) -> bool:
+    """Queue the fetch and record the event; False when a twin delivery won."""
+    params = {"interaction_id": interaction_id, "token_id": token.id, "url": event["recording_url"]}
     try:
         job = jobs.start(fetching.KIND, by_id=None, params=params)
     except jobs.JobLimit:
@@ -165,7 +172,7 @@ def recording_ready(token_id: int):
             token_id=token.id,
             event_id=event["id"],
             kind=RECORDING_READY,
-            interaction_id=interaction.id,
+            interaction_id=interaction_id,
             job_id=job.id,
         )
     )
@@ -173,8 +180,8 @@ def recording_ready(token_id: int):
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        return {"status": "duplicate", "interaction_id": interaction.id}, 200
-    return {"status": "accepted", "interaction_id": interaction.id}, 202
+        return False
+    return True
 
 
 def _seen(token_id: int, event_id: str) -> WebhookEvent | None:

@@ -237,7 +237,7 @@ def _pending(session: Session) -> dict:
     )
 
 
-def _values(state, name: str) -> set:
+def changed_values(state, name: str) -> set:
     """The attribute's value now and, if this flush changed it, before."""
     history = state.attrs[name].history
     found = {*history.added, *history.deleted, *history.unchanged}
@@ -253,17 +253,19 @@ def _note_changes(session: Session, _context) -> None:
         if isinstance(obj, Review):
             touched = touched or _pending(session)
             state = inspect(obj)
-            days = {local_day(m) for m in _values(state, "submitted_at")}
-            for agent_id in _values(state, "agent_id"):
+            days = {local_day(m) for m in changed_values(state, "submitted_at")}
+            for agent_id in changed_values(state, "agent_id"):
                 touched["reviews"].update((agent_id, d) for d in days)
         elif isinstance(obj, CriterionScore | SectionScore | Dispute):
             touched = touched or _pending(session)
-            touched["review_ids"].update(_values(inspect(obj), "review_id"))
+            touched["review_ids"].update(changed_values(inspect(obj), "review_id"))
         elif isinstance(obj, OutcomeRecord):
             touched = touched or _pending(session)
             state = inspect(obj)
-            for agent_id in _values(state, "agent_id"):
-                touched["outcomes"].update((agent_id, d) for d in _values(state, "occurred_on"))
+            for agent_id in changed_values(state, "agent_id"):
+                touched["outcomes"].update(
+                    (agent_id, d) for d in changed_values(state, "occurred_on")
+                )
 
 
 def touch_outcomes(keys: Iterable[tuple[int, date]]) -> None:

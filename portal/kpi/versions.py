@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import Team, User
 from portal.kpi.models import KpiTarget, KpiVersion, OutcomeRecord
+from portal.kpi.rollups import changed_values
 from portal.onboarding.models import ItemProgress, OnboardingAssignment, OnboardingModule
 from portal.playbooks.models import PlaybookStep
 from quizzes.models import Quiz, QuizAttempt
@@ -37,10 +38,7 @@ SHARED_MODELS = (KpiTarget, Team, RubricVersion, PlaybookStep, Quiz, OnboardingM
 
 
 def _values(obj, name: str) -> set:
-    history = inspect(obj).attrs[name].history
-    return {v for v in (*history.added, *history.deleted, *history.unchanged) if v is not None} or (
-        {getattr(obj, name)} if getattr(obj, name, None) is not None else set()
-    )
+    return changed_values(inspect(obj), name)
 
 
 @event.listens_for(Session, "after_flush")
