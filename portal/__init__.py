@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.config import PROJECT_ROOT, load_config
-from portal.core import jobs, queue, security, storage, uploads
+from portal.core import fragments, jobs, queue, security, storage, uploads
 from portal.core.extensions import babel, csrf, db, htmx, login_manager, migrate
 from portal.core.htmx import is_htmx
 from portal.core.params import BoundedIntConverter
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     queue.init_app(app)
     storage.init_app(app)
+    fragments.init_app(app)
     assert jobs.Job  # the jobs table and its sweep belong to every app
     _init_login(app)
     _register_features(app)

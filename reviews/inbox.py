@@ -11,7 +11,16 @@ from portal.accounts.policy import visible_users
 from portal.core.extensions import db
 from portal.core.policy import may
 from reviews import notifications
-from reviews.models import DRAFT_STATES, OPEN, REGULAR, SCORED, Dispute, Notification, Review
+from reviews.models import (
+    DRAFT_STATES,
+    OPEN,
+    REGULAR,
+    SCORED,
+    Dispute,
+    Interaction,
+    Notification,
+    Review,
+)
 from reviews.policy import REVIEW_CALLS, REVIEWS_OVERSEE
 from reviews.reviewing import queue_of
 
@@ -25,6 +34,14 @@ class Inbox:
     notices: list[Notification]
 
 
+def _interaction_heading():
+    """What a line of the inbox shows of a call: not its transcript (often the
+    largest column of the row), nor its recording's metadata."""
+    return selectinload(Review.interaction).load_only(
+        Interaction.occurred_at, Interaction.customer_ref, Interaction.channel
+    )
+
+
 def inbox_of(user: User, *, limit: int = 100) -> Inbox:
     """Everything in a bounded number of statements, whatever the data size."""
     scope = visible_users(user).with_only_columns(User.id)
@@ -32,12 +49,12 @@ def inbox_of(user: User, *, limit: int = 100) -> Inbox:
         select(Review)
         .where(Review.agent_id == user.id, Review.kind == REGULAR)
         .where(Review.state.not_in(DRAFT_STATES))
-        .options(selectinload(Review.reviewer), selectinload(Review.interaction))
+        .options(selectinload(Review.reviewer), _interaction_heading())
         .order_by(Review.submitted_at.desc())
         .limit(limit)
     )
     queue = db.session.scalars(
-        queue_of(user).options(selectinload(Review.agent), selectinload(Review.interaction))
+        queue_of(user).options(selectinload(Review.agent), _interaction_heading())
     )
     disputes = recent = ()
     if may(user, REVIEW_CALLS):

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from portal import create_app
 from portal.accounts.models import User
+from portal.core import fragments
 from portal.core.extensions import db as _db
 from portal.core.roles import Role
 from tests.factories import PASSWORD, Factory
@@ -84,6 +85,7 @@ def db(app):
     with app.app_context():
         yield _db
         _db.session.remove()
+        fragments.forget_all()  # the next test's counters start again from nothing
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
         with _db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":

@@ -30,6 +30,7 @@ from sqlalchemy.schema import sort_tables_and_constraints
 
 from portal.backup.archive import ArchiveError, ArchiveReader, file_member, table_member
 from portal.backup.values import decode
+from portal.core import fragments
 from portal.core.extensions import db
 from portal.core.storage import StorageError, storage
 
@@ -288,6 +289,9 @@ def restore_backup(
             ) from error
     finally:
         reader.close()
+    # Cached fragments are keyed by version counters that the archive has just set
+    # back: counting up again would meet keys of figures that are no longer true.
+    fragments.forget_all()
     return RestoreSummary(
         revision=revision,
         tables=len(manifest["tables"]),

@@ -26,17 +26,31 @@ except PackageNotFoundError:  # running from a checkout that was never installed
     RELEASE = "dev"
 
 
-def etag_for(agent_ids: list[int]) -> str:
+def data_version(agent_ids: list[int], fingerprint: str | None = None) -> str:
+    """What the figures of a page about these agents are made of, as one string: the
+    same for every viewer of the same page (the key of its cached fragments).
+    `fingerprint`: their counters' (versions.of_scope), when already read."""
     parts = [
-        versions.fingerprint(db.session, agent_ids),
+        fingerprint or versions.fingerprint(db.session, agent_ids),
+        hashlib.sha256(",".join(map(str, agent_ids)).encode()).hexdigest()[:16],
+        str(get_locale()),
+        request.path,
+        "&".join(f"{k}={v}" for k, v in sorted(request.args.items())),
+        local_today().isoformat(),
+        RELEASE,
+    ]
+    return "|".join(parts)
+
+
+def etag_for(data: str) -> str:
+    """The page's validator: its data version and the person looking (their session:
+    the page carries its CSRF token) and whether htmx asked for a fragment."""
+    parts = [
+        data,
         str(current_user.id),
         str(current_user.session_version),
         hashlib.sha256(str(session.get("csrf_token", "")).encode()).hexdigest()[:16],
-        str(get_locale()),
-        request.full_path,
         request.headers.get("HX-Request", ""),
-        local_today().isoformat(),
-        RELEASE,
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 

@@ -1,7 +1,7 @@
 """KPI sheets: an agent's own, their teams' for supervisors, everyone's for HR
 and admins; the HR workbook, the summary CSV, outcome imports and targets."""
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from portal.accounts.directory import all_teams
 from portal.accounts.models import Team, User
 from portal.accounts.policy import visible_teams, visible_users
+from portal.core import fragments
 from portal.core.extensions import db
 from portal.core.htmx import form_status, redirect_to, render
 from portal.core.jobs import JobLimit, own_or_404
@@ -72,20 +73,13 @@ def _known_args() -> dict:
     return {k: v[:40] for k, v in request.args.items() if k in KNOWN_ARGS}
 
 
-@bp.get("/agents/<int:user_id>")
-@login_required
-def agent(user_id: int):
-    person = db.get_or_404(User, user_id)
-    require("kpi.sheet", person, hide=True)
-    tag = caching.etag_for([person.id])
-    if (unchanged := caching.not_modified(tag)) is not None:
-        return unchanged
-    period = _period()
+def _agent_body(person: User, period) -> str:
+    """The figures of the sheet (a cached fragment: nothing per viewer in it)."""
     today = local_today()
     (row,) = sheets.table([person], period, today)
     periods, series = sheets.trend([person.id], period, today)
-    page = render(
-        "kpi/agent.html",
+    return render_template(
+        "kpi/_agent_body.html",
         person=person,
         row=row,
         period=period,
@@ -98,6 +92,22 @@ def agent(user_id: int):
         targeted=targets.TARGETED,
         ref_day=_ref_day(period),
     )
+
+
+@bp.get("/agents/<int:user_id>")
+@login_required
+def agent(user_id: int):
+    person = db.get_or_404(User, user_id)
+    require("kpi.sheet", person, hide=True)
+    data = caching.data_version([person.id])
+    tag = caching.etag_for(data)
+    if (unchanged := caching.not_modified(tag)) is not None:
+        return unchanged
+    period = _period()
+    body = fragments.cached(
+        fragments.key_of("kpi-agent", data), lambda: _agent_body(person, period)
+    )
+    page = render("kpi/agent.html", person=person, period=period, body=body)
     return caching.validated(page, tag)
 
 
@@ -130,27 +140,38 @@ def _scoped_agents():
     return sheets.agents_in(visible_users(current_user), team_id)
 
 
-@bp.get("/team")
-@permission_required(KPI_TEAM)
-def team():
-    agents = _scoped_agents()
-    tag = caching.etag_for([a.id for a in agents])
-    if (unchanged := caching.not_modified(tag)) is not None:
-        return unchanged
-    period = _period()
-    rows = sheets.table(agents, period, local_today())
+def _team_table(period) -> str:
+    """The table of the team page (a cached fragment: nothing per viewer in it)."""
+    rows = sheets.table(_scoped_agents(), period, local_today())
     column = request.args.get("sort", "name")
     descending = request.args.get("dir") == "desc"
-    page = render(
-        "kpi/team.html",
+    return render_template(
+        "kpi/_team_table.html",
         rows=sheets.sort_rows(rows, column, descending),
         period=period,
-        kinds=KINDS,
-        teams=list(db.session.scalars(visible_teams(current_user))),
         columns=[measures.BY_CODE[c] for c in TABLE_COLUMNS],
         sort=column,
         descending=descending,
         args=_known_args(),
+    )
+
+
+@bp.get("/team")
+@permission_required(KPI_TEAM)
+def team():
+    agent_ids, fingerprint = sheets.agent_versions_in(visible_users(current_user), int_arg("team"))
+    data = caching.data_version(agent_ids, fingerprint)
+    tag = caching.etag_for(data)
+    if (unchanged := caching.not_modified(tag)) is not None:
+        return unchanged
+    period = _period()
+    table = fragments.cached(fragments.key_of("kpi-team", data), lambda: _team_table(period))
+    page = render(
+        "kpi/team.html",
+        table=table,
+        period=period,
+        kinds=KINDS,
+        teams=list(db.session.scalars(visible_teams(current_user))),
         ref_day=_ref_day(period),
     )
     return caching.validated(page, tag)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal.accounts.models import Team, User
 from portal.core.extensions import db
 from portal.core.roles import FRONTLINE
-from portal.kpi import targets
+from portal.kpi import targets, versions
 from portal.kpi.measures import BY_CODE
 from portal.kpi.periods import Period, last_n
 from portal.kpi.review_measures import versions_used
@@ -39,12 +39,22 @@ class Row:
     statuses: dict = field(default_factory=dict)
 
 
-def agents_in(scope_query, team_id: int | None = None) -> list[User]:
-    """Frontline people (agents, new hires) in the viewer's scope, by name."""
+def _frontline(scope_query, team_id: int | None):
     query = scope_query.where(User.role.in_([r.value for r in FRONTLINE]), User.active.is_(True))
     if team_id:
         query = query.where(User.team_id == team_id)
-    return list(db.session.scalars(query.order_by(User.name, User.id)))
+    return query.order_by(User.name, User.id)
+
+
+def agents_in(scope_query, team_id: int | None = None) -> list[User]:
+    """Frontline people (agents, new hires) in the viewer's scope, by name."""
+    return list(db.session.scalars(_frontline(scope_query, team_id)))
+
+
+def agent_versions_in(scope_query, team_id: int | None = None) -> tuple[list[int], str]:
+    """Their ids and the version of their figures, in one statement: what a cached
+    page needs to know whether it is still right."""
+    return versions.of_scope(db.session, _frontline(scope_query, team_id))
 
 
 def sheet_values(agent_ids: list[int], period: Period, today: date) -> dict[int, dict]:

@@ -10,6 +10,8 @@ Counters per agent, not one for the whole portal: writers on different agents
 never wait for one another's row.
 """
 
+import hashlib
+
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -98,3 +100,20 @@ def fingerprint(session, agent_ids: list[int]) -> str:
         )
     ).one()
     return f"{total}.{count}"
+
+
+def of_scope(session, people_query) -> tuple[list[int], str]:
+    """The ids of the people a query selects (in its order) and a fingerprint of their
+    counters and the shared one, in one statement. For large scopes: the fingerprint
+    above would send every id back to the database as a parameter."""
+    shared_version = select(KpiVersion.version).where(KpiVersion.scope == SHARED)
+    shared = shared_version.scalar_subquery()
+    rows = session.execute(
+        people_query.with_only_columns(User.id, KpiVersion.version, shared).outerjoin(
+            KpiVersion, KpiVersion.scope == User.id
+        )
+    ).all()
+    counters = ",".join(f"{person}:{version or 0}" for person, version, _shared in rows)
+    head = rows[0][2] if rows else session.scalar(shared_version)
+    digest = hashlib.sha256(f"{head or 0};{counters}".encode()).hexdigest()[:24]
+    return [person for person, _version, _shared in rows], digest
