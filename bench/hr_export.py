@@ -59,7 +59,7 @@ def prepare(url: str, agents: int) -> None:
     from portal.accounts.models import Team, User
     from portal.core.extensions import db
     from portal.kpi.models import OutcomeRecord
-    from reviews.models import CriterionScore, Interaction, Review
+    from reviews.models import CriterionScore, Interaction, Review, SectionScore
     from reviews.rubrics import criteria_of, load_rubric_pack, published
     from reviews.scoring import SCALES, Given, score
 
@@ -169,11 +169,17 @@ def prepare(url: str, agents: int) -> None:
         for model, rows in (
             (Interaction, interactions),
             (Review, reviews),
+            (SectionScore, sections),
             (CriterionScore, scores),
             (OutcomeRecord, outcomes),
         ):
             for start in range(0, len(rows), 5000):
                 db.session.execute(insert(model), rows[start : start + 5000])
+        db.session.commit()
+        # Core inserts bypass the hooks that keep the KPI rollups: rebuilt from the rows.
+        from portal.kpi import rollups
+
+        rollups.rebuild()
         db.session.commit()
         if url.startswith("postgresql"):  # planner statistics after the bulk load
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
