@@ -23,20 +23,18 @@ peak memory under 300 MB.
 import argparse
 import json
 import os
-import random
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-QUARTER_START = date(2026, 7, 1)
-QUARTER_END = date(2026, 9, 30)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from company import QUARTER_END, QUARTER_START  # noqa: E402 (after the path it lives on)
 
 
 def _app(url: str, export_dir: str):
@@ -52,143 +50,21 @@ def _app(url: str, export_dir: str):
     )
 
 
-def prepare(url: str, agents: int) -> None:
+def prepare(url: str, agents: int, reviews_per_week: int) -> None:
+    """The company of bench/company.py in an emptied database."""
+    import company
     from flask_migrate import upgrade
-    from sqlalchemy import insert
 
-    from portal.accounts.models import Team, User
     from portal.core.extensions import db
-    from portal.kpi.models import OutcomeRecord
-    from reviews.models import CriterionScore, Interaction, Review, SectionScore
-    from reviews.rubrics import criteria_of, load_rubric_pack, published
-    from reviews.scoring import SCALES, Given, score
 
     app = _app(url, tempfile.mkdtemp())
-    rng = random.Random(7)
     with app.app_context():
         upgrade()
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
         db.session.commit()
-        load_rubric_pack()
-        from reviews.models import Rubric
-
-        version = published(db.session.query(Rubric).filter_by(slug="goi-dien").one())
-        criteria = criteria_of(version.structure)
-        teams = [Team(name=f"Nhóm {n + 1}", description="") for n in range(10)]
-        db.session.add_all(teams)
-        lead = User(email="lead@bench.local", name="Giám sát", role="supervisor", password_hash="x")
-        db.session.add(lead)
-        db.session.flush()
-        people = []
-        for n in range(agents):
-            people.append(
-                User(
-                    email=f"agent{n}@bench.local",
-                    name=f"Nhân viên {n:03d} {rng.choice(['Lan', 'Hùng', 'Anh', 'Thắng'])}",
-                    role="agent",
-                    team_id=teams[n % 10].id,
-                    password_hash="x",
-                )
-            )
-        db.session.add_all(people)
-        db.session.flush()
-        interactions, reviews, scores, sections, outcomes = [], [], [], [], []
-        review_id = 0
-        for person in people:
-            for week in range(13):
-                when = datetime(2026, 7, 1, 2, 0) + timedelta(days=7 * week + rng.randint(0, 4))
-                interactions.append(
-                    {
-                        "id": len(interactions) + 1,
-                        "agent_id": person.id,
-                        "channel": "phone",
-                        "occurred_at": when,
-                        "customer_ref": "",
-                        "transcript": "",
-                        "original_name": "",
-                    }
-                )
-                given = {}
-                for key, c in criteria.items():
-                    low, high = SCALES[c["scale"]]
-                    given[key] = Given(high if rng.random() < 0.8 else rng.randint(low, high))
-                result = score(version.structure, given, version.pass_percent)
-                review_id += 1
-                reviews.append(
-                    {
-                        "id": review_id,
-                        "interaction_id": len(interactions),
-                        "rubric_version_id": version.id,
-                        "reviewer_id": lead.id,
-                        "agent_id": person.id,
-                        "kind": "regular",
-                        "state": "acknowledged",
-                        "lock_version": 2,
-                        "score": result.percent,
-                        "passed": result.passed,
-                        "critical_failed": result.critical is not None,
-                        "field_values": {},
-                        "summary": "",
-                        "created_at": when,
-                        "submitted_at": when + timedelta(days=1),
-                    }
-                )
-                for section_key, percent in result.sections.items():
-                    sections.append(
-                        {"review_id": review_id, "section_key": section_key, "percent": percent}
-                    )
-                for key, g in given.items():
-                    scores.append(
-                        {
-                            "review_id": review_id,
-                            "section_key": criteria[key]["section"],
-                            "criterion_key": key,
-                            "value": g.value,
-                            "na": False,
-                            "percent": result.criteria[key],
-                            "note": "",
-                        }
-                    )
-            for day in range((QUARTER_END - QUARTER_START).days + 1):
-                for k in range(3):
-                    outcomes.append(
-                        {
-                            "record_key": f"{person.id}-{day}-{k}",
-                            "agent_id": person.id,
-                            "occurred_on": QUARTER_START + timedelta(days=day),
-                            "nps": rng.randint(0, 10),
-                            "csat": rng.randint(1, 5),
-                            "first_response_seconds": rng.randint(5, 900),
-                            "handling_seconds": rng.randint(60, 1800),
-                            "complaint": rng.random() < 0.05,
-                            "recontact": rng.random() < 0.1,
-                            "returned": rng.random() < 0.03,
-                        }
-                    )
-        for model, rows in (
-            (Interaction, interactions),
-            (Review, reviews),
-            (SectionScore, sections),
-            (CriterionScore, scores),
-            (OutcomeRecord, outcomes),
-        ):
-            for start in range(0, len(rows), 5000):
-                db.session.execute(insert(model), rows[start : start + 5000])
-        db.session.commit()
-        # Core inserts bypass the hooks that keep the KPI rollups: rebuilt from the rows.
-        from portal.kpi import rollups
-
-        rollups.rebuild()
-        db.session.commit()
-        if url.startswith("postgresql"):  # planner statistics after the bulk load
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("ANALYZE")
-        print(
-            f"data: {agents} agents, {len(reviews)} reviews, {len(scores)} criterion scores, "
-            f"{len(outcomes)} outcome records",
-            flush=True,
-        )
+    made = company.build(app, agents, reviews_per_week=reviews_per_week)
+    print(f"data: {made.describe()}", flush=True)
 
 
 def write_xlsxwriter(sheets, target) -> None:
@@ -354,6 +230,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--agents", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--reviews-per-week", type=int, default=1)
     parser.add_argument("--child", choices=["openpyxl", "xlsxwriter", "job"])
     parser.add_argument("--url")
     args = parser.parse_args()
@@ -361,7 +238,7 @@ def main() -> None:
         child(args.url, args.child)
         return
     url = os.environ.get("PORTAL_BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    prepare(url, args.agents)
+    prepare(url, args.agents, args.reviews_per_week)
     results = {"openpyxl": [], "xlsxwriter": [], "job": []}
     for _ in range(args.runs):
         for mode in results:
