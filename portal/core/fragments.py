@@ -75,3 +75,24 @@ def forget_all() -> None:
         cache.clear()
     except Exception as error:  # noqa: BLE001
         log.warning("fragment cache not cleared: %s", error)
+
+
+def get_many(keys: list[str]) -> dict:
+    """{key: value} of the keys kept (values of any picklable kind); {} when the
+    cache does not answer."""
+    if not keys:
+        return {}
+    try:
+        return dict(zip(keys, cache.get_many(*keys), strict=True))
+    except Exception as error:  # noqa: BLE001
+        log.warning("fragment cache not answering: %s", error)
+        return {}
+
+
+def set_many(values: dict) -> None:
+    if not values:
+        return
+    try:
+        cache.set_many(values)
+    except Exception as error:  # noqa: BLE001
+        log.warning("fragment cache not answering: %s", error)

@@ -14,6 +14,7 @@ from portal.core.extensions import db
 from portal.core.htmx import form_status, redirect_to, render
 from portal.core.jobs import JobLimit, own_or_404
 from portal.core.models import local_today
+from portal.core.pagination import paginate_list
 from portal.core.params import bounded_int, int_arg, whole_number
 from portal.core.policy import permission_required, require
 from portal.core.storage import StorageError, storage
@@ -65,7 +66,9 @@ def index():
     return redirect(url_for("kpi.team", **args))
 
 
-KNOWN_ARGS = ("period", "ref", "start", "end", "team", "sort", "dir")
+KNOWN_ARGS = ("period", "ref", "start", "end", "team", "sort", "dir", "page")
+# A page of the team table: 1,000 agents are 10 pages, each as quick as a team's.
+TEAM_PAGE_SIZE = 100
 
 
 def _known_args() -> dict:
@@ -140,32 +143,33 @@ def _scoped_agents():
     return sheets.agents_in(visible_users(current_user), team_id)
 
 
-def _team_table(period) -> str:
-    """The table of the team page (a cached fragment: nothing per viewer in it)."""
-    rows = sheets.table(_scoped_agents(), period, local_today())
+def _team_table(period, scope) -> str:
+    """One page of the team table (a cached fragment: nothing per viewer in it)."""
+    rows = sheets.table(_scoped_agents(), period, local_today(), scope)
     column = request.args.get("sort", "name")
     descending = request.args.get("dir") == "desc"
+    ordered = sheets.sort_rows(rows, column, descending)
     return render_template(
         "kpi/_team_table.html",
-        rows=sheets.sort_rows(rows, column, descending),
+        found=paginate_list(ordered, int_arg("page"), TEAM_PAGE_SIZE),
         period=period,
         columns=[measures.BY_CODE[c] for c in TABLE_COLUMNS],
         sort=column,
         descending=descending,
-        args=_known_args(),
+        args={k: v for k, v in _known_args().items() if k != "page"},  # a new sort: page 1
     )
 
 
 @bp.get("/team")
 @permission_required(KPI_TEAM)
 def team():
-    agent_ids, fingerprint = sheets.agent_versions_in(visible_users(current_user), int_arg("team"))
-    data = caching.data_version(agent_ids, fingerprint)
+    scope = sheets.agent_versions_in(visible_users(current_user), int_arg("team"))
+    data = caching.data_version(scope.ids, scope.digest)
     tag = caching.etag_for(data)
     if (unchanged := caching.not_modified(tag)) is not None:
         return unchanged
     period = _period()
-    table = fragments.cached(fragments.key_of("kpi-team", data), lambda: _team_table(period))
+    table = fragments.cached(fragments.key_of("kpi-team", data), lambda: _team_table(period, scope))
     page = render(
         "kpi/team.html",
         table=table,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal.accounts.models import Team, User
 from portal.core.extensions import db
 from portal.core.roles import FRONTLINE
-from portal.kpi import targets, versions
+from portal.kpi import targets, value_cache, versions
 from portal.kpi.measures import BY_CODE
 from portal.kpi.periods import Period, last_n
 from portal.kpi.review_measures import versions_used
@@ -51,8 +51,8 @@ def agents_in(scope_query, team_id: int | None = None) -> list[User]:
     return list(db.session.scalars(_frontline(scope_query, team_id)))
 
 
-def agent_versions_in(scope_query, team_id: int | None = None) -> tuple[list[int], str]:
-    """Their ids and the version of their figures, in one statement: what a cached
+def agent_versions_in(scope_query, team_id: int | None = None) -> versions.ScopeVersions:
+    """Their ids and the versions of their figures, in one statement: what a cached
     page needs to know whether it is still right."""
     return versions.of_scope(db.session, _frontline(scope_query, team_id))
 
@@ -78,8 +78,16 @@ def sheet_values(agent_ids: list[int], period: Period, today: date) -> dict[int,
     return values
 
 
-def table(agents: list[User], period: Period, today: date) -> list[Row]:
-    values = sheet_values([a.id for a in agents], period, today)
+def table(
+    agents: list[User], period: Period, today: date, scope: versions.ScopeVersions | None = None
+) -> list[Row]:
+    """A row per agent. With the scope's version counters, each agent's values come
+    from the cache when that agent has not changed (portal/kpi/value_cache.py)."""
+    ids = [a.id for a in agents]
+    if scope is None:
+        values = sheet_values(ids, period, today)
+    else:
+        values = value_cache.values_for(scope, ids, period, today, sheet_values)
     teams = dict(db.session.execute(select(Team.id, Team.name)).all())
     goals = targets.targets_for({a.team_id for a in agents})
     rows = []

@@ -11,6 +11,7 @@ never wait for one another's row.
 """
 
 import hashlib
+from dataclasses import dataclass
 
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -102,10 +103,18 @@ def fingerprint(session, agent_ids: list[int]) -> str:
     return f"{total}.{count}"
 
 
-def of_scope(session, people_query) -> tuple[list[int], str]:
-    """The ids of the people a query selects (in its order) and a fingerprint of their
-    counters and the shared one, in one statement. For large scopes: the fingerprint
-    above would send every id back to the database as a parameter."""
+@dataclass(frozen=True)
+class ScopeVersions:
+    ids: list[int]  # the people of the scope, in the query's order
+    counters: dict[int, int]  # each one's counter (0: never bumped)
+    shared: int  # the shared counter
+    digest: str  # all of it, as one short string
+
+
+def of_scope(session, people_query) -> ScopeVersions:
+    """The people a query selects (in its order) and their counters and the shared
+    one, in one statement. For large scopes: the fingerprint above would send every
+    id back to the database as a parameter."""
     shared_version = select(KpiVersion.version).where(KpiVersion.scope == SHARED)
     shared = shared_version.scalar_subquery()
     rows = session.execute(
@@ -113,7 +122,8 @@ def of_scope(session, people_query) -> tuple[list[int], str]:
             KpiVersion, KpiVersion.scope == User.id
         )
     ).all()
-    counters = ",".join(f"{person}:{version or 0}" for person, version, _shared in rows)
-    head = rows[0][2] if rows else session.scalar(shared_version)
-    digest = hashlib.sha256(f"{head or 0};{counters}".encode()).hexdigest()[:24]
-    return [person for person, _version, _shared in rows], digest
+    head = (rows[0][2] if rows else session.scalar(shared_version)) or 0
+    counters = {person: version or 0 for person, version, _shared in rows}
+    listed = ",".join(f"{person}:{version}" for person, version in counters.items())
+    digest = hashlib.sha256(f"{head};{listed}".encode()).hexdigest()[:24]
+    return ScopeVersions([person for person, _v, _s in rows], counters, head, digest)

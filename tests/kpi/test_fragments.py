@@ -39,7 +39,14 @@ def test_a_second_viewer_gets_the_sheet_without_recomputing_and_with_their_own_t
     again, kept = _statements(count_queries, lead, SHEET.format(agent.id))
     assert _nps(first) == _nps(again) == "+33"
     assert kept < computed / 2
-    assert lead.token in again and me.token not in again  # the page around it is theirs
+    # The page around the figures is theirs: the CSRF token signs their own session's.
+    assert _raw_token(again) == _raw_token(lead.token) != _raw_token(me.token)
+
+
+def _raw_token(text: str) -> str:
+    """The session's token inside a signed one (itsdangerous: payload.time.signature)."""
+    found = re.search(r'"X-CSRFToken": "([^"]+)"', text)
+    return (found.group(1) if found else text).split(".")[0]
 
 
 def test_a_change_shows_at_once_without_any_validator(login_as, make, db):
@@ -122,3 +129,50 @@ def test_a_cache_that_does_not_answer_costs_speed_not_the_page(app, make, db):
     node = _node(app, "redis://127.0.0.1:9/0")  # nothing listens there
     page = Session(node.test_client(), agent).get(SHEET.format(agent.id))
     assert page.status_code == 200 and _nps(page.get_data(as_text=True)) == "+100"
+
+
+def test_after_one_agents_change_the_team_table_recomputes_that_agent_alone(
+    app, login_as, make, db
+):
+    from sqlalchemy import event
+
+    team = make.team()
+    agents = [make.user(Role.AGENT, team=team) for _ in range(4)]
+    for n, agent in enumerate(agents):
+        _records(db, agent, nps=[10 - n])
+    hr = login_as("hr")
+    hr.get(TEAM)
+    changed = agents[2]
+    _records(db, changed, csat=[5], nps=[0])
+    asked = []
+
+    def record(conn, cursor, statement, parameters, *rest):
+        if "rollup_outcome_days" in statement:
+            asked.append(parameters)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = hr.get(TEAM).get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert asked, "the changed agent's values were not computed"
+    ids = {a.id for a in agents}
+    for parameters in asked:
+        values = parameters.values() if isinstance(parameters, dict) else parameters
+        assert {v for v in values if type(v) is int and v in ids} == {changed.id}
+    assert "+100" in page and "+0" in page  # the others as they were, the change shown
+
+
+def test_the_team_table_pages_a_large_scope_sorted_across_pages(login_as, make, db):
+    team = make.team()
+    for n in range(130):
+        agent = make.user(Role.AGENT, team=team, name=f"Nhân viên {n:03d}")
+        _records(db, agent, csat=[5] * (n % 7 + 1) + [1])
+    hr = login_as("hr")
+    sort = TEAM + "&sort=csat&dir=desc"
+    first = hr.get(sort).get_data(as_text=True)
+    second = hr.get(sort + "&page=2").get_data(as_text=True)
+    assert first.count('href="/kpi/agents/') == 100 and second.count('href="/kpi/agents/') == 30
+    assert "130 người" in first and "đang hiện 101–130" in second
+    assert 'href="/kpi/team?' in first and "page=2" in first  # the pager
+    assert "85.7%" in first and "50.0%" not in first and "50.0%" in second
