@@ -21,7 +21,7 @@ table's time at the largest size against the smallest.
         [--reuse]  (the company the last run of that size built, kept in its database)
         [--only sheet inbox]  (pages whose label contains one of these words)
     PORTAL_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_pages \\
-        .venv/bin/python bench/pages.py        # that database's tables are dropped first
+        .venv/bin/python bench/pages.py   # uses (drops and refills) bench_pages_300 and _1000
 """
 
 import argparse
@@ -82,16 +82,29 @@ def pages_of(ids: dict, agents: int) -> list[Page]:
 
 
 def fresh_database(url: str | None, agents: int) -> str:
+    """An empty database for this size: a new SQLite file, or on PostgreSQL the
+    database named by the URL with the size appended (created when missing, its
+    schema dropped when present), so each size can be kept for --reuse."""
     if not url:
         return f"sqlite:///{tempfile.mkdtemp(prefix='pages-')}/bench.db"
     import sqlalchemy
 
-    engine = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
+    base = sqlalchemy.engine.make_url(url)
+    sized = base.set(database=f"{base.database}_{agents}")
+    engine = sqlalchemy.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        known = conn.exec_driver_sql(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (sized.database,)
+        ).scalar()
+        if not known:
+            conn.exec_driver_sql(f'CREATE DATABASE "{sized.database}"')
+    engine.dispose()
+    engine = sqlalchemy.create_engine(sized, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.exec_driver_sql("DROP SCHEMA public CASCADE")
         conn.exec_driver_sql("CREATE SCHEMA public")
     engine.dispose()
-    return url
+    return sized.render_as_string(hide_password=False)
 
 
 def portal_config(url: str, instance: str) -> dict:
