@@ -32,23 +32,31 @@ def notifications_of(user_id: int, limit: int = 50) -> list[Notification]:
     )
 
 
+# Through the ORM rather than one UPDATE: the flush is what tells the version
+# counters (portal/kpi/versions.py) that this person's inbox and badge changed.
+
+
+def _mark(unread, now: datetime) -> None:
+    for notice in db.session.scalars(unread):
+        notice.read_at = now
+    db.session.commit()
+
+
 def mark_read(user_id: int, review_id: int, now: datetime) -> None:
-    db.session.execute(
-        db.update(Notification)
-        .where(
+    _mark(
+        db.select(Notification).where(
             Notification.user_id == user_id,
             Notification.review_id == review_id,
             Notification.read_at.is_(None),
-        )
-        .values(read_at=now)
+        ),
+        now,
     )
-    db.session.commit()
 
 
 def mark_all_read(user_id: int, now: datetime) -> None:
-    db.session.execute(
-        db.update(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        .values(read_at=now)
+    _mark(
+        db.select(Notification).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        ),
+        now,
     )
-    db.session.commit()

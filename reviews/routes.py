@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from portal.core import etags
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, redirect_to, render
 from portal.core.models import utcnow
@@ -86,9 +87,15 @@ def _notice_label(notice) -> str:
 @bp.get("/")
 @login_required
 def index():
-    """My queue (reviewers), my reviews (agents), and what needs an answer."""
+    """My queue (reviewers), my reviews (agents), and what needs an answer; a reload
+    with nothing changed answers 304."""
+    version = etags.version_of("review_inbox", current_user)
+    tag = etags.tag_for(version) if version else None
+    if (unchanged := etags.not_modified(tag)) is not None:
+        return unchanged
     inbox = inbox_of(current_user)
-    return render("reviews/index.html", **vars(inbox), notice_label=_notice_label)
+    page = render("reviews/index.html", **vars(inbox), notice_label=_notice_label)
+    return etags.validated(page, tag)
 
 
 def _review_or_404(review_id: int) -> Review:

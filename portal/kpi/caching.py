@@ -1,29 +1,24 @@
-"""HTTP validators for the KPI pages: an ETag made from the data's version
-counters (portal/kpi/versions.py) and everything else the page depends on, so a
-reload with nothing changed answers 304 after one small statement.
-
-What goes into the tag besides the counters: who is looking (and their session:
-the page carries its CSRF token), the language, the exact address and whether
-htmx asked for a fragment, today's date (overdue items move at midnight) and the
-portal's version (a new release renders differently). A page with a message
-still to show never answers 304.
+"""What the KPI pages and the review inbox are made of, as versions: the data's
+counters (portal/kpi/versions.py) and everything else the page depends on (the
+language, the exact address, today's date: overdue items move at midnight). The
+same string keys the cached fragments (shared by every viewer) and, with the
+person looking, the pages' ETags (portal/core/etags.py), so a reload with nothing
+changed answers 304 after two small statements.
 """
 
 import hashlib
-from importlib.metadata import PackageNotFoundError, version
 
-from flask import Response, make_response, request, session
+from flask import request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from portal.accounts.policy import visible_users
+from portal.core import etags
+from portal.core.etags import RELEASE
 from portal.core.extensions import db
 from portal.core.models import local_today
 from portal.kpi import versions
-
-try:
-    RELEASE = version("care-portal")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    RELEASE = "dev"
+from portal.kpi.scopes import frontline
 
 
 def data_version(agent_ids: list[int], fingerprint: str | None = None) -> str:
@@ -43,30 +38,20 @@ def data_version(agent_ids: list[int], fingerprint: str | None = None) -> str:
 
 
 def etag_for(data: str) -> str:
-    """The page's validator: its data version and the person looking (their session:
-    the page carries its CSRF token) and whether htmx asked for a fragment."""
-    parts = [
-        data,
-        str(current_user.id),
-        str(current_user.session_version),
-        hashlib.sha256(str(session.get("csrf_token", "")).encode()).hexdigest()[:16],
-        request.headers.get("HX-Request", ""),
-    ]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    """The page's validator: its data version, the viewer's own counter (the unread
+    badge in the page's header) and the person looking (portal/core/etags.py)."""
+    own = versions.fingerprint(db.session, [current_user.id])
+    return etags.tag_for(f"{data}|viewer {own}")
 
 
-def not_modified(tag: str) -> Response | None:
-    """A 304 when the browser already has this page, else None."""
-    if session.get("_flashes") or tag not in request.if_none_match:
-        return None
-    return validated(Response(status=304), tag)
+def inbox_version(user) -> str:
+    """What a person's review inbox is made of: the counters of the people they see
+    and their own (bumped by reviews they score or receive, disputes on those, and
+    their notifications), in two statements."""
+    scope = versions.of_scope(db.session, frontline(visible_users(user)))
+    own = versions.fingerprint(db.session, [user.id])
+    parts = [scope.digest, own, str(get_locale()), request.full_path, local_today().isoformat()]
+    return "|".join(parts)
 
 
-def validated(page, tag: str) -> Response:
-    """The page with its ETag; the browser keeps it but asks again each time."""
-    response = make_response(page)
-    response.set_etag(tag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.vary.add("Cookie")
-    response.vary.add("HX-Request")
-    return response
+etags.provide("review_inbox", inbox_version)

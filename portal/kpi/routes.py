@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from portal.accounts.directory import all_teams
 from portal.accounts.models import Team, User
 from portal.accounts.policy import visible_teams, visible_users
-from portal.core import fragments
+from portal.core import etags, fragments
 from portal.core.extensions import db
 from portal.core.htmx import form_status, redirect_to, render
 from portal.core.jobs import JobLimit, own_or_404
@@ -104,14 +104,14 @@ def agent(user_id: int):
     require("kpi.sheet", person, hide=True)
     data = caching.data_version([person.id])
     tag = caching.etag_for(data)
-    if (unchanged := caching.not_modified(tag)) is not None:
+    if (unchanged := etags.not_modified(tag)) is not None:
         return unchanged
     period = _period()
     body = fragments.cached(
         fragments.key_of("kpi-agent", data), lambda: _agent_body(person, period)
     )
     page = render("kpi/agent.html", person=person, period=period, body=body)
-    return caching.validated(page, tag)
+    return etags.validated(page, tag)
 
 
 def _groups():
@@ -166,7 +166,7 @@ def team():
     scope = sheets.agent_versions_in(visible_users(current_user), int_arg("team"))
     data = caching.data_version(scope.ids, scope.digest)
     tag = caching.etag_for(data)
-    if (unchanged := caching.not_modified(tag)) is not None:
+    if (unchanged := etags.not_modified(tag)) is not None:
         return unchanged
     period = _period()
     table = fragments.cached(fragments.key_of("kpi-team", data), lambda: _team_table(period, scope))
@@ -178,7 +178,7 @@ def team():
         teams=list(db.session.scalars(visible_teams(current_user))),
         ref_day=_ref_day(period),
     )
-    return caching.validated(page, tag)
+    return etags.validated(page, tag)
 
 
 @bp.get("/team.csv")

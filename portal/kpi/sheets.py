@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from portal.accounts.models import Team, User
 from portal.core.extensions import db
-from portal.core.roles import FRONTLINE
 from portal.kpi import targets, value_cache, versions
 from portal.kpi.measures import BY_CODE
 from portal.kpi.periods import Period, last_n
@@ -20,6 +19,7 @@ from portal.kpi.rollup_measures import (
     section_averages,
     trend_values,
 )
+from portal.kpi.scopes import frontline
 from portal.kpi.training_measures import training_measures
 from portal.playbooks.models import PlaybookStep
 from portal.playbooks.services import step_refs
@@ -39,22 +39,15 @@ class Row:
     statuses: dict = field(default_factory=dict)
 
 
-def _frontline(scope_query, team_id: int | None):
-    query = scope_query.where(User.role.in_([r.value for r in FRONTLINE]), User.active.is_(True))
-    if team_id:
-        query = query.where(User.team_id == team_id)
-    return query.order_by(User.name, User.id)
-
-
 def agents_in(scope_query, team_id: int | None = None) -> list[User]:
     """Frontline people (agents, new hires) in the viewer's scope, by name."""
-    return list(db.session.scalars(_frontline(scope_query, team_id)))
+    return list(db.session.scalars(frontline(scope_query, team_id)))
 
 
 def agent_versions_in(scope_query, team_id: int | None = None) -> versions.ScopeVersions:
     """Their ids and the versions of their figures, in one statement: what a cached
     page needs to know whether it is still right."""
-    return versions.of_scope(db.session, _frontline(scope_query, team_id))
+    return versions.of_scope(db.session, frontline(scope_query, team_id))
 
 
 def sheet_values(agent_ids: list[int], period: Period, today: date) -> dict[int, dict]:

@@ -1,7 +1,8 @@
 """What KPI pages are made of, as version counters, for HTTP validators (ETags).
 
 Each transaction that changes an agent's reviews, scores, disputes, outcomes,
-onboarding progress, quiz attempts or their own record bumps that agent's counter
+onboarding progress, quiz attempts, calls, notifications or their own record bumps
+that person's counter (a review bumps its reviewer's too)
 just before it commits; targets, teams, rubrics, playbook steps and quizzes bump
 the shared one (scope 0). A page's ETag is made from the counters it reads, so a
 reload after any such change gets the new figures, and otherwise a 304.
@@ -24,17 +25,29 @@ from portal.kpi.rollups import changed_values
 from portal.onboarding.models import ItemProgress, OnboardingAssignment, OnboardingModule
 from portal.playbooks.models import PlaybookStep
 from quizzes.models import Quiz, QuizAttempt
-from reviews.models import CriterionScore, Dispute, Review, RubricVersion, SectionScore
+from reviews.models import (
+    CriterionScore,
+    Dispute,
+    Interaction,
+    Notification,
+    Review,
+    RubricVersion,
+    SectionScore,
+)
 
 SHARED = 0
 PENDING = "kpi_versions"
+# Whose counter a change bumps: a review's agent and its reviewer (their inbox),
+# a notification's reader (the inbox and every page's unread badge).
 BY_AGENT = {
-    Review: "agent_id",
-    OutcomeRecord: "agent_id",
-    ItemProgress: "user_id",
-    OnboardingAssignment: "user_id",
-    QuizAttempt: "user_id",
-    User: "id",
+    Review: ("agent_id", "reviewer_id"),
+    OutcomeRecord: ("agent_id",),
+    ItemProgress: ("user_id",),
+    OnboardingAssignment: ("user_id",),
+    QuizAttempt: ("user_id",),
+    User: ("id",),
+    Interaction: ("agent_id",),
+    Notification: ("user_id",),
 }
 BY_REVIEW = (CriterionScore, SectionScore, Dispute)
 SHARED_MODELS = (KpiTarget, Team, RubricVersion, PlaybookStep, Quiz, OnboardingModule)
@@ -50,7 +63,8 @@ def _note(session: Session, _context) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         kind = type(obj)
         if kind in BY_AGENT:
-            scopes["agents"].update(_values(obj, BY_AGENT[kind]))
+            for name in BY_AGENT[kind]:
+                scopes["agents"].update(_values(obj, name))
         elif isinstance(obj, BY_REVIEW):
             scopes["reviews"].update(_values(obj, "review_id"))
         elif isinstance(obj, SHARED_MODELS):
@@ -72,9 +86,10 @@ def _bump(session: Session) -> None:
         return
     scopes = set(pending["agents"])
     if pending["reviews"]:
-        scopes.update(
-            session.scalars(select(Review.agent_id).where(Review.id.in_(pending["reviews"])))
-        )
+        for agent_id, reviewer_id in session.execute(
+            select(Review.agent_id, Review.reviewer_id).where(Review.id.in_(pending["reviews"]))
+        ):
+            scopes.update((agent_id, reviewer_id))
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(KpiVersion).values([{"scope": s, "version": 1} for s in sorted(scopes)])
