@@ -107,11 +107,22 @@ def _scored(version, criteria, rng):
     return given, score(version.structure, given, version.pass_percent)
 
 
-def _reviews(bulk, company, version, criteria, leads, people, per_week, rng):
-    """A quarter of submitted reviews per agent, then each supervisor's queue."""
-    from reviews.models import CriterionScore, Interaction, Review, SectionScore
+def _call(bulk, interaction_id: int, person, when: datetime, **columns) -> None:
+    from reviews.models import Interaction
 
-    interaction_id = review_id = 0
+    bulk.add(
+        Interaction,
+        {"id": interaction_id, "agent_id": person.id, "occurred_at": when, **columns},
+    )
+
+
+def _reviews(bulk, company, version, criteria, leads, people, per_week, rng, after):
+    """A quarter of submitted reviews per agent, then each supervisor's queue.
+    `after`: the last (interaction, review) ids already taken (the demo's): Core
+    inserts number their rows themselves."""
+    from reviews.models import CriterionScore, Review, SectionScore
+
+    interaction_id, review_id = after
     weeks = ((QUARTER_END - QUARTER_START).days + 1) // 7
     for n, person in enumerate(people):
         lead = leads[n % TEAMS]
@@ -121,16 +132,14 @@ def _reviews(bulk, company, version, criteria, leads, people, per_week, rng):
                     days=7 * week + rng.randint(0, 4), minutes=rng.randint(0, 600)
                 )
                 interaction_id += 1
-                bulk.add(
-                    Interaction,
-                    {
-                        "id": interaction_id,
-                        "agent_id": person.id,
-                        "channel": rng.choice(["phone", "phone", "chat", "email"]),
-                        "occurred_at": when,
-                        "duration_seconds": rng.randint(60, 1500),
-                        "customer_ref": f"KH-{rng.randint(10000, 99999)}",
-                    },
+                _call(
+                    bulk,
+                    interaction_id,
+                    person,
+                    when,
+                    channel=rng.choice(["phone", "phone", "chat", "email"]),
+                    duration_seconds=rng.randint(60, 1500),
+                    customer_ref=f"KH-{rng.randint(10000, 99999)}",
                 )
                 given, result = _scored(version, criteria, rng)
                 review_id += 1
@@ -172,7 +181,7 @@ def _reviews(bulk, company, version, criteria, leads, people, per_week, rng):
                             "note": "",
                         },
                     )
-    company.reviews = review_id
+    company.reviews = review_id - after[1]
     for n, lead in enumerate(leads):
         team_people = people[n::TEAMS]
         for k in range(QUEUED_PER_SUPERVISOR):
@@ -180,17 +189,15 @@ def _reviews(bulk, company, version, criteria, leads, people, per_week, rng):
             interaction_id += 1
             review_id += 1
             when = datetime(2026, 9, 29, 1, 0) + timedelta(minutes=13 * k)
-            bulk.add(
-                Interaction,
-                {
-                    "id": interaction_id,
-                    "agent_id": person.id,
-                    "channel": "phone",
-                    "occurred_at": when,
-                    "duration_seconds": 300 + k,
-                    "customer_ref": f"KH-Q{k}",
-                    "transcript": "Nhân viên: Dạ em chào anh, em là Lan bên chăm sóc khách hàng.",
-                },
+            _call(
+                bulk,
+                interaction_id,
+                person,
+                when,
+                channel="phone",
+                duration_seconds=300 + k,
+                customer_ref=f"KH-Q{k}",
+                transcript="Nhân viên: Dạ em chào anh, em là Lan bên chăm sóc khách hàng.",
             )
             bulk.add(
                 Review,
@@ -289,13 +296,14 @@ def build(app, agents: int, reviews_per_week: int = 15) -> Company:
         version = published(session.scalars(select(Rubric).filter_by(slug="goi-dien")).one())
         criteria = criteria_of(version.structure)
         teams, leads, people = _people(session, agents, rng)
-        # Core inserts number their own ids: start after what the demo made.
         from reviews.models import Interaction, Review
 
-        base_interaction = session.scalar(select(db.func.max(Interaction.id))) or 0
-        base_review = session.scalar(select(db.func.max(Review.id))) or 0
-        bulk = _OffsetBulk(session, base_interaction, base_review)
-        _reviews(bulk, company, version, criteria, leads, people, reviews_per_week, rng)
+        after = (
+            session.scalar(select(db.func.max(Interaction.id))) or 0,
+            session.scalar(select(db.func.max(Review.id))) or 0,
+        )
+        bulk = _Bulk(session)
+        _reviews(bulk, company, version, criteria, leads, people, reviews_per_week, rng, after)
         _outcomes(bulk, people, rng)
         session.commit()
         _advance_sequences(session)
@@ -339,24 +347,3 @@ def _advance_sequences(session) -> None:
                 f"(SELECT max(id) FROM {table}))"
             )
         )
-
-
-class _OffsetBulk(_Bulk):
-    """Shifts the generated interaction and review ids past the demo's own rows."""
-
-    def __init__(self, session, interactions: int, reviews: int):
-        super().__init__(session)
-        self.interactions, self.reviews = interactions, reviews
-
-    def add(self, model, row: dict) -> None:
-        row = dict(row)
-        if "interaction_id" in row:
-            row["interaction_id"] += self.interactions
-        if "review_id" in row:
-            row["review_id"] += self.reviews
-        name = model.__tablename__
-        if name == "interactions":
-            row["id"] += self.interactions
-        elif name == "reviews":
-            row["id"] += self.reviews
-        super().add(model, row)

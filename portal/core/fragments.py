@@ -43,38 +43,37 @@ def settings() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    config = {k: v for k, v in settings().items() if k not in app.config or k == "CACHE_TYPE"}
-    if app.config.get("CACHE_TYPE"):  # a test or an operator chose the backend
-        config["CACHE_TYPE"] = app.config["CACHE_TYPE"]
-    cache.init_app(app, config={**app.config, **config})
+    # What the app was given (a test's CACHE_TYPE) wins over the environment.
+    given = {k: v for k, v in app.config.items() if k.startswith("CACHE_")}
+    cache.init_app(app, config={**settings(), **given})
 
 
 def key_of(*parts) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:40]
 
 
+def _quietly(action, fallback=None):
+    """`action()`, or `fallback` when the cache does not answer (Redis down or out of
+    memory): a cache costs speed, never the page."""
+    try:
+        return action()
+    except Exception as error:  # noqa: BLE001
+        log.warning("fragment cache not answering: %s", error)
+        return fallback
+
+
 def cached(key: str, render) -> Markup:
     """The fragment under `key`, rendered by `render()` (returning HTML) on a miss."""
-    try:
-        html = cache.get(key)
-    except Exception as error:  # noqa: BLE001 (Redis down or out of memory: render)
-        log.warning("fragment cache not answering: %s", error)
-        return Markup(render())
+    html = _quietly(lambda: cache.get(key))
     if html is None:
         html = str(render())
-        try:
-            cache.set(key, html)
-        except Exception as error:  # noqa: BLE001
-            log.warning("fragment cache not answering: %s", error)
+        _quietly(lambda: cache.set(key, html))
     return Markup(html)
 
 
 def forget_all() -> None:
     """Every cached fragment dropped: after a restore, whose version counters go back."""
-    try:
-        cache.clear()
-    except Exception as error:  # noqa: BLE001
-        log.warning("fragment cache not cleared: %s", error)
+    _quietly(cache.clear)
 
 
 def get_many(keys: list[str]) -> dict:
@@ -82,17 +81,9 @@ def get_many(keys: list[str]) -> dict:
     cache does not answer."""
     if not keys:
         return {}
-    try:
-        return dict(zip(keys, cache.get_many(*keys), strict=True))
-    except Exception as error:  # noqa: BLE001
-        log.warning("fragment cache not answering: %s", error)
-        return {}
+    return _quietly(lambda: dict(zip(keys, cache.get_many(*keys), strict=True)), {})
 
 
 def set_many(values: dict) -> None:
-    if not values:
-        return
-    try:
-        cache.set_many(values)
-    except Exception as error:  # noqa: BLE001
-        log.warning("fragment cache not answering: %s", error)
+    if values:
+        _quietly(lambda: cache.set_many(values))

@@ -6,8 +6,6 @@ person looking, the pages' ETags (portal/core/etags.py), so a reload with nothin
 changed answers 304 after two small statements.
 """
 
-import hashlib
-
 from flask import request
 from flask_babel import get_locale
 from flask_login import current_user
@@ -21,13 +19,13 @@ from portal.kpi import versions
 from portal.kpi.scopes import frontline
 
 
-def data_version(agent_ids: list[int], fingerprint: str | None = None) -> str:
-    """What the figures of a page about these agents are made of, as one string: the
-    same for every viewer of the same page (the key of its cached fragments).
-    `fingerprint`: their counters' (versions.of_scope), when already read."""
+def data_version(fingerprint: str) -> str:
+    """What the figures of a page are made of, as one string: the same for every
+    viewer of the same page (the key of its cached fragments). `fingerprint`: the
+    counters of the people it shows (versions.fingerprint for one person, whom the
+    address names; versions.of_scope for a scope, whose digest names them all)."""
     parts = [
-        fingerprint or versions.fingerprint(db.session, agent_ids),
-        hashlib.sha256(",".join(map(str, agent_ids)).encode()).hexdigest()[:16],
+        fingerprint,
         str(get_locale()),
         request.path,
         "&".join(f"{k}={v}" for k, v in sorted(request.args.items())),

@@ -19,7 +19,17 @@ from portal.core.params import bounded_int, int_arg, whole_number
 from portal.core.policy import permission_required, require
 from portal.core.storage import StorageError, storage
 from portal.core.workbooks import WorkbookError
-from portal.kpi import bp, caching, export, jobs, measures, outcome_jobs, sheets, targets
+from portal.kpi import (
+    bp,
+    caching,
+    export,
+    jobs,
+    measures,
+    outcome_jobs,
+    sheets,
+    targets,
+    versions,
+)
 from portal.kpi.forms import OutcomesForm, TargetsForm, target_text
 from portal.kpi.periods import KINDS, from_args
 from portal.kpi.policy import KPI_TARGETS_EDIT, KPI_TEAM, OUTCOMES_IMPORT, lands_on_own_sheet
@@ -102,7 +112,7 @@ def _agent_body(person: User, period) -> str:
 def agent(user_id: int):
     person = db.get_or_404(User, user_id)
     require("kpi.sheet", person, hide=True)
-    data = caching.data_version([person.id])
+    data = caching.data_version(versions.fingerprint(db.session, [person.id]))
     tag = caching.etag_for(data)
     if (unchanged := etags.not_modified(tag)) is not None:
         return unchanged
@@ -164,7 +174,7 @@ def _team_table(period, scope) -> str:
 @permission_required(KPI_TEAM)
 def team():
     scope = sheets.agent_versions_in(visible_users(current_user), int_arg("team"))
-    data = caching.data_version(scope.ids, scope.digest)
+    data = caching.data_version(scope.digest)
     tag = caching.etag_for(data)
     if (unchanged := etags.not_modified(tag)) is not None:
         return unchanged
