@@ -112,8 +112,9 @@ def _agent_body(person: User, period) -> str:
 def agent(user_id: int):
     person = db.get_or_404(User, user_id)
     require("kpi.sheet", person, hide=True)
-    data = caching.data_version(versions.fingerprint(db.session, [person.id]))
-    tag = caching.etag_for(data)
+    counters = versions.counters(db.session, [person.id, current_user.id])
+    data = caching.data_version(f"{counters[versions.SHARED]}.{counters[person.id]}")
+    tag = caching.etag_for(data, counters[current_user.id])
     if (unchanged := etags.not_modified(tag)) is not None:
         return unchanged
     period = _period()
@@ -173,9 +174,9 @@ def _team_table(period, scope) -> str:
 @bp.get("/team")
 @permission_required(KPI_TEAM)
 def team():
-    scope = sheets.agent_versions_in(visible_users(current_user), int_arg("team"))
+    scope = sheets.agent_versions_in(visible_users(current_user), int_arg("team"), current_user.id)
     data = caching.data_version(scope.digest)
-    tag = caching.etag_for(data)
+    tag = caching.etag_for(data, scope.viewer)
     if (unchanged := etags.not_modified(tag)) is not None:
         return unchanged
     period = _period()

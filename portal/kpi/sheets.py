@@ -44,10 +44,10 @@ def agents_in(scope_query, team_id: int | None = None) -> list[User]:
     return list(db.session.scalars(frontline(scope_query, team_id)))
 
 
-def agent_versions_in(scope_query, team_id: int | None = None) -> versions.ScopeVersions:
-    """Their ids and the versions of their figures, in one statement: what a cached
-    page needs to know whether it is still right."""
-    return versions.of_scope(db.session, frontline(scope_query, team_id))
+def agent_versions_in(scope_query, team_id: int | None, viewer: int) -> versions.ScopeVersions:
+    """Their ids and the versions of their figures (and the viewer's counter), in one
+    statement: what a cached page needs to know whether it is still right."""
+    return versions.of_scope(db.session, frontline(scope_query, team_id), viewer)
 
 
 def sheet_values(agent_ids: list[int], period: Period, today: date) -> dict[int, dict]:

@@ -14,7 +14,7 @@ never wait for one another's row.
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -107,15 +107,17 @@ def _forget(session: Session, _previous) -> None:
     session.info.pop(PENDING, None)
 
 
-def fingerprint(session, agent_ids: list[int]) -> str:
-    """The counters of these agents and the shared one, in one statement: any bump
-    of any of them changes it."""
-    total, count = session.execute(
-        select(func.coalesce(func.sum(KpiVersion.version), 0), func.count()).where(
-            KpiVersion.scope.in_([SHARED, *agent_ids])
-        )
-    ).one()
-    return f"{total}.{count}"
+def counters(session, people) -> dict[int, int]:
+    """The counters of these people and the shared one (under SHARED), in one
+    statement; 0 for a counter never bumped. A page asks once for everyone it
+    depends on: the person it shows and the person looking (the unread badge)."""
+    wanted = sorted({SHARED, *people})
+    found = dict(
+        session.execute(
+            select(KpiVersion.scope, KpiVersion.version).where(KpiVersion.scope.in_(wanted))
+        ).all()
+    )
+    return {scope: found.get(scope, 0) for scope in wanted}
 
 
 @dataclass(frozen=True)
@@ -124,21 +126,29 @@ class ScopeVersions:
     counters: dict[int, int]  # each one's counter (0: never bumped)
     shared: int  # the shared counter
     digest: str  # all of it, as one short string
+    viewer: int = 0  # the counter of the person looking, when asked for
 
 
-def of_scope(session, people_query) -> ScopeVersions:
-    """The people a query selects (in its order) and their counters and the shared
-    one, in one statement. For large scopes: the fingerprint above would send every
-    id back to the database as a parameter."""
-    shared_version = select(KpiVersion.version).where(KpiVersion.scope == SHARED)
-    shared = shared_version.scalar_subquery()
+def of_scope(session, people_query, viewer: int | None = None) -> ScopeVersions:
+    """The people a query selects (in its order), their counters, the shared one and
+    the viewer's, in one statement. For large scopes: `counters` above would send
+    every id back to the database as a parameter."""
+
+    def counter_of(scope: int):
+        return select(KpiVersion.version).where(KpiVersion.scope == scope).scalar_subquery()
+
+    looking = viewer or SHARED
     rows = session.execute(
-        people_query.with_only_columns(User.id, KpiVersion.version, shared).outerjoin(
-            KpiVersion, KpiVersion.scope == User.id
-        )
+        people_query.with_only_columns(
+            User.id, KpiVersion.version, counter_of(SHARED), counter_of(looking)
+        ).outerjoin(KpiVersion, KpiVersion.scope == User.id)
     ).all()
-    head = (rows[0][2] if rows else session.scalar(shared_version)) or 0
-    counters = {person: version or 0 for person, version, _shared in rows}
-    listed = ",".join(f"{person}:{version}" for person, version in counters.items())
-    digest = hashlib.sha256(f"{head};{listed}".encode()).hexdigest()[:24]
-    return ScopeVersions([person for person, _v, _s in rows], counters, head, digest)
+    if rows:
+        shared, own = rows[0][2] or 0, rows[0][3] or 0
+    else:
+        alone = counters(session, [looking])
+        shared, own = alone[SHARED], alone[looking]
+    found = {person: version or 0 for person, version, _shared, _own in rows}
+    listed = ",".join(f"{person}:{version}" for person, version in found.items())
+    digest = hashlib.sha256(f"{shared};{listed}".encode()).hexdigest()[:24]
+    return ScopeVersions(list(found), found, shared, digest, own if viewer else 0)

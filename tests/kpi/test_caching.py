@@ -21,7 +21,7 @@ def test_a_reload_of_an_unchanged_sheet_is_304_and_cheap(login_as, make, db, cou
     with count_queries() as statements:
         again = _again(me, url, first)
     assert again.status_code == 304 and again.get_data() == b""
-    assert len(statements) == 2  # the version checks (the figures, the viewer), not the page
+    assert len(statements) == 1  # the counters (the figures' and the viewer's), not the page
 
 
 def test_a_review_of_the_agent_changes_the_sheet_at_once(login_as, make, db):
