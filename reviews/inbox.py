@@ -4,7 +4,7 @@ disputes to decide, the latest reviews of the people they oversee, and news."""
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
 from portal.accounts.policy import visible_users
@@ -34,12 +34,20 @@ class Inbox:
     notices: list[Notification]
 
 
+# Joined, not loaded by a second statement: each line names one call and one or two
+# people (many-to-one), so the rows come with what they show in one statement.
+
+
 def _interaction_heading():
     """What a line of the inbox shows of a call: not its transcript (often the
     largest column of the row), nor its recording's metadata."""
-    return selectinload(Review.interaction).load_only(
+    return joinedload(Review.interaction).load_only(
         Interaction.occurred_at, Interaction.customer_ref, Interaction.channel
     )
+
+
+def _name_of(person):
+    return joinedload(person).load_only(User.name)
 
 
 def inbox_of(user: User, *, limit: int = 100) -> Inbox:
@@ -49,18 +57,18 @@ def inbox_of(user: User, *, limit: int = 100) -> Inbox:
         select(Review)
         .where(Review.agent_id == user.id, Review.kind == REGULAR)
         .where(Review.state.not_in(DRAFT_STATES))
-        .options(selectinload(Review.reviewer), _interaction_heading())
+        .options(_name_of(Review.reviewer), _interaction_heading())
         .order_by(Review.submitted_at.desc())
         .limit(limit)
     )
     queue = db.session.scalars(
-        queue_of(user).options(selectinload(Review.agent), _interaction_heading())
+        queue_of(user).options(_name_of(Review.agent), _interaction_heading())
     )
     disputes = recent = ()
     if may(user, REVIEW_CALLS):
         disputes = db.session.scalars(
             select(Dispute)
-            .options(selectinload(Dispute.raised_by))
+            .options(_name_of(Dispute.raised_by))
             .join(Review, Review.id == Dispute.review_id)
             .where(Dispute.state == OPEN)
             .where((Review.reviewer_id == user.id) | Review.agent_id.in_(scope))
@@ -70,7 +78,7 @@ def inbox_of(user: User, *, limit: int = 100) -> Inbox:
         recent = db.session.scalars(
             select(Review)
             .where(Review.kind == REGULAR, Review.state.in_(SCORED), Review.agent_id.in_(scope))
-            .options(selectinload(Review.agent), selectinload(Review.reviewer))
+            .options(_name_of(Review.agent), _name_of(Review.reviewer))
             .order_by(Review.submitted_at.desc())
             .limit(50)
         )

@@ -67,6 +67,14 @@ def _helpers():
 
 
 def _state_label(state: str, kind: str = REGULAR) -> str:
+    # Asked on every line of the inbox: translated once per request and state.
+    labels = g.setdefault("_review_state_labels", {})
+    if (state, kind) not in labels:
+        labels[state, kind] = _translated_state(state, kind)
+    return labels[state, kind]
+
+
+def _translated_state(state: str, kind: str) -> str:
     # A calibration review never waits for the agent: it is simply submitted.
     if kind != REGULAR and state == "submitted":
         return str(_l("Submitted"))
