@@ -162,9 +162,10 @@ def _register_features(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from flask_babel import format_date, format_datetime, format_time, get_locale
+    from flask_babel import format_date, format_time, get_locale
     from flask_babel import lazy_gettext as _l
 
+    from portal.core.dates import short_datetime
     from portal.core.markdown import render_markdown
     from portal.core.policy import template_helpers
     from portal.core.roles import ROLE_LABELS, Role
@@ -216,7 +217,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.finalize = lambda value: str(value) if isinstance(value, LazyString) else value
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["format_date"] = date_filter
-    app.jinja_env.filters["format_datetime"] = lambda d: format_datetime(d, "short") if d else ""
+    app.jinja_env.filters["format_datetime"] = short_datetime
     app.jinja_env.filters["format_time"] = lambda d: format_time(d, "medium") if d else ""
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale()),
