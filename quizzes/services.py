@@ -209,7 +209,7 @@ def onboarding_items(ref_ids: list[int]):
 def quiz_choices() -> list[tuple[int, str]]:
 
     # A hidden quiz is still being set up: learners could not open it from their path.
-    return [
-        (q.id, q.title)
-        for q in db.session.scalars(select(Quiz).where(Quiz.hidden.is_(False)).order_by(Quiz.title))
-    ]
+    rows = db.session.execute(
+        select(Quiz.id, Quiz.title).where(Quiz.hidden.is_(False)).order_by(Quiz.title)
+    )
+    return [(id_, title) for id_, title in rows]

@@ -3,14 +3,16 @@ disputes to decide, the latest reviews of the people they oversee, and news."""
 
 from dataclasses import dataclass
 
+from flask import render_template
+from markupsafe import Markup
 from sqlalchemy import Row, select
 from sqlalchemy.orm import aliased
 
 from portal.accounts.models import User
 from portal.accounts.policy import visible_users
+from portal.core import fragments
 from portal.core.extensions import db
 from portal.core.policy import may
-from reviews import notifications
 from reviews.models import (
     DRAFT_STATES,
     OPEN,
@@ -18,7 +20,6 @@ from reviews.models import (
     SCORED,
     Dispute,
     Interaction,
-    Notification,
     Review,
 )
 from reviews.policy import REVIEW_CALLS, REVIEWS_OVERSEE
@@ -31,7 +32,6 @@ class Inbox:
     queue: list[Row]  # reviews the person has to score
     disputes: list[Row]  # open disputes the person may decide
     recent: list[Row]  # the latest submitted reviews of the people they oversee
-    notices: list[Notification]
 
 
 # A line of the inbox shows a handful of columns of a review, its call and one or two
@@ -108,5 +108,19 @@ def inbox_of(user: User, *, limit: int = 100) -> Inbox:
         queue=db.session.execute(_queue(user)).all(),
         disputes=list(disputes),
         recent=list(recent),
-        notices=notifications.notifications_of(user.id, limit=20),
     )
+
+
+def inbox_lists(user: User, version: str | None) -> Markup:
+    """The inbox's four lists as HTML, kept as a fragment under the inbox's data
+    version (portal/kpi/caching.py): any review, dispute or notice that would change
+    them bumps a counter the version reads, in the same transaction, so a kept copy
+    is never older than the person's last change. Keyed by the person and their
+    role too: the lists are theirs alone."""
+
+    def rendered():
+        return render_template("reviews/_inbox_lists.html", **vars(inbox_of(user)))
+
+    if version is None:
+        return Markup(rendered())
+    return fragments.cached(fragments.key_of("review-inbox", user.id, user.role, version), rendered)

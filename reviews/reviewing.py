@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
 from portal.core.extensions import db
@@ -47,17 +47,19 @@ class StaleReview(Exception):
 
 def review_for_page(review_id: int) -> Review | None:
     """A review with everything its page shows, loaded up front: the statements do
-    not grow with the number of comments, scores or people involved."""
+    not grow with the number of comments, scores or people involved. What the review
+    has one of (its call, rubric version and two people) comes joined in the review's
+    own statement; what it has many of, by one statement each."""
     return db.session.scalar(
         select(Review)
         .where(Review.id == review_id)
         .options(
             selectinload(Review.comments).selectinload(ReviewComment.author),
             selectinload(Review.scores),
-            selectinload(Review.agent),
-            selectinload(Review.reviewer),
-            selectinload(Review.interaction),
-            selectinload(Review.rubric_version),
+            joinedload(Review.agent),
+            joinedload(Review.reviewer),
+            joinedload(Review.interaction),
+            joinedload(Review.rubric_version),
         )
     )
 

@@ -23,7 +23,7 @@ from reviews.forms import (
     refreshers_of,
     scores_from_form,
 )
-from reviews.inbox import inbox_of
+from reviews.inbox import inbox_lists
 from reviews.models import REGULAR, CalibrationSession, Dispute, Review
 from reviews.policy import REVIEW_CALLS, is_editable_by, may_see_others
 from reviews.rubrics import criteria_of, scale_values
@@ -101,8 +101,12 @@ def index():
     tag = etags.tag_for(version) if version else None
     if (unchanged := etags.not_modified(tag)) is not None:
         return unchanged
-    inbox = inbox_of(current_user)
-    page = render("reviews/index.html", **vars(inbox), notice_label=_notice_label)
+    page = render(
+        "reviews/index.html",
+        lists=inbox_lists(current_user, version),
+        notices=notifications.notifications_of(current_user.id, limit=20),
+        notice_label=_notice_label,
+    )
     return etags.validated(page, tag)
 
 

@@ -27,12 +27,14 @@ def onboarding_items(ref_ids: list[int]) -> dict[int, ItemInfo]:
 
 
 def script_choices() -> list[tuple[int, str]]:
-    return [
-        (s.id, f"{s.title} ({CHANNELS.get(s.channel, s.channel)})")
-        for s in db.session.scalars(
-            select(CallScript).where(*readable()).order_by(CallScript.title)
-        )
-    ]
+    # Only the columns a choice shows: a script row carries its whole text and search text.
+    channels = {code: str(label) for code, label in CHANNELS.items()}
+    rows = db.session.execute(
+        select(CallScript.id, CallScript.title, CallScript.channel)
+        .where(*readable())
+        .order_by(CallScript.title)
+    )
+    return [(id_, f"{title} ({channels.get(channel, channel)})") for id_, title, channel in rows]
 
 
 def version_diff_url(ref_id: int, from_version: int) -> str | None:

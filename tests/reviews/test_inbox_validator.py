@@ -56,3 +56,58 @@ def test_another_persons_tag_is_not_theirs(login_as, make, db):
     one, two = login_as(first), login_as(second)
     page = one.get("/reviews/")
     assert _reload(two, page).status_code == 200
+
+
+def test_a_reload_without_validator_gets_the_kept_lists(login_as, make, db, count_queries):
+    team = make.team()
+    agent = make.user(Role.AGENT, team=team)
+    lead = make.user(Role.SUPERVISOR, leads=[team])
+    queued = make.review(make.interaction(agent, recording=None), lead, state="assigned")
+    boss = login_as(lead)
+    first = boss.get("/reviews/").get_data(as_text=True)
+    with count_queries() as statements:
+        again = boss.get("/reviews/").get_data(as_text=True)
+    assert f"/reviews/{queued.id}" in again
+    # The version, the news and the badge: none of the lists' own statements.
+    assert len(statements) == 3
+    assert _lists(again) == _lists(first)
+
+
+def _lists(page: str) -> str:
+    return page[page.index("</h1>") : page.index("</main>")]
+
+
+def test_two_leads_of_one_team_keep_their_own_queues(login_as, make, db):
+    team = make.team()
+    agent = make.user(Role.AGENT, team=team)
+    one, two = (make.user(Role.SUPERVISOR, leads=[team]) for _ in range(2))
+    mine = make.review(make.interaction(agent, recording=None), one, state="assigned")
+    theirs = make.review(make.interaction(agent, recording=None), two, state="assigned")
+    first, second = login_as(one), login_as(two)
+    for session, own, other in ((first, mine, theirs), (second, theirs, mine)):
+        for _ in range(2):  # computed, then kept
+            queue = session.get("/reviews/").get_data(as_text=True).split("</table>")[0]
+            assert f"/reviews/{own.id}" in queue and f"/reviews/{other.id}" not in queue
+
+
+def test_the_computed_inbox_costs_the_same_statements_whatever_it_holds(
+    login_as, make, db, count_queries
+):
+    team = make.team()
+    lead = make.user(Role.SUPERVISOR, leads=[team])
+    boss = login_as(lead)
+
+    def computed() -> int:  # each call follows a change: the lists are not kept
+        with count_queries() as statements:
+            assert boss.get("/reviews/").status_code == 200
+        return len(statements)
+
+    agent = make.user(Role.AGENT, team=team)
+    make.review(make.interaction(agent, recording=None), lead)
+    few = computed()
+    for _ in range(3):
+        other = make.user(Role.AGENT, team=team)
+        make.review(make.interaction(other, recording=None), lead)
+        make.review(make.interaction(other, recording=None), lead, state="assigned")
+        make.review(make.interaction(other, recording=None), lead, state="disputed")
+    assert computed() == few > 3
