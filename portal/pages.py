@@ -11,9 +11,9 @@ from portal.core.extensions import db
 from portal.core.policy import may
 from portal.core.redirects import safe_next
 from portal.core.uploads import limit_mb
-from portal.onboarding.matrix import completion_matrix
 from portal.onboarding.path import path_for
 from portal.onboarding.policy import ONBOARDING_TRACK, lands_on_onboarding
+from portal.onboarding.summary import onboarding_summary
 
 bp = Blueprint("pages", __name__)
 
@@ -25,7 +25,7 @@ def home():
         return redirect(url_for("onboarding.mine"))
     summary = None
     if may(current_user, ONBOARDING_TRACK):
-        summary = completion_matrix(visible_users(current_user).where(User.active), per_page=1)
+        summary = onboarding_summary(visible_users(current_user).where(User.active))
     return render_template("home.html", path=path_for(current_user), summary=summary)
 
 
