@@ -3,6 +3,7 @@ and one attempt with every question it shows."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.core.extensions import db
 from quizzes.models import AttemptAnswer, Quiz, QuizAttempt
@@ -29,14 +30,14 @@ def own_attempts(user_id: int, quizzes: list[Quiz]) -> dict[int, list[QuizAttemp
 
 
 def load_questions(attempt: QuizAttempt) -> None:
-    """Every answer with the versions it shows, in three statements whatever the quiz's size."""
-    db.session.scalars(
-        select(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id)
-        .options(
-            selectinload(QuizAttempt.answers).options(
-                selectinload(AttemptAnswer.version), selectinload(AttemptAnswer.key_version)
-            )
-        )
+    """Every answer with the versions it shows, in two statements whatever the quiz's
+    size: the answers (in their order), then the versions they show; set as the
+    attempt's loaded answers without selecting the attempt again."""
+    answers = db.session.scalars(
+        select(AttemptAnswer)
+        .where(AttemptAnswer.attempt_id == attempt.id)
+        .order_by(AttemptAnswer.position)
+        .options(selectinload(AttemptAnswer.version), selectinload(AttemptAnswer.key_version))
         .execution_options(populate_existing=True)
-    ).one()
+    ).all()
+    set_committed_value(attempt, "answers", list(answers))

@@ -37,9 +37,11 @@ def notifications_of(user_id: int, limit: int = 50) -> list[Notification]:
 
 
 def _mark(unread, now: datetime) -> None:
-    for notice in db.session.scalars(unread):
+    notices = list(db.session.scalars(unread))
+    for notice in notices:
         notice.read_at = now
-    db.session.commit()
+    if notices:  # most opens change nothing: no commit, nothing loaded expired
+        db.session.commit()
 
 
 def mark_read(user_id: int, review_id: int, now: datetime) -> None:

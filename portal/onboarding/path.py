@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager
 
 from portal.accounts.models import User
 from portal.core.content import ItemInfo, item_kinds
@@ -139,7 +139,8 @@ def path_for(user: User) -> PathView:
             select(OnboardingAssignment)
             .join(OnboardingModule)
             .where(OnboardingAssignment.user_id == user.id)
-            .options(selectinload(OnboardingAssignment.module).selectinload(OnboardingModule.items))
+            # The module from the join already made; its items by one more statement.
+            .options(contains_eager(OnboardingAssignment.module).selectinload(OnboardingModule.items))
             .order_by(OnboardingModule.position, OnboardingModule.id)
         )
     )

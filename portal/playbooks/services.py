@@ -364,22 +364,30 @@ def search_steps(query: str, limit: int = 20) -> list[SearchHit]:
 
 
 def onboarding_items(ref_ids: list[int]) -> dict[int, ItemInfo]:
-    """What onboarding needs to show playbook steps as module items (one query)."""
+    """What onboarding needs to show playbook steps as module items (one query, of
+    the columns it shows: a step row carries its whole text)."""
     if not ref_ids:
         return {}
-    steps = db.session.scalars(
-        select(PlaybookStep)
+    rows = db.session.execute(
+        select(
+            PlaybookStep.id,
+            PlaybookStep.title,
+            PlaybookStep.slug,
+            PlaybookStep.version,
+            Playbook.title,
+            Playbook.slug,
+        )
+        .join(Playbook, Playbook.id == PlaybookStep.playbook_id)
         .where(PlaybookStep.id.in_(ref_ids))
-        .options(selectinload(PlaybookStep.playbook))
     )
     return {
-        s.id: ItemInfo(
-            s.title,
-            s.playbook.title,
-            url_for("playbooks.step", playbook_slug=s.playbook.slug, step_slug=s.slug),
-            s.version,
+        step_id: ItemInfo(
+            title,
+            playbook_title,
+            url_for("playbooks.step", playbook_slug=playbook_slug, step_slug=slug),
+            version,
         )
-        for s in steps
+        for step_id, title, slug, version, playbook_title, playbook_slug in rows
     }
 
 
