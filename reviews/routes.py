@@ -24,7 +24,7 @@ from reviews.forms import (
     scores_from_form,
 )
 from reviews.inbox import inbox_lists
-from reviews.models import REGULAR, CalibrationSession, Dispute, Review
+from reviews.models import REGULAR, SCORED, CalibrationSession, Dispute, Review
 from reviews.policy import REVIEW_CALLS, is_editable_by, may_see_others
 from reviews.rubrics import criteria_of, scale_values
 
@@ -51,19 +51,20 @@ STALE_SUBMIT = _l(
 
 @bp.app_context_processor
 def _helpers():
-    def unread():
-        if not current_user.is_authenticated:
-            return 0
-        # Asked by the nav and by the home page: counted once per request.
-        if "unread_reviews" not in g:
-            g.unread_reviews = notifications.unread_count(current_user.id)
-        return g.unread_reviews
-
     return {
         "review_state_label": _state_label,
-        "unread_reviews": unread,
+        "unread_reviews": _unread_count,
         "seconds_label": _clock,
     }
+
+
+def _unread_count() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    # Asked by the nav, the home page and the review page: counted once per request.
+    if "unread_reviews" not in g:
+        g.unread_reviews = notifications.unread_count(current_user.id)
+    return g.unread_reviews
 
 
 def _state_label(state: str, kind: str = REGULAR) -> str:
@@ -128,7 +129,8 @@ def _others_hidden(review: Review) -> bool:
 def _page(review: Review, *, status=200, problems=(), coaching_form=None, typed=None):
     """The review page, or its fragment for htmx, with whatever went wrong."""
     version = review.rubric_version
-    if coaching_form is None and may(current_user, "review.coach", review):
+    scored = review.state in SCORED
+    if coaching_form is None and scored and may(current_user, "review.coach", review):
         coaching_form = coaching_form_for(review, formdata=None)
     return render(
         "reviews/review.html",
@@ -143,13 +145,15 @@ def _page(review: Review, *, status=200, problems=(), coaching_form=None, typed=
         scale_labels=SCALE_LABELS,
         can_listen=may(current_user, "interaction.listen", review.interaction),
         can_decide=may(current_user, "review.decide", review),
-        dispute=disputes.open_dispute(review),
+        dispute=disputes.open_dispute(review) if scored else None,
         deadline=disputes.dispute_deadline(review),
         now=utcnow(),
-        history=disputes.history(review),
+        history=disputes.history(review) if scored else (),
         criteria=criteria_of(version.structure),
         problems=problems,
-        notes=coaching.notes_for(review.agent_id, review_id=review.id),
+        # Disputes, score changes and coaching come after submit, and a draft
+        # never comes back from it: a draft asks for none of them.
+        notes=coaching.notes_for(review.agent_id, review_id=review.id) if scored else (),
         coaching_form=coaching_form,
         others_hidden=_others_hidden(review),
         typed=typed,
@@ -160,8 +164,11 @@ def _page(review: Review, *, status=200, problems=(), coaching_form=None, typed=
 @bp.get("/<int:review_id>")
 @login_required
 def review(review_id: int):
-    # Marked read first: its commit would otherwise expire what the page loads.
-    notifications.mark_read(current_user.id, review_id, utcnow())
+    # Marked read first: its commit would otherwise expire what the page loads. The
+    # badge's count (read for the page anyway) says whether there is anything to mark.
+    if _unread_count():
+        notifications.mark_read(current_user.id, review_id, utcnow())
+        g.pop("unread_reviews", None)
     return _page(_review_or_404(review_id))
 
 
