@@ -309,6 +309,28 @@ def test_the_review_page_does_not_query_per_comment_or_change(
     assert statements() == few
 
 
+def test_a_draft_page_asks_only_for_what_a_draft_has(
+    login_as, call, call_rubric, team, make, db, count_queries
+):
+    """The grading workspace: a draft has no dispute, score history or coaching yet
+    (a review never returns to draft), and a supervisor with nothing unread marks
+    nothing read."""
+    draft = make.review(call, team["lead"], rubric=call_rubric, state="in_progress")
+    lead = login_as(team["lead"])
+    with count_queries() as statements:
+        page = lead.get(f"/reviews/{draft.id}")
+    assert page.status_code == 200 and 'name="lock_version"' in page.get_data(as_text=True)
+    asked = " ".join(statements)
+    for table in (
+        "FROM disputes",
+        "FROM score_changes",
+        "FROM coaching_notes",
+        "FROM call_scripts",
+    ):
+        assert table not in asked
+    assert "UPDATE" not in asked and len(statements) <= 7
+
+
 def test_the_rubric_editor_makes_drafts_and_refuses_stale_tabs(login_as, call_rubric, db):
     from reviews.models import Rubric
 
