@@ -6,7 +6,7 @@ decision) is in `disputes`; who may do it, in `policy`. Times are passed in
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
@@ -50,18 +50,22 @@ def review_for_page(review_id: int) -> Review | None:
     not grow with the number of comments, scores or people involved. What the review
     has one of (its call, rubric version and two people) comes joined in the review's
     own statement; what it has many of, by one statement each."""
-    return db.session.scalar(
-        select(Review)
-        .where(Review.id == review_id)
-        .options(
-            selectinload(Review.comments).selectinload(ReviewComment.author),
-            selectinload(Review.scores),
-            joinedload(Review.agent),
-            joinedload(Review.reviewer),
-            joinedload(Review.interaction),
-            joinedload(Review.rubric_version),
-        )
+    return db.session.scalar(_REVIEW_PAGE, {"review": review_id})
+
+
+# Built once (see reviews/notifications.py): the review page's first statement.
+_REVIEW_PAGE = (
+    select(Review)
+    .where(Review.id == bindparam("review"))
+    .options(
+        selectinload(Review.comments).selectinload(ReviewComment.author),
+        selectinload(Review.scores),
+        joinedload(Review.agent),
+        joinedload(Review.reviewer),
+        joinedload(Review.interaction),
+        joinedload(Review.rubric_version),
     )
+)
 
 
 def queue_of(reviewer: User):

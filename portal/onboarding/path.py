@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -132,26 +132,31 @@ class PathView:
         return [i for m in self.modules for i in m.items if i.status == REACK]
 
 
+# Built once and run with bound values: reusing a statement skips rebuilding its
+# expression tree and cache key (see reviews/notifications.py). Every home page asks.
+_ASSIGNED = (
+    select(OnboardingAssignment)
+    .join(OnboardingModule)
+    .where(OnboardingAssignment.user_id == bindparam("user"))
+    # The module from the join already made; its items by one more statement.
+    .options(contains_eager(OnboardingAssignment.module).selectinload(OnboardingModule.items))
+    .order_by(OnboardingModule.position, OnboardingModule.id)
+)
+_PROGRESS = select(ItemProgress).where(
+    ItemProgress.user_id == bindparam("user"),
+    ItemProgress.item_id.in_(bindparam("items", expanding=True)),
+)
+
+
 def path_for(user: User) -> PathView:
     """The person's assigned modules in path order, with progress (four queries)."""
-    assignments = list(
-        db.session.scalars(
-            select(OnboardingAssignment)
-            .join(OnboardingModule)
-            .where(OnboardingAssignment.user_id == user.id)
-            # The module from the join already made; its items by one more statement.
-            .options(contains_eager(OnboardingAssignment.module).selectinload(OnboardingModule.items))
-            .order_by(OnboardingModule.position, OnboardingModule.id)
-        )
-    )
+    assignments = list(db.session.scalars(_ASSIGNED, {"user": user.id}))
     items = [i for a in assignments for i in a.module.items]
     progress = (
         {
             p.item_id: p
             for p in db.session.scalars(
-                select(ItemProgress).where(
-                    ItemProgress.user_id == user.id, ItemProgress.item_id.in_([i.id for i in items])
-                )
+                _PROGRESS, {"user": user.id, "items": [i.id for i in items]}
             )
         }
         if items
