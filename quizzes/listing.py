@@ -1,7 +1,7 @@
 """What a person sees of quizzes: the quizzes open to them with their own attempts,
 and one attempt with every question it shows."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -29,15 +29,20 @@ def own_attempts(user_id: int, quizzes: list[Quiz]) -> dict[int, list[QuizAttemp
     return mine
 
 
+# Built once and run with bound values: reusing a statement skips rebuilding its
+# expression tree and cache key (see reviews/notifications.py).
+_ANSWERS = (
+    select(AttemptAnswer)
+    .where(AttemptAnswer.attempt_id == bindparam("attempt"))
+    .order_by(AttemptAnswer.position)
+    .options(selectinload(AttemptAnswer.version), selectinload(AttemptAnswer.key_version))
+    .execution_options(populate_existing=True)
+)
+
+
 def load_questions(attempt: QuizAttempt) -> None:
     """Every answer with the versions it shows, in two statements whatever the quiz's
     size: the answers (in their order), then the versions they show; set as the
     attempt's loaded answers without selecting the attempt again."""
-    answers = db.session.scalars(
-        select(AttemptAnswer)
-        .where(AttemptAnswer.attempt_id == attempt.id)
-        .order_by(AttemptAnswer.position)
-        .options(selectinload(AttemptAnswer.version), selectinload(AttemptAnswer.key_version))
-        .execution_options(populate_existing=True)
-    ).all()
+    answers = db.session.scalars(_ANSWERS, {"attempt": attempt.id}).all()
     set_committed_value(attempt, "answers", list(answers))

@@ -7,7 +7,7 @@ read it. Calibration is blind: a participant sees another participant's
 review only once their own review of that interaction is submitted.
 """
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal.accounts.models import User, team_leads
 from portal.core.extensions import db
@@ -58,22 +58,24 @@ RETENTION_MANAGE = permission(
 )
 
 
-def _leads_agent_clause(viewer: User, agent_id: int):
-    return (
-        select(User.id)
-        .join(team_leads, team_leads.c.team_id == User.team_id)
-        .where(User.id == agent_id, team_leads.c.user_id == viewer.id)
-        .exists()
-    )
+# Built once (see reviews/notifications.py): asked on every review and call page.
+_LEADS_AGENT = select(
+    select(User.id)
+    .join(team_leads, team_leads.c.team_id == User.team_id)
+    .where(User.id == bindparam("agent"), team_leads.c.user_id == bindparam("viewer"))
+    .exists()
+)
+
+
+def _leads(viewer: User, agent_id: int) -> bool:
+    return bool(db.session.scalar(_LEADS_AGENT, {"agent": agent_id, "viewer": viewer.id}))
 
 
 def leads_agent(viewer: User, agent_id: int) -> bool:
     """An admin, or a supervisor of the agent's team."""
     if viewer.role == Role.ADMIN:
         return True
-    return viewer.role == Role.SUPERVISOR and bool(
-        db.session.scalar(select(_leads_agent_clause(viewer, agent_id)))
-    )
+    return viewer.role == Role.SUPERVISOR and _leads(viewer, agent_id)
 
 
 @rule("interaction.listen")
@@ -83,9 +85,7 @@ def can_see_interaction(viewer: User, interaction: Interaction) -> bool:
     not recordings."""
     if viewer.role == Role.ADMIN or viewer.id == interaction.agent_id:
         return True
-    if viewer.role == Role.SUPERVISOR and db.session.scalar(
-        select(_leads_agent_clause(viewer, interaction.agent_id))
-    ):
+    if viewer.role == Role.SUPERVISOR and _leads(viewer, interaction.agent_id):
         return True
     return bool(
         db.session.scalar(

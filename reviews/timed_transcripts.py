@@ -12,7 +12,7 @@ keep for that.
 import html
 import re
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from portal.core.extensions import db
 from portal.core.text import clean
@@ -144,15 +144,17 @@ def replace(interaction: Interaction, segments: list[dict]) -> list[TranscriptSe
     return rows
 
 
+# Built once (see reviews/notifications.py): every review page asks.
+_TURNS = (
+    select(TranscriptSegment)
+    .where(TranscriptSegment.interaction_id == bindparam("interaction"))
+    .order_by(TranscriptSegment.position)
+)
+
+
 def of(interaction_id: int) -> list[TranscriptSegment]:
     """The interaction's turns in order (one query)."""
-    return list(
-        db.session.scalars(
-            select(TranscriptSegment)
-            .where(TranscriptSegment.interaction_id == interaction_id)
-            .order_by(TranscriptSegment.position)
-        )
-    )
+    return list(db.session.scalars(_TURNS, {"interaction": interaction_id}))
 
 
 def clock(seconds: float) -> str:

@@ -14,7 +14,7 @@ never wait for one another's row.
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import bindparam, event, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -107,16 +107,19 @@ def _forget(session: Session, _previous) -> None:
     session.info.pop(PENDING, None)
 
 
+# Built once and run with bound values (see reviews/notifications.py): every KPI page
+# and every reload answered 304 asks.
+_COUNTERS = select(KpiVersion.scope, KpiVersion.version).where(
+    KpiVersion.scope.in_(bindparam("scopes", expanding=True))
+)
+
+
 def counters(session, people) -> dict[int, int]:
     """The counters of these people and the shared one (under SHARED), in one
     statement; 0 for a counter never bumped. A page asks once for everyone it
     depends on: the person it shows and the person looking (the unread badge)."""
     wanted = sorted({SHARED, *people})
-    found = dict(
-        session.execute(
-            select(KpiVersion.scope, KpiVersion.version).where(KpiVersion.scope.in_(wanted))
-        ).all()
-    )
+    found = dict(session.execute(_COUNTERS, {"scopes": wanted}).all())
     return {scope: found.get(scope, 0) for scope in wanted}
 
 
