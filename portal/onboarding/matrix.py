@@ -69,35 +69,6 @@ class Matrix:
         return self.cells.get((user_id, module_id), Cell(NOT_ASSIGNED))
 
 
-def item_totals():
-    """Per module, the items it holds now (removed ones do not count)."""
-    return (
-        select(ModuleItem.module_id, func.count().label("total"))
-        .where(ModuleItem.removed_at.is_(None))
-        .group_by(ModuleItem.module_id)
-    )
-
-
-def progress_counts(ids):
-    """Per person of `ids` and module: items ever completed, those of them whose
-    content changed since (stale), and items opened."""
-    completed_stale = case(
-        (ItemProgress.completed_at.is_not(None) & ItemProgress.stale, 1), else_=0
-    )
-    return (
-        select(
-            ItemProgress.user_id,
-            ModuleItem.module_id,
-            func.count(ItemProgress.completed_at).label("completed"),
-            func.coalesce(func.sum(completed_stale), 0).label("stale"),
-            func.count().label("touched"),
-        )
-        .join(ModuleItem, ModuleItem.id == ItemProgress.item_id)
-        .where(ItemProgress.user_id.in_(ids), ModuleItem.removed_at.is_(None))
-        .group_by(ItemProgress.user_id, ModuleItem.module_id)
-    )
-
-
 def frontline_of(people_query):
     """The people whose onboarding is tracked: agents and new hires."""
     return people_query.where(User.role.in_([r.value for r in FRONTLINE]))
@@ -131,7 +102,13 @@ def completion_matrix(
             .order_by(OnboardingModule.position, OnboardingModule.id)
         )
     )
-    totals = dict(db.session.execute(item_totals()).all())
+    totals = dict(
+        db.session.execute(
+            select(ModuleItem.module_id, func.count())
+            .where(ModuleItem.removed_at.is_(None))
+            .group_by(ModuleItem.module_id)
+        ).all()
+    )
     assignments = db.session.execute(
         select(
             OnboardingAssignment.user_id,
@@ -139,7 +116,21 @@ def completion_matrix(
             OnboardingAssignment.due_date,
         ).where(OnboardingAssignment.user_id.in_(ids))
     ).all()
-    progress_rows = db.session.execute(progress_counts(ids)).all()
+    completed_stale = case(
+        (ItemProgress.completed_at.is_not(None) & ItemProgress.stale, 1), else_=0
+    )
+    progress_rows = db.session.execute(
+        select(
+            ItemProgress.user_id,
+            ModuleItem.module_id,
+            func.count(ItemProgress.completed_at),
+            func.sum(completed_stale),
+            func.count(),
+        )
+        .join(ModuleItem, ModuleItem.id == ItemProgress.item_id)
+        .where(ItemProgress.user_id.in_(ids), ModuleItem.removed_at.is_(None))
+        .group_by(ItemProgress.user_id, ModuleItem.module_id)
+    ).all()
     progress = {
         (u, m): (completed, stale or 0, touched)
         for u, m, completed, stale, touched in progress_rows
