@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.config import PROJECT_ROOT, load_config
-from portal.core import fragments, jobs, queue, security, storage, uploads
+from portal.core import connection_checks, fragments, jobs, queue, security, storage, uploads
 from portal.core.extensions import babel, csrf, db, htmx, login_manager, migrate
 from portal.core.htmx import is_htmx
 from portal.core.params import BoundedIntConverter
@@ -32,7 +32,9 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    connection_checks.configure(app)
     db.init_app(app)
+    connection_checks.watch(app, db)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -165,6 +167,7 @@ def _register_template_helpers(app: Flask) -> None:
     from flask_babel import format_date, format_time, get_locale
     from flask_babel import lazy_gettext as _l
 
+    from portal.core import translations
     from portal.core.dates import short_datetime
     from portal.core.markdown import render_markdown
     from portal.core.policy import template_helpers
@@ -215,6 +218,7 @@ def _register_template_helpers(app: Flask) -> None:
     # would print unescaped. Finalize runs before escaping: as plain strings they
     # are escaped like any other value.
     app.jinja_env.finalize = lambda value: str(value) if isinstance(value, LazyString) else value
+    translations.init_app(app)
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["format_date"] = date_filter
     app.jinja_env.filters["format_datetime"] = short_datetime

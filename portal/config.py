@@ -39,7 +39,9 @@ def load_config(instance_path: Path) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A connection idle longer than this is checked before use; 0 checks every
+        # one at every checkout (portal/core/connection_checks.py).
+        "DB_PING_IDLE_SECONDS": float(os.environ.get("PORTAL_DB_PING_IDLE_SECONDS", "10")),
         # Recordings, uploads awaiting confirmation and exports (portal/core/storage.py):
         # a folder on this machine, or an S3-protocol bucket shared by every node.
         "STORAGE_BACKEND": os.environ.get("PORTAL_STORAGE", "local"),

@@ -27,6 +27,15 @@ _LATEST = (
 )
 
 
+def unread_of(user_id):
+    """The badge's count as a correlated subquery, read with the person's row."""
+    return (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
 def unread_count(user_id: int) -> int:
     return db.session.scalar(_UNREAD, {"user": user_id})
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from portal.accounts.services import register_frame_count
 from portal.core import etags
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, redirect_to, render
@@ -26,6 +27,7 @@ from reviews.forms import (
 from reviews.inbox import inbox_lists
 from reviews.models import REGULAR, SCORED, CalibrationSession, Dispute, Review
 from reviews.policy import REVIEW_CALLS, is_editable_by, may_see_others
+from reviews.rubric_form import SCALE_LABELS, scoring_form
 from reviews.rubrics import criteria_of, scale_values
 
 STATES = {
@@ -41,12 +43,14 @@ NOTICES = {
     "dispute_raised": _l("An agent disputes your review."),
     "dispute_decided": _l("Your dispute has been decided."),
 }
-SCALE_LABELS = {
-    "yes_no": {0: _l("No"), 1: _l("Yes")},
-}
 STALE_SUBMIT = _l(
     "This review was saved from another tab or device after this page was opened. Reload the page to see the newest version; your last changes here were not saved."
 )
+
+
+@bp.record_once
+def _count_unread_with_the_person(state) -> None:
+    register_frame_count(state.app, "unread_reviews", notifications.unread_of)
 
 
 @bp.app_context_processor
@@ -61,7 +65,8 @@ def _helpers():
 def _unread_count() -> int:
     if not current_user.is_authenticated:
         return 0
-    # Asked by the nav, the home page and the review page: counted once per request.
+    # Read with the person's row (accounts.services.load_user); counted again only
+    # after something in this request marked notices read.
     if "unread_reviews" not in g:
         g.unread_reviews = notifications.unread_count(current_user.id)
     return g.unread_reviews
@@ -143,6 +148,7 @@ def _page(review: Review, *, status=200, problems=(), coaching_form=None, typed=
         values={s.criterion_key: s for s in review.scores},
         scale_values=scale_values,
         scale_labels=SCALE_LABELS,
+        scoring_form=scoring_form,
         can_listen=may(current_user, "interaction.listen", review.interaction),
         can_decide=may(current_user, "review.decide", review),
         dispute=disputes.open_dispute(review) if scored else None,

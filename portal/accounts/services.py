@@ -1,11 +1,13 @@
 """Accounts: authentication, throttling, user and team changes (who sees whom: `policy`)."""
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from flask import current_app
-from sqlalchemy import or_, select, update
+from flask import Flask, current_app, g
+from sqlalchemy import ScalarSelect, bindparam, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import Team, User
@@ -14,15 +16,42 @@ from portal.core.models import utcnow
 from portal.core.roles import Role
 from portal.core.signals import person_joined
 
+# Figures the frame of every page shows about the person (the unread-reviews badge)
+# are read with their row, in the same statement: on a small page a round trip to
+# the database costs as much as the rest of the request. A feature above accounts
+# registers a correlated count under a name, and the value lands in flask.g there.
+FrameCount = Callable[[Any], ScalarSelect]
+
+
+def register_frame_count(app: Flask, name: str, count_of: FrameCount) -> None:
+    app.extensions.setdefault("portal.frame_counts", {})[name] = count_of
+    app.extensions.pop("portal.person_statement", None)
+
+
+def _person_statement(app: Flask):
+    statement = app.extensions.get("portal.person_statement")
+    if statement is None:  # built once per app, then run with a bound id
+        counts = app.extensions.get("portal.frame_counts", {})
+        statement = select(
+            User, *(count_of(User.id).label(name) for name, count_of in counts.items())
+        ).where(User.id == bindparam("id"))
+        app.extensions["portal.person_statement"] = statement
+    return statement
+
 
 def load_user(session_id: str) -> User | None:
     """Flask-Login loader: the session id is "<user id>:<session version>"."""
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version) or not user.active:
+    found = db.session.execute(_person_statement(current_app), {"id": int(user_id)}).first()
+    if found is None:
         return None
+    user, *figures = found
+    if user.session_version != int(version) or not user.active:
+        return None
+    for name, value in zip(found._fields[1:], figures, strict=True):
+        setattr(g, name, value)
     return user
 
 
