@@ -2,7 +2,7 @@
 and one attempt with every question it shows."""
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.core.extensions import db
@@ -35,14 +35,15 @@ _ANSWERS = (
     select(AttemptAnswer)
     .where(AttemptAnswer.attempt_id == bindparam("attempt"))
     .order_by(AttemptAnswer.position)
-    .options(selectinload(AttemptAnswer.version), selectinload(AttemptAnswer.key_version))
+    # The version shown joined (one per answer); a regraded key, rarer, by another.
+    .options(joinedload(AttemptAnswer.version), selectinload(AttemptAnswer.key_version))
     .execution_options(populate_existing=True)
 )
 
 
 def load_questions(attempt: QuizAttempt) -> None:
-    """Every answer with the versions it shows, in two statements whatever the quiz's
-    size: the answers (in their order), then the versions they show; set as the
+    """Every answer with the version it shows, in one statement whatever the quiz's
+    size (and one more for regraded keys, when any); set as the
     attempt's loaded answers without selecting the attempt again."""
     answers = db.session.scalars(_ANSWERS, {"attempt": attempt.id}).all()
     set_committed_value(attempt, "answers", list(answers))

@@ -146,6 +146,9 @@ class QuizAttempt(db.Model):
     answers: Mapped[list["AttemptAnswer"]] = relationship(
         order_by="AttemptAnswer.position", cascade="all, delete-orphan"
     )
+    # Loaded with the attempt where a page needs both (quizzes/routes.py _own_attempt);
+    # code that has only the id still asks the session, which then has it.
+    quiz: Mapped[Quiz] = relationship(viewonly=True)
 
     @property
     def percent(self) -> float | None:

@@ -7,6 +7,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
 from portal.core.extensions import db
@@ -116,7 +117,8 @@ def start(quiz_id: int):
 
 
 def _own_attempt(attempt_id: int) -> QuizAttempt:
-    attempt = db.get_or_404(QuizAttempt, attempt_id)
+    # With its quiz (one statement): every attempt page and autosave reads both.
+    attempt = db.get_or_404(QuizAttempt, attempt_id, options=[joinedload(QuizAttempt.quiz)])
     if attempt.user_id != current_user.id:
         abort(404)  # someone else's attempt does not exist for you
     return attempt

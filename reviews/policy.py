@@ -7,9 +7,10 @@ read it. Calibration is blind: a participant sees another participant's
 review only once their own review of that interaction is submitted.
 """
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
-from portal.accounts.models import User, team_leads
+from portal.accounts.models import User
+from portal.accounts.policy import led_team_ids
 from portal.core.extensions import db
 from portal.core.policy import permission, rule
 from portal.core.roles import ADMINS, FRONTLINE, LEADERS, OFFICE, OVERSEERS, Role
@@ -58,17 +59,11 @@ RETENTION_MANAGE = permission(
 )
 
 
-# Built once (see reviews/notifications.py): asked on every review and call page.
-_LEADS_AGENT = select(
-    select(User.id)
-    .join(team_leads, team_leads.c.team_id == User.team_id)
-    .where(User.id == bindparam("agent"), team_leads.c.user_id == bindparam("viewer"))
-    .exists()
-)
-
-
 def _leads(viewer: User, agent_id: int) -> bool:
-    return bool(db.session.scalar(_LEADS_AGENT, {"agent": agent_id, "viewer": viewer.id}))
+    # The agent is usually in the session already (loaded with the page's review or
+    # call), and the viewer's teams came with the viewer: then no statement at all.
+    agent = db.session.get(User, agent_id)
+    return agent is not None and agent.team_id is not None and agent.team_id in led_team_ids(viewer)
 
 
 def leads_agent(viewer: User, agent_id: int) -> bool:

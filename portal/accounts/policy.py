@@ -16,10 +16,21 @@ PEOPLE_MANAGE = permission(
 
 
 def led_team_ids(user: User) -> list[int]:
-    """The teams `user` leads (a supervisor's scope)."""
+    """The teams `user` leads (a supervisor's scope): as read with the logged-in
+    person's row (accounts.services.load_user), or asked now for anyone else."""
+    known = user.__dict__.get(_LED)
+    if known is not None:
+        return list(known)
     return list(
         db.session.scalars(select(team_leads.c.team_id).where(team_leads.c.user_id == user.id))
     )
+
+
+_LED = "_led_team_ids"  # not a mapped attribute: kept for this request only
+
+
+def remember_led_teams(user: User, team_ids: list[int]) -> None:
+    user.__dict__[_LED] = tuple(team_ids)
 
 
 @rule("person.records")

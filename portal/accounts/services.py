@@ -7,10 +7,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import ScalarSelect, bindparam, or_, select, update
+from sqlalchemy import ScalarSelect, String, bindparam, cast, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.accounts.models import Team, User
+from portal.accounts.models import Team, User, team_leads
+from portal.accounts.policy import remember_led_teams
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.core.roles import Role
@@ -23,6 +24,15 @@ from portal.core.signals import person_joined
 FrameCount = Callable[[Any], ScalarSelect]
 
 
+# The teams the person leads, with their row too: every review, call and KPI page
+# asks whether the viewer leads someone (accounts.policy.led_team_ids).
+_LED_TEAMS = (
+    select(func.aggregate_strings(cast(team_leads.c.team_id, String), ","))
+    .where(team_leads.c.user_id == User.id)
+    .scalar_subquery()
+)
+
+
 def register_frame_count(app: Flask, name: str, count_of: FrameCount) -> None:
     app.extensions.setdefault("portal.frame_counts", {})[name] = count_of
     app.extensions.pop("portal.person_statement", None)
@@ -33,7 +43,9 @@ def _person_statement(app: Flask):
     if statement is None:  # built once per app, then run with a bound id
         counts = app.extensions.get("portal.frame_counts", {})
         statement = select(
-            User, *(count_of(User.id).label(name) for name, count_of in counts.items())
+            User,
+            _LED_TEAMS,
+            *(count_of(User.id).label(name) for name, count_of in counts.items()),
         ).where(User.id == bindparam("id"))
         app.extensions["portal.person_statement"] = statement
     return statement
@@ -47,10 +59,11 @@ def load_user(session_id: str) -> User | None:
     found = db.session.execute(_person_statement(current_app), {"id": int(user_id)}).first()
     if found is None:
         return None
-    user, *figures = found
+    user, led, *figures = found
     if user.session_version != int(version) or not user.active:
         return None
-    for name, value in zip(found._fields[1:], figures, strict=True):
+    remember_led_teams(user, [int(team) for team in led.split(",")] if led else [])
+    for name, value in zip(found._fields[2:], figures, strict=True):
         setattr(g, name, value)
     return user
 

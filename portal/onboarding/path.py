@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -134,34 +134,32 @@ class PathView:
 
 # Built once and run with bound values: reusing a statement skips rebuilding its
 # expression tree and cache key (see reviews/notifications.py). Every home page asks.
-_ASSIGNED = (
-    select(OnboardingAssignment)
-    .join(OnboardingModule)
+# One statement for the whole path: each assignment with its module, the module's
+# current items (the relationship's own join) and the person's progress on each.
+_PATH = (
+    select(OnboardingAssignment, ItemProgress)
+    .join(OnboardingAssignment.module)
+    .outerjoin(OnboardingModule.items)
+    .outerjoin(
+        ItemProgress,
+        and_(ItemProgress.item_id == ModuleItem.id, ItemProgress.user_id == bindparam("user")),
+    )
     .where(OnboardingAssignment.user_id == bindparam("user"))
-    # The module from the join already made; its items by one more statement.
-    .options(contains_eager(OnboardingAssignment.module).selectinload(OnboardingModule.items))
-    .order_by(OnboardingModule.position, OnboardingModule.id)
-)
-_PROGRESS = select(ItemProgress).where(
-    ItemProgress.user_id == bindparam("user"),
-    ItemProgress.item_id.in_(bindparam("items", expanding=True)),
+    .options(contains_eager(OnboardingAssignment.module).contains_eager(OnboardingModule.items))
+    .order_by(OnboardingModule.position, OnboardingModule.id, ModuleItem.position, ModuleItem.id)
 )
 
 
 def path_for(user: User) -> PathView:
-    """The person's assigned modules in path order, with progress (four queries)."""
-    assignments = list(db.session.scalars(_ASSIGNED, {"user": user.id}))
+    """The person's assigned modules in path order, with progress (one statement, and
+    one per kind of content the items show)."""
+    assignments, progress = {}, {}
+    for assignment, item_progress in db.session.execute(_PATH, {"user": user.id}).unique():
+        assignments.setdefault(assignment.id, assignment)
+        if item_progress is not None:
+            progress[item_progress.item_id] = item_progress
+    assignments = list(assignments.values())
     items = [i for a in assignments for i in a.module.items]
-    progress = (
-        {
-            p.item_id: p
-            for p in db.session.scalars(
-                _PROGRESS, {"user": user.id, "items": [i.id for i in items]}
-            )
-        }
-        if items
-        else {}
-    )
     info = describe_items(items)
     views, previous_done = [], True
     for assignment in assignments:
