@@ -50,8 +50,8 @@ format: install-test
 
 ## Re-extract UI strings and merge them into the catalogues.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot --no-location --sort-output portal scripts_library quizzes reviews
-	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot --no-location --no-wrap --sort-output portal scripts_library quizzes reviews autoqa
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --no-wrap
 
 clean:
 	rm -rf $(VENV) .pytest_cache

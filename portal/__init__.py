@@ -98,6 +98,7 @@ def _unauthorized():
 
 
 def _register_features(app: Flask) -> None:
+    from autoqa import bp as autoqa_bp
     from portal.accounts import bp as accounts_bp
     from portal.admin import bp as admin_bp
     from portal.core.content import ItemKind, register_item_kind
@@ -123,6 +124,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(scripts_bp, url_prefix="/scripts")
     app.register_blueprint(quizzes_bp, url_prefix="/quizzes")
     app.register_blueprint(reviews_bp, url_prefix="/reviews")
+    app.register_blueprint(autoqa_bp, url_prefix="/autoqa")
     app.register_blueprint(kpi_bp, url_prefix="/kpi")
     app.register_blueprint(integrations_bp, url_prefix="/admin/integrations")
     init_api(app)  # /api/v1 and its OpenAPI document
@@ -164,7 +166,7 @@ def _register_features(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from flask_babel import format_date, format_time, get_locale
+    from flask_babel import format_date, format_decimal, format_percent, format_time, get_locale
     from flask_babel import lazy_gettext as _l
 
     from portal.core import translations
@@ -228,6 +230,11 @@ def _register_template_helpers(app: Flask) -> None:
         status_label=status_label,
         note_label=lambda note: str(system_notes.get(note, note)),
         role_label=role_label,
+        # Measures in the language's own way (Vietnamese: a decimal comma).
+        number=lambda value, digits=1: (
+            "" if value is None else format_decimal(round(value, digits))
+        ),
+        percent=lambda share: "" if share is None else format_percent(share),
         **template_helpers(),
     )
 

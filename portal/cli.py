@@ -4,6 +4,7 @@ The CLI sits on top of every feature (the import contract's top layer), so it
 imports them at module top; the app factory imports this module last.
 """
 
+import json
 import time
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from autoqa.analysis import analyse
+from autoqa.audio import AudioError
 from portal.accounts.services import UserData, email_taken, save_user
 from portal.backup import BackupError, RestoreRefused, restore_backup, write_backup
 from portal.core import jobs
@@ -188,6 +191,24 @@ def rebuild_rollups_command(queue):
     db.session.commit()
     rows = ", ".join(f"{table} {n}" for table, n in counts.items() if table != "days")
     click.echo(f"{counts['days']} days of reviews; {rows} ({time.perf_counter() - started:.1f} s)")
+
+
+@portal_cli.command("analyze-recording")
+@click.argument("recording", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Every figure as JSON.")
+def analyze_recording_command(recording, as_json):
+    """Measure one recording as the automatic QA does (talk, overtalk, silences,
+    holds), so anyone can check the analysis from outside the portal."""
+    try:
+        found = analyse(recording)
+    except AudioError as error:
+        raise click.ClickException(f"not a recording the decoder can read: {error}") from error
+    if as_json:
+        click.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=2))
+        return
+    for name, value in found.as_dict().items():
+        if name != "segments":
+            click.echo(f"{name}: {value}")
 
 
 @portal_cli.command("sweep-jobs")

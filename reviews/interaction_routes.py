@@ -25,6 +25,7 @@ from reviews.interactions import (
 )
 from reviews.models import Interaction
 from reviews.policy import REVIEW_CALLS
+from reviews.review_aids import aids_for
 
 
 @bp.get("/interactions")
@@ -118,6 +119,7 @@ def interaction(interaction_id: int):
         can_review=may(current_user, "interaction.review", current),
         channels=recordings.CHANNELS,
         changes=changes_of(current),
+        aids=aids_for(current),
     )
 
 

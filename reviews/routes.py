@@ -27,6 +27,7 @@ from reviews.forms import (
 from reviews.inbox import inbox_lists
 from reviews.models import REGULAR, SCORED, CalibrationSession, Dispute, Review
 from reviews.policy import REVIEW_CALLS, is_editable_by, may_see_others
+from reviews.review_aids import aids_for
 from reviews.rubric_form import SCALE_LABELS, scoring_form
 from reviews.rubrics import criteria_of, scale_values
 
@@ -137,6 +138,7 @@ def _page(review: Review, *, status=200, problems=(), coaching_form=None, typed=
     scored = review.state in SCORED
     if coaching_form is None and scored and may(current_user, "review.coach", review):
         coaching_form = coaching_form_for(review, formdata=None)
+    can_listen = may(current_user, "interaction.listen", review.interaction)
     return render(
         "reviews/review.html",
         status=status,
@@ -149,7 +151,8 @@ def _page(review: Review, *, status=200, problems=(), coaching_form=None, typed=
         scale_values=scale_values,
         scale_labels=SCALE_LABELS,
         scoring_form=scoring_form,
-        can_listen=may(current_user, "interaction.listen", review.interaction),
+        can_listen=can_listen,
+        aids=aids_for(review.interaction) if can_listen else (),
         can_decide=may(current_user, "review.decide", review),
         dispute=disputes.open_dispute(review) if scored else None,
         deadline=disputes.dispute_deadline(review),

@@ -13,7 +13,7 @@ def _strings_in_code() -> set[str]:
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
     found = set()
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-    for package in ("portal", "scripts_library", "quizzes", "reviews"):
+    for package in ("portal", "scripts_library", "quizzes", "reviews", "autoqa"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / package, method_map=method_map, keywords=keywords
         ):

@@ -292,6 +292,8 @@ SWEEP = {
         "GET",
         {**allowed("new_hire", "supervisor", "admin", others=404)},
     ),
+    # Analysing a call again: those who may review it; to anyone else it does not exist.
+    "autoqa.analyse_again": Row(LOGIN, "POST", allowed("supervisor", "admin", ok=303, others=404)),
     # Without a rubric chosen the review is not started: back to the interaction.
     "reviews.start_review": Row("reviews.review", "POST", allowed("supervisor", "admin", ok=303)),
     "reviews.sample": Row(
@@ -510,6 +512,7 @@ def _url(endpoint, world):
         "reviews.coach": f"/reviews/{world['review'].id}/coaching",
         "reviews.interaction": f"/reviews/interactions/{world['call'].id}",
         "reviews.recording": f"/reviews/interactions/{world['call'].id}/recording",
+        "autoqa.analyse_again": f"/autoqa/interactions/{world['call'].id}/analyse",
         "reviews.start_review": f"/reviews/interactions/{world['call'].id}/review",
         "reviews.rubric": "/reviews/rubrics/goi-dien",
         "reviews.rubric_edit": "/reviews/rubrics/goi-dien/edit",

@@ -32,3 +32,15 @@ def generated_calls(tmp_path_factory):
 @pytest.fixture(scope="session")
 def one_call(generated_calls):
     return generated_calls[3]
+
+
+@pytest.fixture
+def team(make):
+    from portal.core.roles import Role
+
+    team = make.team("Nhóm Hậu mãi")
+    return {
+        "team": team,
+        "agent": make.user(Role.AGENT, team=team),
+        "lead": make.user(Role.SUPERVISOR, leads=[team]),
+    }

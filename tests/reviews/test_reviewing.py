@@ -331,7 +331,8 @@ def test_a_draft_page_asks_only_for_what_a_draft_has(
     # Whether the viewer leads the agent's team: from the teams read with the viewer
     # and the agent loaded with the review, not a query of its own.
     assert not any("EXISTS" in s and "team_leads" in s for s in statements)
-    assert "UPDATE" not in asked and len(statements) <= 6
+    # Six, and the automatic measures of the call (autoqa) for a recorded one.
+    assert "UPDATE" not in asked and len(statements) <= 7
 
 
 def test_the_rubric_editor_makes_drafts_and_refuses_stale_tabs(login_as, call_rubric, db):

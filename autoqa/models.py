@@ -1,0 +1,38 @@
+"""What the analysis found for each recorded interaction, and where it stands."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.extensions import db
+from portal.core.models import UTCDateTime, utcnow
+from reviews.models import Interaction
+
+QUEUED, DONE, FAILED = "queued", "done", "failed"
+
+
+class CallAnalysis(db.Model):
+    """One per interaction with a recording: queued when the recording arrives,
+    done with the measures (autoqa.metrics.Measures as a dict), or failed with the
+    reason. A new recording for the interaction, or a newer analysis version,
+    queues it again; the measures are replaced (they are derived from the file,
+    which is kept, so nothing a person wrote is lost)."""
+
+    __tablename__ = "call_analyses"
+    __table_args__ = (Index("ix_call_analyses_state_requested", "state", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"), unique=True
+    )
+    state: Mapped[str] = mapped_column(String(10), default=QUEUED)
+    recording_file: Mapped[str] = mapped_column(String(80))  # the file analysed
+    version: Mapped[int] = mapped_column(Integer, default=0)  # autoqa.analysis.VERSION
+    measures: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seconds_taken: Mapped[float | None] = mapped_column(Float)
+
+    interaction: Mapped[Interaction] = relationship()

@@ -1,0 +1,155 @@
+"""Every recording analysed when it arrives, whichever way it came (an upload, a
+batch, the API, a webhook, the drop folder), and again on demand.
+
+Arrival is noticed on the session, as the KPI version counters are: an
+interaction flushed with a new recording file gets its analysis row (queued) in
+the same transaction, and the job is handed to the queue once that transaction
+has committed, so the worker always finds what it is asked about. A periodic
+sweep queues again what a lost message or a dead worker left waiting, and what an
+older analysis version measured.
+"""
+
+import time
+from datetime import timedelta
+
+from sqlalchemy import event, inspect, or_, select
+from sqlalchemy.orm import Session
+
+from autoqa.analysis import VERSION, analyse
+from autoqa.audio import AudioError
+from autoqa.models import DONE, FAILED, QUEUED, CallAnalysis
+from portal.core.extensions import db
+from portal.core.models import utcnow
+from portal.core.queue import job, periodic
+from portal.core.storage import StorageError, seekable
+from reviews.models import Interaction
+from reviews.recordings import key_of
+
+PENDING = "autoqa_pending"
+STALE_AFTER = timedelta(minutes=15)  # queued this long: its message was lost
+SWEEP_BATCH = 200
+
+
+@event.listens_for(Session, "after_flush")
+def _note_new_recordings(session: Session, _context) -> None:
+    for obj in (*session.new, *session.dirty):
+        if not (isinstance(obj, Interaction) and obj.recording_file):
+            continue
+        if obj in session.new or inspect(obj).attrs.recording_file.history.has_changes():
+            session.info.setdefault(PENDING, set()).add(obj.id)
+
+
+@event.listens_for(Session, "before_commit")
+def _queue_in_the_same_transaction(session: Session) -> None:
+    session.flush()
+    pending = session.info.get(PENDING)
+    if not pending:
+        return
+    known = {
+        a.interaction_id: a
+        for a in session.scalars(
+            select(CallAnalysis).where(CallAnalysis.interaction_id.in_(sorted(pending)))
+        )
+    }
+    files = dict(
+        session.execute(
+            select(Interaction.id, Interaction.recording_file).where(
+                Interaction.id.in_(sorted(pending))
+            )
+        ).all()
+    )
+    for interaction_id in sorted(pending):
+        analysis = known.get(interaction_id) or CallAnalysis(interaction_id=interaction_id)
+        analysis.state, analysis.error = QUEUED, ""
+        analysis.recording_file = files[interaction_id]
+        analysis.requested_at = utcnow()
+        session.add(analysis)
+    session.flush()
+
+
+@event.listens_for(Session, "after_commit")
+def _hand_to_the_queue(session: Session) -> None:
+    for interaction_id in sorted(session.info.pop(PENDING, ())):
+        analyse_call(interaction_id)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, _previous) -> None:
+    session.info.pop(PENDING, None)
+
+
+def request_again(interaction: Interaction) -> None:
+    """On demand (a person, the CLI): queue the interaction's analysis again."""
+    session = db.session
+    session.info.setdefault(PENDING, set()).add(interaction.id)
+    session.commit()
+
+
+@job(retries=2, retry_delay=60)
+def analyse_call(interaction_id: int) -> None:
+    run(interaction_id)
+
+
+def run(interaction_id: int) -> str:
+    """Analyse one interaction's recording and keep what was found; its own session,
+    since in immediate mode it runs inside the commit of the one that queued it."""
+    with Session(db.engine) as session:
+        analysis = session.scalar(
+            select(CallAnalysis).where(CallAnalysis.interaction_id == interaction_id)
+        )
+        interaction = session.get(Interaction, interaction_id)
+        if analysis is None or analysis.state != QUEUED:
+            return analysis.state if analysis else "missing"
+        file = interaction.recording_file if interaction else None
+        started = time.perf_counter()
+        try:
+            if not file:
+                raise AudioError("the interaction has no recording")
+            with seekable(key_of(file)) as stored:
+                measures = analyse(stored)
+        except (AudioError, StorageError) as error:
+            analysis.state, analysis.error = FAILED, str(error)[:500]
+        else:
+            analysis.state, analysis.error, analysis.measures = DONE, "", measures.as_dict()
+        analysis.recording_file = file or analysis.recording_file
+        analysis.version = VERSION
+        analysis.analysed_at = utcnow()
+        analysis.seconds_taken = round(time.perf_counter() - started, 3)
+        session.commit()
+        return analysis.state
+
+
+@periodic(minute="*/10")
+def sweep() -> None:
+    queue_waiting()
+
+
+def queue_waiting(now=None) -> int:
+    """Queue again analyses left waiting, done by an older version, or missing."""
+    now = now or utcnow()
+    waiting = list(
+        db.session.scalars(
+            select(CallAnalysis.interaction_id)
+            .where(
+                or_(
+                    (CallAnalysis.state == QUEUED)
+                    & (CallAnalysis.requested_at < now - STALE_AFTER),
+                    (CallAnalysis.state == DONE) & (CallAnalysis.version < VERSION),
+                )
+            )
+            .limit(SWEEP_BATCH)
+        )
+    )
+    missing = list(
+        db.session.scalars(
+            select(Interaction.id)
+            .outerjoin(CallAnalysis, CallAnalysis.interaction_id == Interaction.id)
+            .where(Interaction.recording_file.is_not(None), CallAnalysis.id.is_(None))
+            .limit(SWEEP_BATCH)
+        )
+    )
+    ids = sorted({*waiting, *missing})
+    if ids:
+        db.session.info.setdefault(PENDING, set()).update(ids)
+        db.session.commit()
+    return len(ids)

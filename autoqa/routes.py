@@ -1,0 +1,65 @@
+"""The analysis panel on the pages of a call, and asking for it again (a person
+who may review the call)."""
+
+from flask import abort, flash, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from autoqa import bp, queueing
+from autoqa.models import DONE, QUEUED
+from autoqa.results import Mark, analysis_of, timeline
+from portal.core.extensions import db
+from portal.core.htmx import redirect_to
+from portal.core.policy import may, require
+from reviews.models import Interaction
+from reviews.review_aids import ReviewAid, register_review_aid
+
+MARKS = {
+    "agent": _l("Agent speaking"),
+    "customer": _l("Customer speaking"),
+    "any": _l("Speech"),
+    "overtalk": _l("Overtalk"),
+    "dead_air": _l("Dead air"),
+    "hold": _l("Hold"),
+}
+
+
+def panel(interaction: Interaction) -> dict | None:
+    """The context of autoqa/_panel.html (registered as a review aid)."""
+    if not interaction.recording_file:
+        return None
+    analysis = analysis_of(interaction)
+    done = analysis is not None and analysis.state == DONE
+    measures = analysis.measures if done else {}
+    return {
+        "analysis": analysis,
+        "waiting": analysis is None or analysis.state == QUEUED,
+        "measures": measures,
+        "marks": timeline(measures) if done else [],
+        "duration": max(measures.get("duration") or 0, 1) if done else 1,
+        "interaction_id": interaction.id,
+        "may_request": may(current_user, "interaction.review", interaction),
+        "mark_label": mark_label,
+    }
+
+
+@bp.record_once
+def _under_the_player(state) -> None:
+    register_review_aid(state.app, ReviewAid("autoqa/_panel.html", panel))
+
+
+def mark_label(mark: Mark) -> str:
+    return f"{MARKS[mark.kind]} {mark.start:.1f}–{mark.end:.1f} s"
+
+
+@bp.post("/interactions/<int:interaction_id>/analyse")
+@login_required
+def analyse_again(interaction_id: int):
+    interaction = db.session.get(Interaction, interaction_id)
+    if interaction is None or not interaction.recording_file:
+        abort(404)
+    require("interaction.review", interaction, hide=True)
+    queueing.request_again(interaction)
+    flash(_("The recording will be analysed again in a moment."), "success")
+    return redirect_to(url_for("reviews.interaction", interaction_id=interaction.id))

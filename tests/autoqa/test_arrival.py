@@ -1,0 +1,130 @@
+"""A recording is analysed when it arrives, whichever way, and the pages of the
+call show what was found: figures, a timeline whose marks seek the player, and
+the reason when the file could not be analysed."""
+
+import io
+import re
+
+from autoqa import queueing
+from autoqa.models import DONE, FAILED, QUEUED, CallAnalysis
+from portal.core.roles import Role
+from reviews.models import Interaction
+
+
+def _upload(session, agent, data: bytes, name="goi.wav"):
+    form = {
+        "agent_id": agent.id,
+        "channel": "phone",
+        "occurred_at": "2026-11-21T08:00",
+        "step_id": "0",
+        "recording": (io.BytesIO(data), name),
+    }
+    return session.post("/reviews/interactions/new", form, content_type="multipart/form-data")
+
+
+def _analysis(db, interaction_id) -> CallAnalysis:
+    db.session.expire_all()
+    return db.session.query(CallAnalysis).filter_by(interaction_id=interaction_id).one()
+
+
+def test_an_uploaded_call_is_analysed_and_its_page_shows_the_measures(login_as, team, db, one_call):
+    call, path = one_call
+    lead = login_as(team["lead"])
+    assert _upload(lead, team["agent"], path.read_bytes()).status_code == 303
+    interaction = db.session.query(Interaction).one()
+    analysis = _analysis(db, interaction.id)
+    assert analysis.state == DONE and analysis.recording_file == interaction.recording_file
+    found = analysis.measures
+    assert found["stereo"] and abs(found["talk_seconds"]["agent"] - call.truth.talk("agent")) < 1.5
+    page = lead.get(f"/reviews/interactions/{interaction.id}").get_data(as_text=True)
+    assert "Đo tự động" in page and 'class="call-timeline"' in page
+    seeks = [float(s) for s in re.findall(r'<a href="#player" data-seek="([\d.]+)"', page)]
+    first_agent = found["segments"]["agent"][0][0]
+    assert first_agent in seeks and len(seeks) >= len(found["segments"]["agent"])
+    for start, _end in found["dead_air"]:
+        assert f'data-seek="{start}"' in page  # each dead air is listed with its time
+    # The agent sees their own call's measures; the button to analyse again is not theirs.
+    mine = login_as(team["agent"]).get(f"/reviews/interactions/{interaction.id}")
+    assert "Đo tự động" in mine.get_data(as_text=True)
+    assert "Phân tích lại" not in mine.get_data(as_text=True)
+
+
+def test_a_mono_call_says_per_party_figures_need_stereo(login_as, team, db, one_call, tmp_path):
+    call, _path = one_call
+    lead = login_as(team["lead"])
+    _upload(lead, team["agent"], call.write(tmp_path / "mono.wav", mono=True).read_bytes())
+    interaction = db.session.query(Interaction).one()
+    assert _analysis(db, interaction.id).measures["stereo"] is False
+    page = lead.get(f"/reviews/interactions/{interaction.id}").get_data(as_text=True)
+    assert "một kênh" in page and "Thời gian nói, nhân viên / khách" not in page
+
+
+def test_a_file_the_decoder_cannot_read_fails_with_its_reason_and_can_be_redone(
+    login_as, team, db, app, one_call
+):
+    lead = login_as(team["lead"])
+    _call, path = one_call
+    _upload(lead, team["agent"], path.read_bytes())
+    interaction = db.session.query(Interaction).one()
+    # The stored file is damaged after it arrived: the analysis says so.
+    from portal.core.storage import storage
+
+    storage().save(f"recordings/{interaction.recording_file}", b"RIFF garbage")
+    answer = lead.post(f"/autoqa/interactions/{interaction.id}/analyse")
+    assert answer.status_code == 303
+    failed = _analysis(db, interaction.id)
+    assert failed.state == FAILED and failed.error
+    page = lead.get(f"/reviews/interactions/{interaction.id}").get_data(as_text=True)
+    assert "Không phân tích được bản ghi" in page
+    storage().save(f"recordings/{interaction.recording_file}", path.read_bytes())
+    lead.post(f"/autoqa/interactions/{interaction.id}/analyse")
+    assert _analysis(db, interaction.id).state == DONE
+
+
+def test_only_people_who_may_review_the_call_ask_for_it_again(login_as, team, db, make, one_call):
+    _call, path = one_call
+    _upload(login_as(team["lead"]), team["agent"], path.read_bytes())
+    interaction = db.session.query(Interaction).one()
+    url = f"/autoqa/interactions/{interaction.id}/analyse"
+    assert login_as(team["agent"]).post(url).status_code in (403, 404)
+    assert login_as(make.user(Role.HR)).post(url).status_code in (403, 404)
+    other = make.user(Role.SUPERVISOR, leads=[make.team()])
+    assert login_as(other).post(url).status_code == 404
+    assert login_as(make.user(Role.ADMIN)).post(url).status_code == 303
+
+
+def test_the_sweep_queues_what_was_missed_or_left_waiting(login_as, team, db, one_call):
+    _call, path = one_call
+    _upload(login_as(team["lead"]), team["agent"], path.read_bytes())
+    interaction = db.session.query(Interaction).one()
+    # As if the message was lost: no analysis row at all.
+    db.session.query(CallAnalysis).delete()
+    db.session.commit()
+    assert queueing.queue_waiting() == 1
+    assert _analysis(db, interaction.id).state == DONE
+    # Queued long ago and never run: queued again.
+    analysis = _analysis(db, interaction.id)
+    analysis.state = QUEUED
+    analysis.requested_at = analysis.requested_at.replace(year=2020)
+    db.session.commit()
+    assert queueing.queue_waiting() == 1 and _analysis(db, interaction.id).state == DONE
+    assert queueing.queue_waiting() == 0
+
+
+def test_the_command_line_prints_every_figure_of_one_recording(runner, one_call, tmp_path):
+    import json
+
+    call, path = one_call
+    result = runner.invoke(args=["portal", "analyze-recording", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    assert found["stereo"] and found["overtalk_count"] == len(
+        [o for o in call.truth.overtalk if o[1] - o[0] >= 1]
+    )
+    assert set(found["segments"]) == {"agent", "customer"}
+    plain = runner.invoke(args=["portal", "analyze-recording", str(path)])
+    assert "talk_seconds:" in plain.output and "segments" not in plain.output
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"<script>alert(1)</script>")
+    refused = runner.invoke(args=["portal", "analyze-recording", str(bad)])
+    assert refused.exit_code != 0 and "not a recording" in refused.output
