@@ -30,6 +30,9 @@ class CallAnalysis(db.Model):
     recording_file: Mapped[str] = mapped_column(String(80))  # the file analysed
     version: Mapped[int] = mapped_column(Integer, default=0)  # autoqa.analysis.VERSION
     measures: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The transcript checks (autoqa/transcript_checks.py), when there was a transcript:
+    # {"findings": [...], "adherence": {...}}; {} otherwise.
+    checks: Mapped[dict] = mapped_column(JSON, default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

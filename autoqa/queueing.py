@@ -12,18 +12,22 @@ older analysis version measured.
 import time
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import event, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from autoqa.analysis import VERSION, analyse
 from autoqa.audio import AudioError
 from autoqa.models import DONE, FAILED, QUEUED, CallAnalysis
+from autoqa.transcript_checks import check, load_rules
+from autoqa.transcripts import turns_of
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.core.queue import job, periodic
 from portal.core.storage import StorageError, seekable
-from reviews.models import Interaction
+from reviews.models import Interaction, TranscriptSegment
 from reviews.recordings import key_of
+from scripts_library.lines import lines_for
 
 PENDING = "autoqa_pending"
 STALE_AFTER = timedelta(minutes=15)  # queued this long: its message was lost
@@ -32,11 +36,22 @@ SWEEP_BATCH = 200
 
 @event.listens_for(Session, "after_flush")
 def _note_new_recordings(session: Session, _context) -> None:
+    """A new recording, or new words for one (the transcript checks run again)."""
+    pending = session.info.setdefault(PENDING, set())
     for obj in (*session.new, *session.dirty):
-        if not (isinstance(obj, Interaction) and obj.recording_file):
-            continue
-        if obj in session.new or inspect(obj).attrs.recording_file.history.has_changes():
-            session.info.setdefault(PENDING, set()).add(obj.id)
+        if isinstance(obj, Interaction) and obj.recording_file:
+            changed = inspect(obj).attrs
+            if (
+                obj in session.new
+                or changed.recording_file.history.has_changes()
+                or changed.transcript.history.has_changes()
+            ):
+                pending.add(obj.id)
+    for obj in (*session.new, *session.deleted):
+        if isinstance(obj, TranscriptSegment):
+            pending.add(obj.interaction_id)
+    if not pending:
+        session.info.pop(PENDING, None)
 
 
 @event.listens_for(Session, "before_commit")
@@ -59,6 +74,9 @@ def _queue_in_the_same_transaction(session: Session) -> None:
         ).all()
     )
     for interaction_id in sorted(pending):
+        if not files.get(interaction_id):  # words without a recording: nothing to measure
+            pending.discard(interaction_id)
+            continue
         analysis = known.get(interaction_id) or CallAnalysis(interaction_id=interaction_id)
         analysis.state, analysis.error = QUEUED, ""
         analysis.recording_file = files[interaction_id]
@@ -111,12 +129,22 @@ def run(interaction_id: int) -> str:
             analysis.state, analysis.error = FAILED, str(error)[:500]
         else:
             analysis.state, analysis.error, analysis.measures = DONE, "", measures.as_dict()
+            analysis.checks = _checks(session, interaction, measures.holds)
         analysis.recording_file = file or analysis.recording_file
         analysis.version = VERSION
         analysis.analysed_at = utcnow()
         analysis.seconds_taken = round(time.perf_counter() - started, 3)
         session.commit()
         return analysis.state
+
+
+def _checks(session, interaction: Interaction, holds) -> dict:
+    """The transcript checks, when the call has a transcript ({} otherwise)."""
+    turns = turns_of(session, interaction)
+    if not turns:
+        return {}
+    lines = lines_for(interaction.step_id, interaction.channel, session=session)
+    return check(turns, load_rules(current_app.config["CONTENT_DIR"]), holds=holds, lines=lines)
 
 
 @periodic(minute="*/10")

@@ -25,6 +25,23 @@ MARKS = {
 }
 
 
+CHECKS = {
+    "greeting": _l("Greets the customer in the first seconds"),
+    "introduction": _l("Says who they are and where from"),
+    "addressing": _l("Addresses the customer (anh/chị, their name)"),
+    "closing_thanks": _l("Thanks the customer at the end"),
+    "closing_anything_else": _l("Asks whether anything else is needed"),
+    "closing_next_step": _l("Confirms the next step"),
+    "hold_announced": _l("Announces the hold before it"),
+}
+
+
+def check_label(finding: dict) -> str:
+    if finding["check"] == "dont_say":
+        return _("Don't say: %(rule)s", rule=finding["title"])
+    return str(CHECKS.get(finding["check"], finding["check"]))
+
+
 def panel(interaction: Interaction) -> dict | None:
     """The context of autoqa/_panel.html (registered as a review aid)."""
     if not interaction.recording_file:
@@ -41,6 +58,7 @@ def panel(interaction: Interaction) -> dict | None:
         "interaction_id": interaction.id,
         "may_request": may(current_user, "interaction.review", interaction),
         "mark_label": mark_label,
+        "check_label": check_label,
     }
 
 

@@ -27,6 +27,7 @@ def upgrade():
         sa.Column("recording_file", sa.String(length=80), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("measures", sa.JSON(), nullable=False),
+        sa.Column("checks", sa.JSON(), nullable=False),
         sa.Column("error", sa.Text(), nullable=False),
         sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("analysed_at", sa.DateTime(timezone=True), nullable=True),

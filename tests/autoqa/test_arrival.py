@@ -128,3 +128,80 @@ def test_the_command_line_prints_every_figure_of_one_recording(runner, one_call,
     bad.write_bytes(b"<script>alert(1)</script>")
     refused = runner.invoke(args=["portal", "analyze-recording", str(bad)])
     assert refused.exit_code != 0 and "not a recording" in refused.output
+
+
+def test_a_timed_transcript_adds_the_checks_and_the_page_shows_their_evidence(
+    login_as, team, db, one_call
+):
+    from reviews import timed_transcripts
+
+    call, path = one_call
+    lead = login_as(team["lead"])
+    _upload(lead, team["agent"], path.read_bytes())
+    interaction = db.session.query(Interaction).one()
+    assert _analysis(db, interaction.id).checks == {}  # no words yet
+    timed_transcripts.replace(interaction, call.transcript)
+    db.session.commit()  # the new turns queue the analysis again
+    checks = _analysis(db, interaction.id).checks
+    found = {f["check"]: f for f in checks["findings"]}
+    first = call.transcript[0]
+    assert found["greeting"]["passed"] and found["greeting"]["at"] == first["start"]
+    assert found["closing_thanks"]["passed"] and found["addressing"]["passed"]
+    assert not [f for f in checks["findings"] if f["check"] == "dont_say"]
+    page = lead.get(f"/reviews/interactions/{interaction.id}").get_data(as_text=True)
+    assert "Nội dung cuộc gọi" in page and "Chào khách ngay những giây đầu" in page
+    assert f'data-seek="{first["start"]}"' in page
+    assert "Chưa có kịch bản đã xuất bản" in page  # the upload named no step
+
+
+def test_the_scripts_of_the_calls_step_are_followed_line_by_line(
+    login_as, team, db, content, script_pack, one_call
+):
+    """A complaint call: the step's published script says two agent lines and one
+    "don't say" line; the agent said the first line and the line not to say."""
+    from portal.playbooks.models import PlaybookStep
+    from reviews import timed_transcripts
+    from scripts_library.pack import load_scripts_pack
+    from tests.scripts_library.conftest import COMPLAINT
+
+    load_scripts_pack(script_pack(COMPLAINT))
+    step = db.session.query(PlaybookStep).filter_by(slug="xu-ly-khieu-nai-nhanh").first()
+    _call, path = one_call
+    lead = login_as(team["lead"])
+    form = {
+        "agent_id": team["agent"].id,
+        "channel": "phone",
+        "occurred_at": "2026-11-21T08:00",
+        "step_id": str(step.id),
+        "recording": (io.BytesIO(path.read_bytes()), "goi.wav"),
+    }
+    assert lead.post("/reviews/interactions/new", form).status_code == 303
+    interaction = db.session.query(Interaction).one()
+    timed_transcripts.replace(
+        interaction,
+        [
+            {
+                "speaker": "agent",
+                "start": 1.0,
+                "end": 4.0,
+                "text": "Dạ em chào chị Hoa, em rất tiếc về sự việc.",
+            },
+            {"speaker": "customer", "start": 5.0, "end": 7.0, "text": "Tôi đã chờ ba ngày rồi!"},
+            {
+                "speaker": "agent",
+                "start": 8.0,
+                "end": 10.0,
+                "text": "Không phải lỗi của em đâu chị.",
+            },
+        ],
+    )
+    db.session.commit()
+    checks = _analysis(db, interaction.id).checks
+    adherence = checks["adherence"]
+    assert adherence["lines"] == 2 and adherence["coverage"] == 0.5
+    assert [s["key"] for s in adherence["said"]] == ["mo-dau"] and adherence["said"][0]["at"] == 1.0
+    assert [m["key"] for m in adherence["missed"]] == ["den-bu"]
+    wrong = [f for f in checks["findings"] if f["check"] == "dont_say"]
+    assert [(f["at"], f["title"]) for f in wrong] == [(8.0, COMPLAINT["title"])]
+    page = lead.get(f"/reviews/interactions/{interaction.id}").get_data(as_text=True)
+    assert "Câu kịch bản đã nói: 1 trên 2 (50%)" in page and "Bên em sẽ khắc phục" in page
