@@ -165,10 +165,9 @@ def _dont_say(agent: list[Turn], rules: dict, script_lines) -> list[Finding]:
         unless = [syllables(p) for p in rule.get("unless", [])]
         for turn in agent:
             words = syllables(turn.text)
-            if rule.get("whole_turn"):
-                hit = any(words == p for p in phrases)
-            else:
-                hit = any(_contains(words, p) for p in phrases)
+            if len(words) > rule.get("max_syllables", len(words)):
+                continue  # the rule is for short, curt turns only
+            hit = any(_contains(words, p) for p in phrases)
             if hit and not any(_contains(words, u) for u in unless):
                 found.append(Finding("dont_say", False, rule["title"], turn.start, turn.text))
     for line in script_lines:
@@ -176,7 +175,7 @@ def _dont_say(agent: list[Turn], rules: dict, script_lines) -> list[Finding]:
         for turn in agent:
             if wrong and _share(wrong, syllables(turn.text)) >= DONT_SAY_SAID:
                 found.append(Finding("dont_say", False, line.title, turn.start, turn.text))
-    return found
+    return sorted(found, key=lambda f: (f.at is None, f.at or 0.0))  # in the call's order
 
 
 def _share(line: list[str], said: list[str]) -> float:

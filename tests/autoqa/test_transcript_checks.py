@@ -108,9 +108,12 @@ def test_dont_say_rules_flag_curt_answers_with_their_words():
         Turn("agent", 20.0, "Anh chờ chút nhé."),
         Turn("agent", 30.0, "Anh chờ chút nhé, hay để em gọi lại cho anh?"),  # an option: fine
         Turn("agent", 40.0, "Không sao đâu anh, em xử lý ngay."),  # not a curt "no"
+        Turn("agent", 50.0, "Không được đâu chị."),
+        Turn("agent", 60.0, "Chị chờ em khoảng hai phút nhé."),  # how long: fine
+        Turn("agent", 70.0, "Nếu không được thì em gọi lại cho chị."),
     ]
     flagged = [(f["at"], f["title"]) for f in _findings(check(turns, RULES), "dont_say")]
-    assert [at for at, _ in flagged] == [3.0, 9.0, 20.0]
+    assert [at for at, _ in flagged] == [3.0, 9.0, 20.0, 50.0]
 
 
 def test_a_scripts_dont_say_line_is_flagged():
@@ -137,8 +140,16 @@ def test_no_false_alarm_on_the_demo_transcripts():
             (call["file"], f["title"], f["words"])
             for f in _findings(check(turns, RULES), "dont_say")
         ]
-    # The one demo call made to show a curt answer is the only one flagged.
-    assert {file for file, _t, _w in alarms} <= {"goi-cut-lun-hung.wav"}, alarms
+    # The one demo call made to show a curt answer is the only one flagged, for
+    # both of its curt lines; the generated calls' agent lines raise nothing.
+    assert [(file, words) for file, _t, words in alarms] == [
+        ("goi-cut-lun-hung.wav", "Không được đâu chị."),
+        ("goi-cut-lun-hung.wav", "Chị chờ chút."),
+    ], alarms
+    from autoqa.synth import AGENT_LINES
+
+    generated = [Turn("agent", float(i), line) for i, line in enumerate(AGENT_LINES)]
+    assert _findings(check(generated, RULES), "dont_say") == []
 
 
 def test_script_lines_are_found_with_precision_and_recall_on_generated_transcripts():
