@@ -146,6 +146,10 @@ def test_no_false_alarm_on_the_demo_transcripts():
         ("goi-cut-lun-hung.wav", "Không được đâu chị."),
         ("goi-cut-lun-hung.wav", "Chị chờ chút."),
     ], alarms
+    # And the same call opens with a bare "Alô.": no greeting.
+    curt = next(c for c in demo if c["file"] == "goi-cut-lun-hung.wav")
+    turns = [Turn("agent" if who == "A" else "customer", None, text) for who, text in curt["lines"]]
+    assert not _findings(check(turns, RULES), "greeting")[0]["passed"]
     from autoqa.synth import AGENT_LINES
 
     generated = [Turn("agent", float(i), line) for i, line in enumerate(AGENT_LINES)]
