@@ -11,7 +11,7 @@ gaps under IGNORED_GAP are the ordinary pauses of a conversation.
 from dataclasses import asdict, dataclass, field
 from statistics import median
 
-from autoqa.voice import Span, Voices
+from autoqa.voice import Span, Voices, merged
 
 AGENT, CUSTOMER = 0, 1
 PARTIES = ("agent", "customer")
@@ -73,7 +73,7 @@ def measure(heard: Voices) -> Measures:
 
 def _stereo(heard: Voices) -> Measures:
     agent, customer = heard.speech[AGENT], heard.speech[CUSTOMER]
-    everyone = _union(agent + customer)
+    everyone = merged(agent + customer)
     overlaps = _overtalk(agent, customer)
     talk = {"agent": _total(agent), "customer": _total(customer)}
     spoken = talk["agent"] + talk["customer"]
@@ -104,16 +104,6 @@ def _total(spans: list[Span]) -> float:
 
 def _rounded(spans: list[Span]) -> list[Span]:
     return [(round(s, 2), round(e, 2)) for s, e in spans]
-
-
-def _union(spans: list[Span]) -> list[Span]:
-    merged: list[list[float]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [(s, e) for s, e in merged]
 
 
 def _overtalk(agent: list[Span], customer: list[Span]) -> list[Overtalk]:

@@ -21,6 +21,7 @@ import av
 import numpy as np
 
 from autoqa.audio import RATE
+from autoqa.voice import merged
 
 VOICES = {"agent": "vi+f2", "customer": "vi-vn-x-south+m3"}
 SPEED = {"agent": 165, "customer": 150}
@@ -126,14 +127,8 @@ class CallBuilder:
     def _truth(self, clean: np.ndarray) -> Truth:
         speech = {party: _speech_spans(clean[c]) for c, party in enumerate(("agent", "customer"))}
         overtalk = _intersections(speech["agent"], speech["customer"])
-        everyone = sorted(speech["agent"] + speech["customer"])
-        merged: list[list[float]] = []
-        for s, e in everyone:
-            if merged and s <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], e)
-            else:
-                merged.append([s, e])
-        gaps = [(a[1], b[0]) for a, b in zip(merged, merged[1:], strict=False)]
+        everyone = merged(speech["agent"] + speech["customer"])
+        gaps = [(a[1], b[0]) for a, b in zip(everyone, everyone[1:], strict=False)]
         dead = [
             g
             for g in gaps

@@ -60,7 +60,7 @@ def voices(frames: Frames) -> Voices:
         frames.channels,
         frames.duration,
         [_segments(speech[c]) for c in range(frames.channels)],
-        _merged(holds),  # music on one side is heard in the other's echo too
+        merged(holds),  # music on one side is heard in the other's echo too
     )
 
 
@@ -76,7 +76,8 @@ def _without_echo(speech: np.ndarray, level: np.ndarray) -> np.ndarray:
     return out
 
 
-def _merged(spans: list[Span]) -> list[Span]:
+def merged(spans: list[Span]) -> list[Span]:
+    """Overlapping spans joined, in order."""
     merged: list[list[float]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:

@@ -7,6 +7,7 @@ import pytest
 
 from autoqa.analysis import analyse
 from autoqa.audio import AudioError
+from autoqa.voice import merged
 
 
 def _encode(source, path, codec: str, rate: int):
@@ -46,19 +47,9 @@ def test_a_mono_recording_gives_speech_and_silences(one_call, tmp_path):
     mono = analyse(call.write(tmp_path / "mono.wav", mono=True))
     assert not mono.stereo and mono.talk_seconds is None
     spoken = sum(
-        e - s for s, e in _union(call.truth.speech["agent"] + call.truth.speech["customer"])
+        e - s for s, e in merged(call.truth.speech["agent"] + call.truth.speech["customer"])
     )
     assert mono.speech_seconds == pytest.approx(spoken, rel=0.05)
-
-
-def _union(spans):
-    merged = []
-    for s, e in sorted(spans):
-        if merged and s <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
-    return merged
 
 
 @pytest.mark.parametrize(
