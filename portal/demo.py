@@ -22,7 +22,7 @@ from portal.onboarding.models import ModuleItem, OnboardingModule
 from portal.playbooks import services as playbooks
 from quizzes.models import QuestionCategory, Quiz, QuizSlot
 from quizzes.services import load_question_bank
-from reviews import recordings, reviewing, rubrics
+from reviews import recordings, reviewing, rubrics, timed_transcripts
 from reviews.models import Rubric
 from reviews.rubrics import load_rubric_pack
 from reviews.scoring import Given
@@ -119,6 +119,7 @@ def setup_demo(instance_path: str) -> list[dict]:
     admin = people[0]
     onboarding.assign([p for p in people if p.role == Role.NEW_HIRE], modules, by=admin)
     _demo_reviews({p.email: p for p in people})
+    _demo_stereo_calls({p.email: p for p in people})
     _demo_outcomes([p for p in people if p.role in (Role.AGENT, Role.NEW_HIRE)])
     path.write_text(json.dumps(logins, ensure_ascii=False, indent=1))
     path.chmod(0o600)
@@ -144,6 +145,38 @@ def _demo_quiz() -> None:
     )
     quiz.slots.append(QuizSlot(position=1, category_id=categories["chi-so"].id, count=3))
     db.session.add(quiz)
+    db.session.commit()
+
+
+def _demo_stereo_calls(people: dict[str, User]) -> None:
+    """The committed stereo calls (content/recordings/stereo.yml) with their timed
+    turns: each is measured and checked by the automatic QA when it lands (in the
+    worker `make run` starts), so the panel under the player has something to show."""
+    folder = Path(current_app.config["CONTENT_DIR"]) / "recordings"
+    manifest = folder / "stereo.yml"
+    if not manifest.exists():
+        return
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    steps = playbooks.process_step_ids()
+    for call in yaml.safe_load(manifest.read_text(encoding="utf-8")):
+        with open(folder / call["file"], "rb") as stream:
+            audio = recordings.check_audio(stream, max_bytes=5 * 1024 * 1024)
+        when = datetime.combine(local_today() - timedelta(days=call["days_ago"]), time(14, 0), zone)
+        interaction = recordings.create_interaction(
+            recordings.InteractionInput(
+                agent_id=people[call["agent"]].id,
+                channel="phone",
+                occurred_at=when,
+                customer_ref=call["customer_ref"],
+                step_id=steps.get(call["step"]),
+            ),
+            audio,
+            by=None,
+            original=call["file"],
+        )
+        db.session.flush()
+        turns = json.loads((folder / call["file"]).with_suffix(".json").read_text("utf-8"))
+        timed_transcripts.replace(interaction, turns)
     db.session.commit()
 
 

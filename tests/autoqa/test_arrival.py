@@ -205,3 +205,26 @@ def test_the_scripts_of_the_calls_step_are_followed_line_by_line(
     assert [(f["at"], f["title"]) for f in wrong] == [(8.0, COMPLAINT["title"])]
     page = lead.get(f"/reviews/interactions/{interaction.id}").get_data(as_text=True)
     assert "Câu kịch bản đã nói: 1 trên 2 (50%)" in page and "Bên em sẽ khắc phục" in page
+
+
+def test_the_demo_ships_stereo_calls_that_show_each_finding(app, db, runner, tmp_path, monkeypatch):
+    """Clean, dead air with a hold, overtalk, lines not to say, a missed greeting:
+    each committed stereo call is analysed as it lands and shows what it was made for."""
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    assert runner.invoke(args=["portal", "setup-demo"]).exit_code == 0
+    found = {
+        a.interaction.original_name: a
+        for a in db.session.query(CallAnalysis).join(CallAnalysis.interaction)
+        if a.interaction.original_name.startswith("hai-kenh-")
+    }
+    assert len(found) == 5 and all(a.state == DONE and a.measures["stereo"] for a in found.values())
+
+    def failed(name):
+        return {f["check"] for f in found[name].checks["findings"] if not f["passed"]}
+
+    assert failed("hai-kenh-tu-van-ro-rang.ogg") == set()
+    waited = found["hai-kenh-im-lang-va-cho-may.ogg"].measures
+    assert len(waited["holds"]) == 1 and len(waited["dead_air"]) == 1
+    assert found["hai-kenh-noi-chong.ogg"].measures["overtalk_count"] >= 2
+    assert "dont_say" in failed("hai-kenh-khong-nen-noi.ogg")
+    assert "greeting" in failed("hai-kenh-thieu-loi-chao.ogg")
