@@ -6,10 +6,11 @@ matches whole syllables only ("anh" is not found in "thanh"). The phrases live i
 the content pack (content/autoqa/checks.yml) for admins to edit. Every finding
 carries its evidence: the time and the words.
 
-Script adherence: each agent line of the published scripts of the call's step
-and channel counts as said when an agent turn (or two or three in a row) holds at
-least LINE_SAID of its syllables in order (placeholders such as {ten_khach_hang}
-are left out of the line, so any name fills them). A script's "don't say" line
+Script adherence: of the published scripts of the call's step and channel, the
+one the agent followed best; each of its agent lines counts as said when an agent
+turn (or two or three in a row) holds at least LINE_SAID of its syllables in order
+(placeholders such as {ten_khach_hang} are left out of the line, so any name
+fills them). A script's "don't say" line
 (the part before "→") is flagged when an agent turn holds DONT_SAY_SAID of it.
 """
 
@@ -47,6 +48,8 @@ class Finding:
 @dataclass
 class Adherence:
     lines: int = 0
+    script: str = ""  # the slug of the script followed best
+    title: str = ""
     said: list[dict] = field(default_factory=list)  # {script, key, text, at, words}
     missed: list[dict] = field(default_factory=list)  # {script, key, text}
 
@@ -187,8 +190,25 @@ def _share(line: list[str], said: list[str]) -> float:
 
 
 def _adherence(agent: list[Turn], script_lines) -> Adherence:
-    result = Adherence(lines=len(script_lines))
+    """The script the agent followed best among those of the call's step (a step
+    has several, one per situation, and a call follows one): its lines said and
+    missed. Ties go to the script met first."""
+    by_script: dict[str, list] = {}
+    for line in script_lines:
+        by_script.setdefault(line.script, []).append(line)
     spoken = [syllables(t.text) for t in agent]
+    best: Adherence | None = None
+    for lines in by_script.values():
+        result = _followed(agent, spoken, lines)
+        if best is None or len(result.said) / result.lines > len(best.said) / best.lines:
+            best = result
+    return best or Adherence()
+
+
+def _followed(agent: list[Turn], spoken: list[list[str]], script_lines) -> Adherence:
+    result = Adherence(
+        lines=len(script_lines), script=script_lines[0].script, title=script_lines[0].title
+    )
     for line in script_lines:
         words = syllables(_PLACEHOLDER.sub(" ", line.text))
         best, where = 0.0, None

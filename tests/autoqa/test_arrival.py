@@ -204,7 +204,9 @@ def test_the_scripts_of_the_calls_step_are_followed_line_by_line(
     wrong = [f for f in checks["findings"] if f["check"] == "dont_say"]
     assert [(f["at"], f["title"]) for f in wrong] == [(8.0, COMPLAINT["title"])]
     page = lead.get(f"/reviews/interactions/{interaction.id}").get_data(as_text=True)
-    assert "Câu kịch bản đã nói: 1 trên 2 (50%)" in page and "Bên em sẽ khắc phục" in page
+    assert adherence["script"] == COMPLAINT["slug"]
+    assert f"Kịch bản “{COMPLAINT['title']}”: nghe thấy 1 trên 2 câu (50%)" in page
+    assert "Bên em sẽ khắc phục" in page
 
 
 def test_the_demo_ships_stereo_calls_that_show_each_finding(app, db, runner, tmp_path, monkeypatch):
