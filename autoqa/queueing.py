@@ -125,11 +125,17 @@ def run(interaction_id: int) -> str:
                 raise AudioError("the interaction has no recording")
             with seekable(key_of(file)) as stored:
                 measures = analyse(stored)
+            checks = _checks(session, interaction, measures.holds)
         except (AudioError, StorageError) as error:
             analysis.state, analysis.error = FAILED, str(error)[:500]
+        except Exception as error:
+            # A defect in the analysis must not leave the call queued (and queued
+            # again by the sweep) for ever: it fails, logged, and can be redone.
+            current_app.logger.exception("analysis of interaction %s failed", interaction_id)
+            analysis.state, analysis.error = FAILED, f"internal error ({type(error).__name__})"
         else:
-            analysis.state, analysis.error, analysis.measures = DONE, "", measures.as_dict()
-            analysis.checks = _checks(session, interaction, measures.holds)
+            analysis.state, analysis.error = DONE, ""
+            analysis.measures, analysis.checks = measures.as_dict(), checks
         analysis.recording_file = file or analysis.recording_file
         analysis.version = VERSION
         analysis.analysed_at = utcnow()

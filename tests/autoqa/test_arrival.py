@@ -230,3 +230,19 @@ def test_the_demo_ships_stereo_calls_that_show_each_finding(app, db, runner, tmp
     assert found["hai-kenh-noi-chong.ogg"].measures["overtalk_count"] >= 2
     assert "dont_say" in failed("hai-kenh-khong-nen-noi.ogg")
     assert "greeting" in failed("hai-kenh-thieu-loi-chao.ogg")
+
+
+def test_a_defect_in_the_analysis_fails_the_call_instead_of_leaving_it_queued(
+    login_as, team, db, one_call, monkeypatch
+):
+    _call, path = one_call
+
+    def broken(*_args, **_kwargs):
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(queueing, "analyse", broken)
+    _upload(login_as(team["lead"]), team["agent"], path.read_bytes())
+    interaction = db.session.query(Interaction).one()
+    failed = _analysis(db, interaction.id)
+    assert failed.state == FAILED and "ZeroDivisionError" in failed.error
+    assert queueing.queue_waiting() == 0  # not queued again by the sweep
