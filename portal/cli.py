@@ -14,6 +14,9 @@ from flask.cli import AppGroup
 
 from autoqa.analysis import analyse
 from autoqa.audio import AudioError
+from autoqa.transcript_checks import check as check_transcript
+from autoqa.transcript_checks import load_rules
+from autoqa.transcripts import turns_from_file
 from portal.accounts.services import UserData, email_taken, save_user
 from portal.backup import BackupError, RestoreRefused, restore_backup, write_backup
 from portal.core import jobs
@@ -195,18 +198,30 @@ def rebuild_rollups_command(queue):
 
 @portal_cli.command("analyze-recording")
 @click.argument("recording", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--transcript",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Its words (WebVTT, JSON turns or plain 'Nhân viên: …' lines): the checks too.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Every figure as JSON.")
-def analyze_recording_command(recording, as_json):
+def analyze_recording_command(recording, transcript, as_json):
     """Measure one recording as the automatic QA does (talk, overtalk, silences,
-    holds), so anyone can check the analysis from outside the portal."""
+    holds) and check its transcript, so anyone can check the analysis from outside."""
     try:
         found = analyse(recording)
+        turns = turns_from_file(transcript) if transcript else []
     except AudioError as error:
         raise click.ClickException(f"not a recording the decoder can read: {error}") from error
+    except (ValueError, KeyError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"the transcript cannot be read: {error}") from error
+    figures = found.as_dict()
+    if turns:
+        rules = load_rules(current_app.config["CONTENT_DIR"])
+        figures["checks"] = check_transcript(turns, rules, holds=found.holds)
     if as_json:
-        click.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
         return
-    for name, value in found.as_dict().items():
+    for name, value in figures.items():
         if name != "segments":
             click.echo(f"{name}: {value}")
 

@@ -128,6 +128,44 @@ def test_the_command_line_prints_every_figure_of_one_recording(runner, one_call,
     bad.write_bytes(b"<script>alert(1)</script>")
     refused = runner.invoke(args=["portal", "analyze-recording", str(bad)])
     assert refused.exit_code != 0 and "not a recording" in refused.output
+    # With its words, in each form a transcript comes in: the checks too.
+    first = call.transcript[0]
+    vtt = tmp_path / "call.vtt"
+    vtt.write_text(
+        "WEBVTT\n\n"
+        + "\n\n".join(
+            f"00:00:{t['start']:06.3f} --> 00:00:{min(t['end'], 59.9):06.3f}\n"
+            f"<v {'Agent' if t['speaker'] == 'agent' else 'Customer'}>{t['text']}"
+            for t in call.transcript
+            if t["end"] < 60
+        ),
+        encoding="utf-8",
+    )
+    as_json = tmp_path / "call.json"
+    as_json.write_text(json.dumps(call.transcript, ensure_ascii=False), encoding="utf-8")
+    plain = tmp_path / "call.txt"
+    plain.write_text(
+        "\n".join(
+            f"{'Nhân viên' if t['speaker'] == 'agent' else 'Khách'}: {t['text']}"
+            for t in call.transcript
+        ),
+        encoding="utf-8",
+    )
+    for words, timed in ((vtt, True), (as_json, True), (plain, False)):
+        result = runner.invoke(
+            args=["portal", "analyze-recording", str(path), "--transcript", str(words), "--json"]
+        )
+        assert result.exit_code == 0, result.output
+        greeting = next(
+            f for f in json.loads(result.output)["checks"]["findings"] if f["check"] == "greeting"
+        )
+        assert greeting["passed"] and greeting["at"] == (first["start"] if timed else None)
+    garbage = tmp_path / "garbage.vtt"
+    garbage.write_text("WEBVTT\n\nnot a timing\n<v Agent>x", encoding="utf-8")
+    garbled = runner.invoke(
+        args=["portal", "analyze-recording", str(path), "--transcript", str(garbage)]
+    )
+    assert garbled.exit_code == 0  # a block without a timing is no cue: no words, no checks
 
 
 def test_a_timed_transcript_adds_the_checks_and_the_page_shows_their_evidence(
