@@ -2,6 +2,7 @@
 who may review the call)."""
 
 from flask import abort, flash, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -68,7 +69,8 @@ def _under_the_player(state) -> None:
 
 
 def mark_label(mark: Mark) -> str:
-    return f"{MARKS[mark.kind]} {mark.start:.1f}–{mark.end:.1f} s"
+    start, end = format_decimal(round(mark.start, 1)), format_decimal(round(mark.end, 1))
+    return f"{MARKS[mark.kind]} {start}–{end} s"  # the language's decimal sign
 
 
 @bp.post("/interactions/<int:interaction_id>/analyse")
