@@ -235,6 +235,21 @@ def _music(samples: int, seed: int) -> np.ndarray:
     return out * 0.035
 
 
+def agreement(pairs, tolerance: float = 0.5) -> tuple[float, float, int, int]:
+    """(precision, recall, found, true) over [(found events, true events)] of many
+    calls: an event counts as matched when it meets one of the other side, edges
+    within `tolerance` seconds."""
+
+    def near(a, b) -> bool:
+        return a[0] < b[1] + tolerance and b[0] < a[1] + tolerance
+
+    found = sum(len(f) for f, _t in pairs)
+    true = sum(len(t) for _f, t in pairs)
+    hits = sum(sum(1 for x in f if any(near(x, y) for y in t)) for f, t in pairs)
+    met = sum(sum(1 for y in t if any(near(x, y) for x in f)) for f, t in pairs)
+    return hits / max(found, 1), met / max(true, 1), found, true
+
+
 # --- calls with known answers ------------------------------------------------------
 
 AGENT_LINES = [

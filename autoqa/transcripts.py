@@ -12,15 +12,13 @@ from autoqa.transcript_checks import Turn
 from reviews import timed_transcripts
 from reviews.models import AGENT_SPEAKER, CUSTOMER_SPEAKER, Interaction, TranscriptSegment
 
+# The speakers' names the portal's transcripts know (reviews.timed_transcripts), and
+# the short labels people type.
+_SPEAKERS = {**timed_transcripts.VOICES, "nv": AGENT_SPEAKER, "kh": CUSTOMER_SPEAKER}
 _LABEL = re.compile(
-    r"^\s*(nhân viên|nhan vien|nv|agent|khách hàng|khách|khach|kh|customer)\s*:\s*", re.I
+    r"^\s*(" + "|".join(sorted(map(re.escape, _SPEAKERS), key=len, reverse=True)) + r")\s*:\s*",
+    re.I,
 )
-_SPEAKERS = {
-    "nhân viên": AGENT_SPEAKER,
-    "nhan vien": AGENT_SPEAKER,
-    "nv": AGENT_SPEAKER,
-    "agent": AGENT_SPEAKER,
-}
 
 
 def turns_of(session, interaction: Interaction) -> list[Turn]:
@@ -40,7 +38,7 @@ def plain_turns(text: str) -> list[Turn]:
     for line in text.splitlines():
         label = _LABEL.match(line)
         if label:
-            speaker = _SPEAKERS.get(label.group(1).lower(), CUSTOMER_SPEAKER)
+            speaker = _SPEAKERS[label.group(1).lower()]
             turns.append(Turn(speaker, None, line[label.end() :].strip()))
         elif turns and line.strip():  # a turn that runs over several lines
             last = turns[-1]
@@ -65,4 +63,4 @@ def turns_from_file(path) -> list[Turn]:
 
 
 def _speaker(name: str) -> str:
-    return AGENT_SPEAKER if name in (AGENT_SPEAKER, *_SPEAKERS) else CUSTOMER_SPEAKER
+    return _SPEAKERS.get(str(name).lower(), CUSTOMER_SPEAKER)

@@ -87,18 +87,6 @@ def speed(path: Path, runs: int) -> None:
     print(f"  peak memory median {statistics.median(peaks):.0f} MB, max {peaks[-1]:.0f} MB")
 
 
-def _near(a, b, tolerance=0.5):
-    return a[0] < b[1] + tolerance and b[0] < a[1] + tolerance
-
-
-def _pr(pairs):
-    found = sum(len(f) for f, _ in pairs)
-    true = sum(len(t) for _, t in pairs)
-    hits = sum(sum(1 for x in f if any(_near(x, y) for y in t)) for f, t in pairs)
-    met = sum(sum(1 for y in t if any(_near(x, y) for x in f)) for f, t in pairs)
-    return hits / max(found, 1), met / max(true, 1), found, true
-
-
 def accuracy(folder: Path, calls: int) -> None:
     errors, overtalk, dead, holds = [], [], [], []
     for seed in range(calls):
@@ -121,7 +109,7 @@ def accuracy(folder: Path, calls: int) -> None:
         f"worst {100 * max(errors):.2f} % (target 3 %)"
     )
     for name, pairs in (("overtalk >= 1 s", overtalk), ("dead air >= 5 s", dead), ("holds", holds)):
-        precision, recall, n_found, n_true = _pr(pairs)
+        precision, recall, n_found, n_true = synth.agreement(pairs)
         print(
             f"  {name}: precision {precision:.3f}, recall {recall:.3f} ({n_found} found, {n_true} true)"
         )

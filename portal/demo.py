@@ -148,6 +148,28 @@ def _demo_quiz() -> None:
     db.session.commit()
 
 
+def _demo_interaction(folder: Path, call: dict, people, steps, at: time, transcript=""):
+    """One committed demo recording as an interaction (added, not committed), on the
+    day the manifest says, at `at` in the portal's time zone."""
+    with open(folder / call["file"], "rb") as stream:
+        audio = recordings.check_audio(stream, max_bytes=5 * 1024 * 1024)
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    when = datetime.combine(local_today() - timedelta(days=call["days_ago"]), at, zone)
+    return recordings.create_interaction(
+        recordings.InteractionInput(
+            agent_id=people[call["agent"]].id,
+            channel=call["channel"],
+            occurred_at=when,
+            customer_ref=call["customer_ref"],
+            step_id=steps.get(call["step"]),
+            transcript=transcript,
+        ),
+        audio,
+        by=None,
+        original=call["file"],
+    )
+
+
 def _demo_stereo_calls(people: dict[str, User]) -> None:
     """The committed stereo calls (content/recordings/stereo.yml) with their timed
     turns: each is measured and checked by the automatic QA when it lands (in the
@@ -156,23 +178,10 @@ def _demo_stereo_calls(people: dict[str, User]) -> None:
     manifest = folder / "stereo.yml"
     if not manifest.exists():
         return
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     steps = playbooks.process_step_ids()
     for call in yaml.safe_load(manifest.read_text(encoding="utf-8")):
-        with open(folder / call["file"], "rb") as stream:
-            audio = recordings.check_audio(stream, max_bytes=5 * 1024 * 1024)
-        when = datetime.combine(local_today() - timedelta(days=call["days_ago"]), time(14, 0), zone)
-        interaction = recordings.create_interaction(
-            recordings.InteractionInput(
-                agent_id=people[call["agent"]].id,
-                channel="phone",
-                occurred_at=when,
-                customer_ref=call["customer_ref"],
-                step_id=steps.get(call["step"]),
-            ),
-            audio,
-            by=None,
-            original=call["file"],
+        interaction = _demo_interaction(
+            folder, {**call, "channel": "phone"}, people, steps, time(14, 0)
         )
         db.session.flush()
         turns = json.loads((folder / call["file"]).with_suffix(".json").read_text("utf-8"))
@@ -190,27 +199,12 @@ def _demo_reviews(people: dict[str, User]) -> None:
     if not manifest.exists() or call_rubric is None:
         return
     version = rubrics.published(call_rubric)
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     steps = playbooks.process_step_ids()
     speakers = {"A": "Nhân viên", "K": "Khách"}
     made = {}
     for call in yaml.safe_load(manifest.read_text(encoding="utf-8")):
-        with open(folder / call["file"], "rb") as stream:
-            audio = recordings.check_audio(stream, max_bytes=5 * 1024 * 1024)
-        when = datetime.combine(local_today() - timedelta(days=call["days_ago"]), time(9, 30), zone)
-        made[call["file"]] = recordings.create_interaction(
-            recordings.InteractionInput(
-                agent_id=people[call["agent"]].id,
-                channel=call["channel"],
-                occurred_at=when,
-                customer_ref=call["customer_ref"],
-                step_id=steps.get(call["step"]),
-                transcript="\n".join(f"{speakers[who]}: {text}" for who, text in call["lines"]),
-            ),
-            audio,
-            by=None,
-            original=call["file"],
-        )
+        words = "\n".join(f"{speakers[who]}: {text}" for who, text in call["lines"])
+        made[call["file"]] = _demo_interaction(folder, call, people, steps, time(9, 30), words)
     db.session.flush()
     lead, lead2 = people["giamsat@demo.local"], people["giamsat2@demo.local"]
     for name, reviewer in (("goi-tu-van-lan.wav", lead), ("goi-khieu-nai-hung.wav", lead2)):

@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from reviews.scoring import SCALES
+from reviews.rubrics import scale_values
 
 SCALE_LABELS = {
     "yes_no": {0: _l("No"), 1: _l("Yes")},
@@ -71,10 +71,8 @@ def _section(section: dict) -> FormSection:
 
 def _criterion(criterion: dict) -> FormCriterion:
     scale, guidance = criterion["scale"], criterion.get("guidance") or {}
-    low, high = SCALES[scale]
     choices = [
-        Choice(str(v), level_label(scale, v), guidance.get(str(v), ""))
-        for v in range(low, high + 1)
+        Choice(str(v), level_label(scale, v), guidance.get(str(v), "")) for v in scale_values(scale)
     ]
     if criterion.get("na_allowed"):
         choices.append(Choice("na", _("N/A"), ""))

@@ -3,28 +3,9 @@
 recall of at least 0.9, holds found, echo not heard as a second talker."""
 
 from autoqa.analysis import analyse
+from autoqa.synth import agreement
 
 OVERTALK_MIN, DEAD_AIR_MIN = 1.0, 5.0
-
-
-def _matches(found, truth, tolerance=0.5):
-    """How many found events meet a true one (overlapping it, edges within
-    `tolerance` s) and how many true ones are met."""
-
-    def near(a, b):
-        return a[0] < b[1] + tolerance and b[0] < a[1] + tolerance
-
-    hits = sum(1 for f in found if any(near(f, t) for t in truth))
-    met = sum(1 for t in truth if any(near(f, t) for f in found))
-    return hits, met
-
-
-def _score(pairs):
-    found = sum(len(f) for f, _t in pairs)
-    true = sum(len(t) for _f, t in pairs)
-    hits = sum(_matches(f, t)[0] for f, t in pairs)
-    met = sum(_matches(f, t)[1] for f, t in pairs)
-    return hits / max(found, 1), met / max(true, 1), found, true
 
 
 def test_thirty_generated_calls_are_measured_as_they_were_made(generated_calls):
@@ -46,9 +27,9 @@ def test_thirty_generated_calls_are_measured_as_they_were_made(generated_calls):
         )
         holds.append((measured.holds, call.truth.holds))
     assert max(talk_errors) <= 0.03, sorted(talk_errors)[-5:]
-    precision, recall, found, true = _score(overtalk)
+    precision, recall, found, true = agreement(overtalk)
     assert true >= 10 and precision >= 0.9 and recall >= 0.9, (precision, recall, found, true)
-    precision, recall, found, true = _score(dead_air)
+    precision, recall, found, true = agreement(dead_air)
     assert true >= 10 and precision >= 0.9 and recall >= 0.9, (precision, recall, found, true)
-    precision, recall, found, true = _score(holds)
+    precision, recall, found, true = agreement(holds)
     assert true >= 10 and precision >= 0.9 and recall >= 0.9, (precision, recall, found, true)
