@@ -1,13 +1,13 @@
 """The analysis panel on the pages of a call, and asking for it again (a person
 who may review the call)."""
 
-from flask import abort, flash, url_for
+from flask import Blueprint, abort, flash, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from autoqa import bp, queueing
+from autoqa import queueing
 from autoqa.models import DONE, QUEUED
 from autoqa.results import Mark, analysis_of, timeline
 from portal.core.extensions import db
@@ -15,6 +15,8 @@ from portal.core.htmx import redirect_to
 from portal.core.policy import may, require
 from reviews.models import Interaction
 from reviews.review_aids import ReviewAid, register_review_aid
+
+bp = Blueprint("autoqa", __name__, template_folder="templates")
 
 MARKS = {
     "agent": _l("Agent speaking"),

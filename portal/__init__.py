@@ -98,7 +98,7 @@ def _unauthorized():
 
 
 def _register_features(app: Flask) -> None:
-    from autoqa import bp as autoqa_bp
+    import autoqa
     from portal.accounts import bp as accounts_bp
     from portal.admin import bp as admin_bp
     from portal.core.content import ItemKind, register_item_kind
@@ -124,7 +124,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(scripts_bp, url_prefix="/scripts")
     app.register_blueprint(quizzes_bp, url_prefix="/quizzes")
     app.register_blueprint(reviews_bp, url_prefix="/reviews")
-    app.register_blueprint(autoqa_bp, url_prefix="/autoqa")
+    autoqa.init_app(app)
     app.register_blueprint(kpi_bp, url_prefix="/kpi")
     app.register_blueprint(integrations_bp, url_prefix="/admin/integrations")
     init_api(app)  # /api/v1 and its OpenAPI document
