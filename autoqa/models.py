@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from portal.core.extensions import db
 from portal.core.models import UTCDateTime, utcnow
@@ -37,5 +37,15 @@ class CallAnalysis(db.Model):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     seconds_taken: Mapped[float | None] = mapped_column(Float)
+    # What the checks suggest per criterion of the channel's rubric, and the auto-QA
+    # score from those criteria alone (autoqa/auto_score.py); None: nothing to score.
+    auto_rubric_version_id: Mapped[int | None] = mapped_column(ForeignKey("rubric_versions.id"))
+    suggested: Mapped[dict] = mapped_column(JSON, default=dict)
+    auto_score: Mapped[float | None] = mapped_column(Float)
+    auto_passed: Mapped[bool | None] = mapped_column(Boolean)
 
-    interaction: Mapped[Interaction] = relationship()
+    # Interaction.analysis as well: read once per request however many parts of a
+    # page ask for it (the panel, the suggestions), and again after a commit.
+    interaction: Mapped[Interaction] = relationship(
+        backref=backref("analysis", uselist=False, viewonly=True)
+    )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from autoqa.analysis import VERSION, analyse
 from autoqa.audio import AudioError
+from autoqa.auto_score import score_call
 from autoqa.models import DONE, FAILED, QUEUED, CallAnalysis
 from autoqa.transcript_checks import check, load_rules
 from autoqa.transcripts import turns_of
@@ -140,6 +141,7 @@ def run(interaction_id: int) -> str:
         analysis.version = VERSION
         analysis.analysed_at = utcnow()
         analysis.seconds_taken = round(time.perf_counter() - started, 3)
+        score_call(session, analysis, interaction)
         session.commit()
         return analysis.state
 

@@ -3,10 +3,7 @@ and numbers, and a timeline under the player."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from autoqa.models import CallAnalysis
-from portal.core.extensions import db
 from reviews.models import Interaction
 
 
@@ -19,9 +16,7 @@ class Mark:
 
 
 def analysis_of(interaction: Interaction) -> CallAnalysis | None:
-    return db.session.scalar(
-        select(CallAnalysis).where(CallAnalysis.interaction_id == interaction.id)
-    )
+    return interaction.analysis
 
 
 def timeline(measures: dict) -> list[Mark]:

@@ -8,11 +8,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from autoqa import queueing
+from autoqa.figures import figures_of
 from autoqa.models import DONE, QUEUED
 from autoqa.results import Mark, analysis_of, timeline
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to
 from portal.core.policy import may, require
+from reviews.auto_checks import register_figures
 from reviews.models import Interaction
 from reviews.review_aids import ReviewAid, register_review_aid
 
@@ -68,6 +70,7 @@ def panel(interaction: Interaction) -> dict | None:
 @bp.record_once
 def _under_the_player(state) -> None:
     register_review_aid(state.app, ReviewAid("autoqa/_panel.html", panel))
+    register_figures(state.app, lambda interaction: figures_of(analysis_of(interaction)))
 
 
 def mark_label(mark: Mark) -> str:

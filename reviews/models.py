@@ -199,6 +199,8 @@ class Review(db.Model):
     field_values: Mapped[dict] = mapped_column(JSON, default=dict)
     summary: Mapped[str] = mapped_column(Text, default="")
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Why the call was drawn (reviews/sampling.py SIGNALS); None: chosen by a person.
+    chosen_for: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -231,6 +233,10 @@ class CriterionScore(db.Model):
     # Filled on submit: the criterion's share 0..1 (None for N/A), for roll-ups.
     percent: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str] = mapped_column(Text, default="")
+    # The automatic checks' suggestion when the review was submitted, and its evidence
+    # (reviews/auto_checks.py): kept beside the person's value, never instead of it.
+    suggested_value: Mapped[int | None] = mapped_column(Integer)
+    suggestion: Mapped[list | None] = mapped_column(JSON)
 
 
 class SectionScore(db.Model):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.accounts.models import User
 from portal.core.extensions import db
 from portal.core.text import too_long
-from reviews import scoring
+from reviews import auto_checks, scoring
 from reviews.models import (
     ASSIGNED,
     DRAFT_STATES,
@@ -103,6 +103,14 @@ def assign(
     )
     db.session.add(review)
     return review
+
+
+def suggestions_for(review: Review) -> dict[str, auto_checks.Suggestion]:
+    """What the automatic checks suggest for each criterion of this review's rubric."""
+    structure = review.rubric_version.structure
+    if not auto_checks.is_automatic(structure):
+        return {}
+    return auto_checks.suggestions(structure, auto_checks.figures_for(review.interaction))
 
 
 def given_of(review: Review) -> dict[str, scoring.Given]:
@@ -205,6 +213,7 @@ def submit(review: Review, *, now: datetime) -> scoring.Result:
         raise ReviewRefused(str(_l("Score at least one criterion: a review cannot be all N/A.")))
     claim(Review, review.id, Review.state.in_(DRAFT_STATES), state=SUBMITTED)
     apply_result(review, result)
+    keep_suggestions(review, suggestions_for(review))
     review.state, review.submitted_at = SUBMITTED, now
     if review.kind == REGULAR:
         notify(review.agent_id, review, "new_review", now)
@@ -224,6 +233,15 @@ def apply_result(review: Review, result: scoring.Result) -> None:
         row.percent = percent
         if key not in existing:
             review.sections.append(row)
+
+
+def keep_suggestions(review: Review, suggested: dict[str, auto_checks.Suggestion]) -> None:
+    """Keep, beside each final value, what was suggested when the review was submitted
+    (the agreement between the checks and the reviewers is measured on these)."""
+    for row in review.scores:
+        found = suggested.get(row.criterion_key)
+        row.suggested_value = found.value if found else None
+        row.suggestion = found.reasons if found else None
 
 
 def claim(model, row_id: int, condition, **values) -> None:

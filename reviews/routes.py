@@ -15,7 +15,7 @@ from portal.core.models import utcnow
 from portal.core.params import whole_number
 from portal.core.policy import may, permission_required, require
 from portal.core.text import clean
-from reviews import bp, coaching, disputes, notifications, reviewing
+from reviews import auto_checks, bp, coaching, disputes, notifications, reviewing
 from reviews.forms import (
     DecisionForm,
     DisputeForm,
@@ -139,13 +139,14 @@ def _page(review: Review, *, status=200, problems=(), coaching_form=None, typed=
     if coaching_form is None and scored and may(current_user, "review.coach", review):
         coaching_form = coaching_form_for(review, formdata=None)
     can_listen = may(current_user, "interaction.listen", review.interaction)
+    editable = is_editable_by(current_user, review)
     return render(
         "reviews/review.html",
         status=status,
         review=review,
         version=version,
         interaction=review.interaction,
-        editable=is_editable_by(current_user, review),
+        editable=editable,
         result=reviewing.live_score(review),
         values={s.criterion_key: s for s in review.scores},
         scale_values=scale_values,
@@ -153,6 +154,9 @@ def _page(review: Review, *, status=200, problems=(), coaching_form=None, typed=
         scoring_form=scoring_form,
         can_listen=can_listen,
         aids=aids_for(review.interaction) if can_listen else (),
+        suggested=reviewing.suggestions_for(review) if can_listen and editable else {},
+        check_label=auto_checks.check_label,
+        check_kind=auto_checks.check_kind,
         can_decide=may(current_user, "review.decide", review),
         dispute=disputes.open_dispute(review) if scored else None,
         deadline=disputes.dispute_deadline(review),

@@ -13,6 +13,7 @@ from portal.core.history import History
 from portal.core.models import utcnow
 from portal.core.params import whole_number
 from portal.core.text import clean
+from reviews import auto_checks
 from reviews.models import DRAFT, PUBLISHED, RETIRED, Rubric, RubricVersion
 from reviews.scoring import SCALES, check_structure
 
@@ -36,22 +37,23 @@ def normalize(raw: dict) -> dict:
     for section in raw.get("sections") or []:
         criteria = []
         for c in section.get("criteria") or []:
-            criteria.append(
-                {
-                    "key": text(c.get("key")),
-                    "title": text(c.get("title")),
-                    "scale": c.get("scale"),
-                    "weight": c.get("weight", 1),
-                    "na_allowed": bool(c.get("na_allowed")),
-                    "critical": c.get("critical") or None,
-                    # The playbook step that teaches it (slug, or "playbook/step").
-                    "step": text(c.get("step")) or None,
-                    "guidance": {
-                        str(level): text(words)
-                        for level, words in (c.get("guidance") or {}).items()
-                    },
-                }
-            )
+            criterion = {
+                "key": text(c.get("key")),
+                "title": text(c.get("title")),
+                "scale": c.get("scale"),
+                "weight": c.get("weight", 1),
+                "na_allowed": bool(c.get("na_allowed")),
+                "critical": c.get("critical") or None,
+                # The playbook step that teaches it (slug, or "playbook/step").
+                "step": text(c.get("step")) or None,
+                "guidance": {
+                    str(level): text(words) for level, words in (c.get("guidance") or {}).items()
+                },
+            }
+            # Automatic checks suggesting a value (reviews/auto_checks.py), when any.
+            if c.get("auto"):
+                criterion["auto"] = auto_checks.normalize(c["auto"])
+            criteria.append(criterion)
         sections.append(
             {
                 "key": text(section.get("key")),
@@ -90,9 +92,20 @@ def parse_yaml(source: str) -> tuple[dict | None, list[str]]:
         return None, [str(_l("The text must describe sections and criteria."))]
     try:
         structure = normalize(raw)
-    except (AttributeError, TypeError):
+    except (AttributeError, TypeError, ValueError):
         return None, [str(_l("Sections, criteria and fields must be lists of entries."))]
-    return structure, check_structure(structure)
+    return structure, problems_of(structure)
+
+
+def problems_of(structure: dict) -> list[str]:
+    """What makes a rubric unusable: its structure, and its criteria's automatic rules."""
+    rules = [
+        problem
+        for section in structure.get("sections") or []
+        for criterion in section.get("criteria") or []
+        for problem in auto_checks.check_rules(criterion)
+    ]
+    return check_structure(structure) + rules
 
 
 def to_yaml(structure: dict) -> str:
@@ -110,7 +123,7 @@ def load_rubric_pack(folder: Path | None = None) -> dict[str, int]:
     for path in sorted(folder.glob("*.yml")):
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         structure = normalize(raw)
-        problems.extend(f"{path.name}: {p}" for p in check_structure(structure))
+        problems.extend(f"{path.name}: {p}" for p in problems_of(structure))
         parsed.append((raw, structure))
     if problems:
         raise ValueError("\n".join(problems))
@@ -278,7 +291,7 @@ def save_from_editor(
 
 def publish(version: RubricVersion, *, note: str = "") -> None:
     """Freeze the version; new reviews use it, old reviews keep theirs."""
-    problems = check_structure(version.structure)
+    problems = problems_of(version.structure)
     if problems:
         raise InvalidRubric(problems)
     rubric = db.session.get(Rubric, version.rubric_id)

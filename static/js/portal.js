@@ -211,6 +211,41 @@
     });
   }, true);
   // A review draft that could not be saved says so and tries again.
+  // Suggested scores: accepting sets the criterion's value as a click on it would,
+  // so the autosave keeps it and the reviewer can still change it.
+  // Accepting many at once sends one change (one autosave), not one per criterion,
+  // which would race each other's version check.
+  function accept(button, quiet) {
+    var radio = button.form && button.form.querySelector(
+      'input[name="' + button.dataset.accept + '"][value="' + button.dataset.value + '"]');
+    if (!radio || radio.checked) return null;
+    radio.checked = true;
+    if (!quiet) radio.dispatchEvent(new Event("change", { bubbles: true }));
+    return radio;
+  }
+  document.addEventListener("click", function (e) {
+    var one = e.target.closest && e.target.closest("[data-accept]");
+    if (one) { accept(one); return; }
+    var all = e.target.closest && e.target.closest("[data-accept-all]");
+    if (!all) return;
+    var last = null;
+    all.form.querySelectorAll(".criterion").forEach(function (criterion) {
+      var button = criterion.querySelector("[data-accept]");
+      if (button && !criterion.querySelector("input[type=radio]:checked")) {
+        last = accept(button, true) || last;
+      }
+    });
+    if (last) last.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "a" && e.key !== "A") return;
+    if (e.ctrlKey || e.metaKey || e.altKey || /^(TEXTAREA|SELECT)$/.test(e.target.tagName)) return;
+    if (e.target.type === "text") return;
+    var criterion = e.target.closest && e.target.closest(".criterion");
+    var button = criterion && criterion.querySelector("[data-accept]");
+    if (button) { e.preventDefault(); accept(button); }
+  });
+
   function reviewSaveFailed(e) {
     var form = e.detail.elt.closest && e.detail.elt.closest("form.review-form");
     if (!form) return;
