@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Column,
     Float,
@@ -78,9 +77,11 @@ class Interaction(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # active_history: a change knows the value before it even on an expired row, so
+    # the figures of the agent and day a call leaves are computed again too.
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, active_history=True)
     channel: Mapped[str] = mapped_column(String(20))
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True, active_history=True)
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     customer_ref: Mapped[str] = mapped_column(String(120), default="")
     step_id: Mapped[int | None] = mapped_column(ForeignKey("playbook_steps.id"))
@@ -420,36 +421,3 @@ class RecordingAccess(db.Model):
 
     user = relationship("User")
     interaction = relationship("Interaction")
-
-
-# --- retention --------------------------------------------------------------------------
-
-
-class RetentionRule(db.Model):
-    """How long recordings of one channel are kept (voice is personal data)."""
-
-    __tablename__ = "retention_rules"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(20), unique=True)
-    days: Mapped[int] = mapped_column(Integer)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class RetentionPurge(db.Model):
-    """One run of retention for one channel: what it deleted, when and why."""
-
-    __tablename__ = "retention_purges"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the schedule
-    channel: Mapped[str] = mapped_column(String(20))
-    days: Mapped[int] = mapped_column(Integer)
-    cutoff: Mapped[datetime] = mapped_column(UTCDateTime)
-    recordings: Mapped[int] = mapped_column(Integer, default=0)
-    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
-    interaction_ids: Mapped[list] = mapped_column(JSON, default=list)
-
-    by = relationship("User")

@@ -22,8 +22,9 @@ from sqlalchemy.orm import selectinload
 from portal.core.extensions import db
 from portal.core.models import utcnow
 from portal.core.storage import StorageError, storage
-from reviews.models import Interaction, RetentionPurge, RetentionRule
+from reviews.models import Interaction
 from reviews.recordings import CHANNELS, key_of
+from reviews.retention_models import RetentionPurge, RetentionRule
 
 MIN_DAYS, MAX_DAYS = 1, 3650
 BATCH = 500

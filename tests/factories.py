@@ -2,6 +2,7 @@
 an author uses (so a test's question, call or review is one the portal could
 have made). The `make` fixture in conftest.py hands out one per test."""
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from portal.core.roles import Role
 from portal.playbooks import services as playbooks
 from quizzes import bank
 from quizzes.models import QuestionCategory, Quiz, QuizSlot
-from reviews import disputes, recordings, reviewing
+from reviews import disputes, recordings, reviewing, timed_transcripts
 from reviews.models import Rubric
 from reviews.rubrics import criteria_of, load_rubric_pack, published, scale_values
 from reviews.scoring import Given
@@ -148,6 +149,26 @@ class Factory:
             by=by,
         )
         self.db.session.commit()
+        return interaction
+
+    def demo_call(self, agent: User, name: str, *, by: User | None = None, occurred_at=None):
+        """One of the demo's stereo calls (content/recordings/hai-kenh-*.ogg) as `agent`'s
+        interaction with its timed turns, analysed as it lands, as the demo loads them."""
+        self.rubric()  # the call rubric scores it automatically
+        with open(RECORDINGS / f"{name}.ogg", "rb") as stream:
+            audio = recordings.check_audio(stream, max_bytes=5_000_000)
+        interaction = recordings.create_interaction(
+            recordings.InteractionInput(
+                agent_id=agent.id, channel="phone", occurred_at=occurred_at or utcnow()
+            ),
+            audio,
+            by=by,
+        )
+        self.db.session.flush()
+        turns = json.loads((RECORDINGS / f"{name}.json").read_text("utf-8"))
+        timed_transcripts.replace(interaction, turns)
+        self.db.session.commit()
+        self.db.session.expire_all()
         return interaction
 
     def review(

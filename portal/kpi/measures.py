@@ -7,7 +7,9 @@ The definitions below are also written into the Excel "Definitions" sheet:
 - complaint / re-contact / return rates: share of records marked yes among
   those that say yes or no;
 - review score: mean review % of regular reviews submitted in the period
-  (calibration reviews never count); pass rate: share of them passed.
+  (calibration reviews never count); pass rate: share of them passed;
+- auto-QA score: mean auto-QA % of the period's calls the automatic QA scored
+  (autoqa/auto_score.py), shown apart from the review score, never averaged with it.
 
 The values are computed in `review_measures`, `outcome_measures` and
 `training_measures`, and gathered for a sheet by `sheets.sheet_values`.
@@ -78,6 +80,25 @@ MEASURES = [
         NEUTRAL,
         "quality",
         _l("Of those, accepted in full or in part."),
+    ),
+    Measure(
+        "auto_qa_calls",
+        _l("Calls auto-checked"),
+        "count",
+        NEUTRAL,
+        "autoqa",
+        _l("Calls of the period the automatic QA scored: every analysed recording."),
+    ),
+    Measure(
+        "auto_qa_score",
+        _l("Auto-QA score"),
+        "percent",
+        HIGHER,
+        "autoqa",
+        _l(
+            "Mean auto-QA score of those calls: the rubric's automatically checked "
+            "criteria only, from their suggested values. Never mixed with the reviewers' scores."
+        ),
     ),
     Measure(
         "nps",

@@ -11,7 +11,14 @@ from collections import defaultdict
 from sqlalchemy import BigInteger, Float, case, cast, func, select
 
 from portal.core.extensions import db
-from portal.kpi.models import CriterionDay, DisputeDay, DurationDay, OutcomeDay, ReviewDay
+from portal.kpi.models import (
+    AutoQaDay,
+    CriterionDay,
+    DisputeDay,
+    DurationDay,
+    OutcomeDay,
+    ReviewDay,
+)
 from portal.kpi.periods import Period
 
 
@@ -50,6 +57,23 @@ def review_measures(agent_ids: list[int], period: Period) -> dict[int, dict]:
     ):
         found[row.agent_id].update(dict(row._mapping))
     return found
+
+
+def autoqa_measures(agent_ids: list[int], period: Period) -> dict[int, dict]:
+    """The automatic QA's figures: apart from the reviews', by the calls' own days."""
+    a = AutoQaDay
+    return {
+        row.agent_id: {"auto_qa_calls": row.calls, "auto_qa_score": row.score}
+        for row in db.session.execute(
+            select(
+                a.agent_id,
+                func.sum(a.calls).label("calls"),
+                _ratio(a.score_sum, a.calls).label("score"),
+            )
+            .where(*_in(a, agent_ids, period))
+            .group_by(a.agent_id)
+        )
+    }
 
 
 def _averages(level: str, scale: float, agent_ids, period) -> dict[int, list]:

@@ -14,15 +14,18 @@ every rollup again from the raw rows.
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Date, case, delete, event, func, insert, inspect, literal, select, text
 from sqlalchemy.orm import Session
 
 from portal.core import jobs
 from portal.core.extensions import db
-from portal.core.models import local_midnight, local_zone
+from portal.core.models import local_midnight
+from portal.kpi import autoqa_rollups
+from portal.kpi.changes import changed_values, local_day
 from portal.kpi.models import (
+    AutoQaDay,
     CriterionDay,
     DisputeDay,
     DurationDay,
@@ -34,10 +37,6 @@ from reviews.models import REGULAR, SCORED, CriterionScore, Dispute, Review, Sec
 
 UPHELD = ("accepted", "partially_accepted")
 PENDING = "kpi_rollups"
-
-
-def local_day(moment: datetime | None) -> date | None:
-    return moment.astimezone(local_zone()).date() if moment is not None else None
 
 
 # --- recomputing days from the raw rows ---------------------------------------------------
@@ -221,9 +220,10 @@ def rebuild(session=None) -> dict:
             day += timedelta(days=1)
             days += 1
     _outcome_days(session, None, None)
+    autoqa_rollups.rebuild(session)
     counts = {
         model.__tablename__: session.scalar(select(func.count()).select_from(model))
-        for model in (ReviewDay, DisputeDay, CriterionDay, OutcomeDay, DurationDay)
+        for model in (ReviewDay, DisputeDay, CriterionDay, OutcomeDay, DurationDay, AutoQaDay)
     }
     return {"days": days, **counts}
 
@@ -235,15 +235,6 @@ def _pending(session: Session) -> dict:
     return session.info.setdefault(
         PENDING, {"reviews": set(), "review_ids": set(), "outcomes": set()}
     )
-
-
-def changed_values(state, name: str) -> set:
-    """The attribute's value now and, if this flush changed it, before."""
-    history = state.attrs[name].history
-    found = {*history.added, *history.deleted, *history.unchanged}
-    if not found:
-        found = {getattr(state.object, name, None)}
-    return {v for v in found if v is not None}
 
 
 @event.listens_for(Session, "after_flush")

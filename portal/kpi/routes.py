@@ -128,6 +128,7 @@ def agent(user_id: int):
 def _groups():
     names = {
         "quality": _l("Quality reviews"),
+        "autoqa": _l("Automatic QA, every analysed call"),
         "customer": _l("Customer outcomes"),
         "training": _l("Training"),
     }
@@ -139,6 +140,8 @@ TABLE_COLUMNS = (
     "review_score",
     "pass_rate",
     "critical_fails",
+    "auto_qa_calls",
+    "auto_qa_score",
     "nps",
     "csat",
     "frt_median",

@@ -13,6 +13,7 @@ from portal.kpi.measures import BY_CODE
 from portal.kpi.periods import Period, last_n
 from portal.kpi.review_measures import versions_used
 from portal.kpi.rollup_measures import (
+    autoqa_measures,
     criterion_averages,
     outcome_measures,
     review_measures,
@@ -61,6 +62,7 @@ def sheet_values(agent_ids: list[int], period: Period, today: date) -> dict[int,
         return values
     for source in (
         review_measures(agent_ids, period),
+        autoqa_measures(agent_ids, period),
         outcome_measures(agent_ids, period),
         training_measures(agent_ids, today),
     ):
@@ -68,6 +70,7 @@ def sheet_values(agent_ids: list[int], period: Period, today: date) -> dict[int,
             values[agent_id].update({k: v for k, v in measures.items() if k in BY_CODE})
     for entry in values.values():
         entry["review_count"] = entry["review_count"] or 0
+        entry["auto_qa_calls"] = entry["auto_qa_calls"] or 0
     return values
 
 

@@ -1,7 +1,7 @@
 """What KPI pages are made of, as version counters, for HTTP validators (ETags).
 
 Each transaction that changes an agent's reviews, scores, disputes, outcomes,
-onboarding progress, quiz attempts, calls, notifications or their own record bumps
+onboarding progress, quiz attempts, calls and their analyses, notifications or their own record bumps
 that person's counter (a review bumps its reviewer's too)
 just before it commits; targets, teams, rubrics, playbook steps and quizzes bump
 the shared one (scope 0). A page's ETag is made from the counters it reads, so a
@@ -19,9 +19,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from autoqa.models import CallAnalysis
 from portal.accounts.models import Team, User
+from portal.kpi.changes import changed_values
 from portal.kpi.models import KpiTarget, KpiVersion, OutcomeRecord
-from portal.kpi.rollups import changed_values
 from portal.onboarding.models import ItemProgress, OnboardingAssignment, OnboardingModule
 from portal.playbooks.models import PlaybookStep
 from quizzes.models import Quiz, QuizAttempt
@@ -69,6 +70,8 @@ def _note(session: Session, _context) -> None:
             scopes["reviews"].update(_values(obj, "review_id"))
         elif isinstance(obj, SHARED_MODELS):
             scopes["agents"].add(SHARED)
+        elif isinstance(obj, CallAnalysis):  # the call's agent: their auto-QA figures
+            scopes.setdefault("calls", set()).update(_values(obj, "interaction_id"))
 
 
 def touch(session: Session, agent_ids) -> None:
@@ -82,9 +85,15 @@ def touch(session: Session, agent_ids) -> None:
 def _bump(session: Session) -> None:
     session.flush()
     pending = session.info.pop(PENDING, None)
-    if not pending or not (pending["agents"] or pending["reviews"]):
+    if not pending or not (pending["agents"] or pending["reviews"] or pending.get("calls")):
         return
     scopes = set(pending["agents"])
+    if pending.get("calls"):
+        scopes.update(
+            session.scalars(
+                select(Interaction.agent_id).where(Interaction.id.in_(sorted(pending["calls"])))
+            )
+        )
     if pending["reviews"]:
         for agent_id, reviewer_id in session.execute(
             select(Review.agent_id, Review.reviewer_id).where(Review.id.in_(pending["reviews"]))

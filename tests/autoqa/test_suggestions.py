@@ -3,44 +3,17 @@ suggest values for the call rubric's criteria with their evidence; the reviewer
 accepts or overrides each, and both the suggestion and the final value are kept.
 The auto-QA score of a call comes from those criteria alone."""
 
-import json
-from pathlib import Path
-
 import pytest
 
 from autoqa.figures import figures_of
 from autoqa.models import DONE, CallAnalysis
-from portal.core.models import utcnow
-from reviews import recordings, reviewing, timed_transcripts
-from reviews.models import CriterionScore, Interaction
-
-DEMO = Path(__file__).parents[2] / "content" / "recordings"
+from reviews import reviewing
+from reviews.models import CriterionScore
 
 
 @pytest.fixture
-def demo_call(db, make, team):
-    """demo_call(name): one of the demo's stereo calls as the team agent's interaction,
-    with its timed turns, analysed on arrival (the call rubric published first)."""
-    make.rubric()
-
-    def land(name: str) -> Interaction:
-        with open(DEMO / f"{name}.ogg", "rb") as stream:
-            audio = recordings.check_audio(stream, max_bytes=5_000_000)
-        interaction = recordings.create_interaction(
-            recordings.InteractionInput(
-                agent_id=team["agent"].id, channel="phone", occurred_at=utcnow()
-            ),
-            audio,
-            by=team["lead"],
-        )
-        db.session.flush()
-        turns = json.loads((DEMO / f"{name}.json").read_text("utf-8"))
-        timed_transcripts.replace(interaction, turns)
-        db.session.commit()
-        db.session.expire_all()
-        return interaction
-
-    return land
+def demo_call(make, team):
+    return lambda name: make.demo_call(team["agent"], name, by=team["lead"])
 
 
 def _analysis(db, interaction) -> CallAnalysis:

@@ -16,12 +16,11 @@ from reviews import retention, scheduled_retention, timed_transcripts
 from reviews.models import (
     CriterionScore,
     Interaction,
-    RetentionPurge,
-    RetentionRule,
     Review,
     TranscriptSegment,
 )
 from reviews.recordings import key_of
+from reviews.retention_models import RetentionPurge, RetentionRule
 
 PAGE = "/reviews/retention"
 PURGE = "/reviews/retention/purge"
