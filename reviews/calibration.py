@@ -1,19 +1,18 @@
 """Calibration: several reviewers score the same interactions blind, then see
 how far apart they are, from the benchmark (expert) reviewer and from each
-other, with Krippendorff's alpha (interval) as the agreement measure.
+other, with Krippendorff's alpha (interval) as the agreement measure, and how
+far the automatic checks' suggestions agree with them (reviews/agreement.py).
 Calibration reviews never count toward an agent's scores."""
 
-import math
 import statistics
 from dataclasses import dataclass, field
 
-import krippendorff
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.core.extensions import db
+from reviews.agreement import CheckAgreement, alpha, of_calibration
 from reviews.models import (
     CALIBRATION,
     SCORED,
@@ -73,24 +72,6 @@ def reviews_of(session: CalibrationSession) -> list[Review]:
     )
 
 
-def alpha_interval(matrix: list[list[float | None]]) -> float | None:
-    """Krippendorff's alpha (interval) for reviewers × units, None for missing.
-
-    None when it is undefined: fewer than two values in any unit, or no
-    variation at all (everyone gave the same value everywhere).
-    """
-    data = np.array([[np.nan if v is None else v for v in row] for row in matrix], dtype=float)
-    pairable = np.sum(np.sum(~np.isnan(data), axis=0) >= 2)
-    values = data[~np.isnan(data)]
-    if len(matrix) < 2 or pairable == 0 or len(set(values.tolist())) < 2:
-        return None
-    try:
-        value = krippendorff.alpha(reliability_data=data, level_of_measurement="interval")
-    except (ValueError, ZeroDivisionError):
-        return None
-    return None if math.isnan(value) else float(value)
-
-
 @dataclass
 class ReviewerLine:
     reviewer_id: int
@@ -115,6 +96,7 @@ class Results:
     alpha_scores: float | None  # units: interactions, values: review %
     within: float | None  # share of all non-benchmark reviews within ±5 of the benchmark
     complete: bool
+    checks: list[CheckAgreement] = field(default_factory=list)  # the machine and the people
 
 
 def results(session: CalibrationSession) -> Results:
@@ -188,8 +170,9 @@ def results(session: CalibrationSession) -> Results:
     return Results(
         reviewers=reviewer_lines,
         criteria=criterion_lines,
-        alpha_criteria=alpha_interval(criterion_matrix),
-        alpha_scores=alpha_interval(score_matrix),
+        alpha_criteria=alpha(criterion_matrix),
+        alpha_scores=alpha(score_matrix),
+        checks=of_calibration(session.rubric_version.structure, reviews),
         within=(sum(all_within) / len(all_within)) if all_within else None,
         complete=len(reviews) == len(reviewer_ids) * len(interaction_ids),
     )

@@ -8,7 +8,7 @@ from flask_login import current_user
 from portal.core.extensions import db
 from portal.core.htmx import form_status, redirect_to, render
 from portal.core.policy import permission_required, require
-from reviews import bp, calibration, rubrics
+from reviews import auto_checks, bp, calibration, rubrics
 from reviews.forms import CalibrationForm
 from reviews.interactions import recent_interactions, reviewers
 from reviews.models import CalibrationSession
@@ -56,4 +56,5 @@ def calibration_session(session_id: int):
         blind=blind,
         results=None if blind else calibration.results(session),
         names={r.id: r.name for r in session.reviewers},
+        check_label=auto_checks.check_label,
     )

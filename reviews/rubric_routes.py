@@ -7,7 +7,7 @@ from flask_login import current_user
 from portal.core.htmx import form_status, redirect_to, render
 from portal.core.params import int_arg
 from portal.core.policy import permission_required
-from reviews import bp, rubrics
+from reviews import agreement, auto_checks, bp, rubrics
 from reviews.forms import NewRubricForm, RubricForm
 from reviews.models import Rubric
 from reviews.policy import RUBRICS_EDIT, RUBRICS_READ
@@ -42,6 +42,8 @@ def rubric(slug: str):
         versions=versions,
         shown=shown,
         scale_values=rubrics.scale_values,
+        checks=agreement.of_rubric(shown),
+        check_label=auto_checks.check_label,
     )
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from reviews.calibration import alpha_interval
+from reviews.agreement import alpha as alpha_interval
 from reviews.scoring import Given, check_structure, criterion_percent, score
 
 RUBRIC = {
@@ -166,6 +166,12 @@ RELIABILITY_DATA = [
 
 def test_krippendorffs_alpha_matches_the_published_interval_value():
     assert alpha_interval(RELIABILITY_DATA) == pytest.approx(0.849, abs=0.0005)
+
+
+def test_alpha_matches_the_published_nominal_and_ordinal_values():
+    # Krippendorff (2011), "Computing Krippendorff's alpha-reliability", the same data.
+    assert alpha_interval(RELIABILITY_DATA, "nominal") == pytest.approx(0.743, abs=0.0005)
+    assert alpha_interval(RELIABILITY_DATA, "ordinal") == pytest.approx(0.815, abs=0.0005)
 
 
 def test_alpha_is_undefined_without_disagreement_or_pairs():
