@@ -11,12 +11,14 @@ from autoqa import queueing
 from autoqa.figures import figures_of
 from autoqa.models import DONE, QUEUED
 from autoqa.results import Mark, analysis_of, timeline
+from autoqa.signals import SIGNALS
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to
 from portal.core.policy import may, require
 from reviews.auto_checks import register_figures
 from reviews.models import Interaction
 from reviews.review_aids import ReviewAid, register_review_aid
+from reviews.sampling import register_signal
 
 bp = Blueprint("autoqa", __name__, template_folder="templates")
 
@@ -71,6 +73,8 @@ def panel(interaction: Interaction) -> dict | None:
 def _under_the_player(state) -> None:
     register_review_aid(state.app, ReviewAid("autoqa/_panel.html", panel))
     register_figures(state.app, lambda interaction: figures_of(analysis_of(interaction)))
+    for signal in SIGNALS:
+        register_signal(state.app, signal)
 
 
 def mark_label(mark: Mark) -> str:

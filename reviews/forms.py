@@ -39,6 +39,7 @@ from reviews.disputes import Decision, DisputedCriterion
 from reviews.recordings import CHANNELS, InteractionInput
 from reviews.reviewing import TEXT_LIMITS
 from reviews.rubrics import criteria_of, find_rubric, scale_values, to_yaml
+from reviews.sampling import RANDOM, signals
 from reviews.scoring import Given
 
 
@@ -129,9 +130,13 @@ class SampleForm(PortalForm):
         _l("Reviewers (they take turns)"), coerce=int, validators=[InputRequired()], **CHECKBOXES
     )
     rubric_version_id = SelectField(_l("Rubric"), coerce=int, validators=[InputRequired()])
+    signal = SelectField(_l("Which calls"), default=RANDOM)
 
     def __init__(self, *args, agents=(), reviewers=(), versions=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.signal.choices = [(RANDOM, str(_l("At random (counts toward the agent's QA)")))] + [
+            (s.name, str(_l("Targeted: %(s)s", s=s.label))) for s in signals().values()
+        ]
         self.agents.choices = [(u.id, u.name) for u in agents]
         self.reviewers.choices = [(u.id, u.name) for u in reviewers]
         self.channel.choices = [("", "—")] + [(k, str(v)) for k, v in CHANNELS.items()]
@@ -164,6 +169,7 @@ class SampleForm(PortalForm):
             "version": self.versions[self.rubric_version_id.data],
             "channel": self.channel.data or None,
             "step_id": self.step_id.data or None,
+            "signal": self.signal.data,
         }
 
 

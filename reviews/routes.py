@@ -15,7 +15,7 @@ from portal.core.models import utcnow
 from portal.core.params import whole_number
 from portal.core.policy import may, permission_required, require
 from portal.core.text import clean
-from reviews import auto_checks, bp, coaching, disputes, notifications, reviewing
+from reviews import auto_checks, bp, coaching, disputes, notifications, reviewing, sampling
 from reviews.forms import (
     DecisionForm,
     DisputeForm,
@@ -157,6 +157,7 @@ def _page(review: Review, *, status=200, problems=(), coaching_form=None, typed=
         suggested=reviewing.suggestions_for(review) if can_listen and editable else {},
         check_label=auto_checks.check_label,
         check_kind=auto_checks.check_kind,
+        signal_label=sampling.signal_label,
         can_decide=may(current_user, "review.decide", review),
         dispute=disputes.open_dispute(review) if scored else None,
         deadline=disputes.dispute_deadline(review),

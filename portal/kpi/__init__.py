@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("kpi", __name__, template_folder="templates")
 
-from portal.kpi import rollups, routes, versions  # noqa: E402,F401  (session hooks)
+from portal.kpi import rollups, routes, signals, versions  # noqa: E402,F401  (session hooks)

@@ -7,7 +7,8 @@ The definitions below are also written into the Excel "Definitions" sheet:
 - complaint / re-contact / return rates: share of records marked yes among
   those that say yes or no;
 - review score: mean review % of regular reviews submitted in the period
-  (calibration reviews never count); pass rate: share of them passed;
+  (calibration reviews never count, targeted ones only when asked); pass rate:
+  share of them passed;
 - auto-QA score: mean auto-QA % of the period's calls the automatic QA scored
   (autoqa/auto_score.py), shown apart from the review score, never averaged with it.
 
@@ -64,6 +65,17 @@ MEASURES = [
         LOWER,
         "quality",
         _l("Reviews in which a critical criterion failed."),
+    ),
+    Measure(
+        "targeted_reviews",
+        _l("Targeted reviews"),
+        "count",
+        NEUTRAL,
+        "quality",
+        _l(
+            "Reviews of calls drawn by a signal (lowest auto-QA score, dead air, detractors…). "
+            "Left out of the figures above unless the sheet is asked to count them in."
+        ),
     ),
     Measure(
         "disputes_raised",

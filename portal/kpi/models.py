@@ -74,9 +74,25 @@ class KpiTarget(db.Model):
 
 
 class ReviewDay(db.Model):
-    """Counted reviews (regular, scored) of an agent submitted on a day."""
+    """Counted reviews (regular, scored, not targeted) of an agent submitted on a day."""
 
     __tablename__ = "rollup_review_days"
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    score_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    score_n: Mapped[int] = mapped_column(Integer, default=0)
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    passed_n: Mapped[int] = mapped_column(Integer, default=0)
+    critical_fails: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TargetedDay(db.Model):
+    """The same for the agent's targeted reviews (drawn by a signal, reviews/sampling.py),
+    kept apart: an agent's QA figures count them only when the viewer asks."""
+
+    __tablename__ = "rollup_targeted_days"
 
     agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)

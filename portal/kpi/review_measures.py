@@ -6,19 +6,22 @@ the period); disputes count in the period they were raised.
 
 from collections import defaultdict
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, true
 
 from portal.core.extensions import db
-from portal.kpi.aggregates import percent_of
+from portal.kpi.aggregates import percent_of, tidy_review_figures
 from portal.kpi.periods import Period
 from reviews.models import REGULAR, SCORED, CriterionScore, Dispute, Review, SectionScore
+from reviews.sampling import counted_by_default
 
 
-def counted_reviews(agent_ids: list[int], period: Period):
+def counted_reviews(agent_ids: list[int], period: Period, *, with_targeted: bool = False):
     """The reviews a KPI counts: the agents' regular reviews submitted in the period
-    (calibration reviews and drafts never count)."""
+    (calibration reviews and drafts never count), without the targeted ones unless
+    asked (reviews/sampling.py)."""
     begin, after = period.utc_bounds()
     return and_(
+        true() if with_targeted else counted_by_default(),
         Review.agent_id.in_(agent_ids),
         Review.kind == REGULAR,
         Review.state.in_(SCORED),
@@ -27,9 +30,11 @@ def counted_reviews(agent_ids: list[int], period: Period):
     )
 
 
-def review_measures(agent_ids: list[int], period: Period) -> dict[int, dict]:
+def review_measures(
+    agent_ids: list[int], period: Period, *, with_targeted: bool = False
+) -> dict[int, dict]:
     begin, after = period.utc_bounds()
-    counted = counted_reviews(agent_ids, period)
+    counted = counted_reviews(agent_ids, period, with_targeted=with_targeted)
     found: dict[int, dict] = defaultdict(dict)
     for r in db.session.execute(
         select(
@@ -40,6 +45,13 @@ def review_measures(agent_ids: list[int], period: Period) -> dict[int, dict]:
             func.sum(case((Review.critical_failed.is_(True), 1), else_=0)).label("critical_fails"),
         )
         .where(counted)
+        .group_by(Review.agent_id)
+    ):
+        found[r.agent_id].update(dict(r._mapping))
+    everything = counted_reviews(agent_ids, period, with_targeted=True)
+    for r in db.session.execute(
+        select(Review.agent_id, func.count(Review.id).label("targeted_reviews"))
+        .where(everything, ~counted_by_default())
         .group_by(Review.agent_id)
     ):
         found[r.agent_id].update(dict(r._mapping))
@@ -59,7 +71,7 @@ def review_measures(agent_ids: list[int], period: Period) -> dict[int, dict]:
         .group_by(Review.agent_id)
     ):
         found[r.agent_id].update(dict(r._mapping))
-    return found
+    return tidy_review_figures(found)
 
 
 def _averages(

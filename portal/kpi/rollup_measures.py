@@ -8,9 +8,10 @@ Means are sums over counts; medians come exact from the one-second histograms.
 
 from collections import defaultdict
 
-from sqlalchemy import BigInteger, Float, case, cast, func, select
+from sqlalchemy import BigInteger, Float, case, cast, func, literal, select, true, union_all
 
 from portal.core.extensions import db
+from portal.kpi.aggregates import tidy_review_figures
 from portal.kpi.models import (
     AutoQaDay,
     CriterionDay,
@@ -18,6 +19,7 @@ from portal.kpi.models import (
     DurationDay,
     OutcomeDay,
     ReviewDay,
+    TargetedDay,
 )
 from portal.kpi.periods import Period
 
@@ -31,19 +33,47 @@ def _in(model, agent_ids: list[int], period: Period) -> list:
     return [model.agent_id.in_(agent_ids), model.day.between(period.start, period.end)]
 
 
-def review_measures(agent_ids: list[int], period: Period) -> dict[int, dict]:
-    r, d = ReviewDay, DisputeDay
+def _review_days(model, flag: int, agent_ids, period):
+    m = model
+    return select(
+        m.agent_id,
+        m.reviews,
+        m.score_sum,
+        m.score_n,
+        m.passed,
+        m.passed_n,
+        m.critical_fails,
+        literal(flag).label("targeted"),
+    ).where(*_in(m, agent_ids, period))
+
+
+def review_measures(
+    agent_ids: list[int], period: Period, *, with_targeted: bool = False
+) -> dict[int, dict]:
+    """The reviews' figures over the random sample (and reviews a person chose), or
+    with the targeted ones too; their number apart either way. One statement."""
+    d = DisputeDay
+    days = union_all(
+        _review_days(ReviewDay, 0, agent_ids, period),
+        _review_days(TargetedDay, 1, agent_ids, period),
+    ).subquery()
+    counted = true() if with_targeted else days.c.targeted == 0
+
+    def only(column):
+        return case((counted, column), else_=0)
+
     found: dict[int, dict] = defaultdict(dict)
     for row in db.session.execute(
         select(
-            r.agent_id,
-            func.sum(r.reviews).label("review_count"),
-            _ratio(r.score_sum, r.score_n).label("review_score"),
-            _ratio(r.passed, r.passed_n, 100.0).label("pass_rate"),
-            func.sum(r.critical_fails).label("critical_fails"),
-        )
-        .where(*_in(r, agent_ids, period))
-        .group_by(r.agent_id)
+            days.c.agent_id,
+            func.sum(only(days.c.reviews)).label("review_count"),
+            _ratio(only(days.c.score_sum), only(days.c.score_n)).label("review_score"),
+            _ratio(only(days.c.passed), only(days.c.passed_n), 100.0).label("pass_rate"),
+            func.sum(only(days.c.critical_fails)).label("critical_fails"),
+            func.sum(case((days.c.targeted == 1, days.c.reviews), else_=0)).label(
+                "targeted_reviews"
+            ),
+        ).group_by(days.c.agent_id)
     ):
         found[row.agent_id].update(dict(row._mapping))
     for row in db.session.execute(
@@ -56,7 +86,7 @@ def review_measures(agent_ids: list[int], period: Period) -> dict[int, dict]:
         .group_by(d.agent_id)
     ):
         found[row.agent_id].update(dict(row._mapping))
-    return found
+    return tidy_review_figures(found)
 
 
 def autoqa_measures(agent_ids: list[int], period: Period) -> dict[int, dict]:

@@ -32,8 +32,10 @@ from portal.kpi.models import (
     OutcomeDay,
     OutcomeRecord,
     ReviewDay,
+    TargetedDay,
 )
 from reviews.models import REGULAR, SCORED, CriterionScore, Dispute, Review, SectionScore
+from reviews.sampling import counted_by_default
 
 UPHELD = ("accepted", "partially_accepted")
 PENDING = "kpi_rollups"
@@ -46,8 +48,12 @@ def _agents(column, agent_ids):
     return [column.in_(sorted(agent_ids))] if agent_ids is not None else []
 
 
-def _counted(day: date, agent_ids) -> list:
+def _counted(day: date, agent_ids, *, targeted: bool = False) -> list:
+    """The reviews of ReviewDay and CriterionDay (the random sample and the reviews
+    a person chose), or with `targeted` those of TargetedDay."""
+    default = counted_by_default()
     return [
+        ~default if targeted else default,
         Review.kind == REGULAR,
         Review.state.in_(SCORED),
         Review.submitted_at >= local_midnight(day),
@@ -60,27 +66,31 @@ def _review_day(session, day: date, agent_ids) -> None:
     """ReviewDay, DisputeDay and CriterionDay rows of one day, for these agents
     (None: all), from the reviews."""
     on_day = literal(day, Date)
-    for model in (ReviewDay, DisputeDay, CriterionDay):
+    for model in (ReviewDay, TargetedDay, DisputeDay, CriterionDay):
         session.execute(delete(model).where(model.day == day, *_agents(model.agent_id, agent_ids)))
     counted = _counted(day, agent_ids)
-    session.execute(
-        insert(ReviewDay).from_select(
-            ["agent_id", "day", "reviews", "score_sum", "score_n", "passed", "passed_n"]
-            + ["critical_fails"],
-            select(
-                Review.agent_id,
-                on_day,
-                func.count(Review.id),
-                func.coalesce(func.sum(Review.score), 0.0),
-                func.count(Review.score),
-                func.sum(case((Review.passed.is_(True), 1), else_=0)),
-                func.count(Review.passed),
-                func.sum(case((Review.critical_failed.is_(True), 1), else_=0)),
+    for model, where in (
+        (ReviewDay, counted),
+        (TargetedDay, _counted(day, agent_ids, targeted=True)),
+    ):
+        session.execute(
+            insert(model).from_select(
+                ["agent_id", "day", "reviews", "score_sum", "score_n", "passed", "passed_n"]
+                + ["critical_fails"],
+                select(
+                    Review.agent_id,
+                    on_day,
+                    func.count(Review.id),
+                    func.coalesce(func.sum(Review.score), 0.0),
+                    func.count(Review.score),
+                    func.sum(case((Review.passed.is_(True), 1), else_=0)),
+                    func.count(Review.passed),
+                    func.sum(case((Review.critical_failed.is_(True), 1), else_=0)),
+                )
+                .where(*where)
+                .group_by(Review.agent_id),
             )
-            .where(*counted)
-            .group_by(Review.agent_id),
         )
-    )
     for level, model, key in (
         ("criterion", CriterionScore, CriterionScore.criterion_key),
         ("section", SectionScore, SectionScore.section_key),
@@ -209,7 +219,7 @@ def rebuild(session=None) -> dict:
     dispute_first, dispute_last = session.execute(
         select(func.min(Dispute.raised_at), func.max(Dispute.raised_at))
     ).one()
-    for model in (ReviewDay, DisputeDay, CriterionDay):
+    for model in (ReviewDay, TargetedDay, DisputeDay, CriterionDay):
         session.execute(delete(model))
     moments = [m for m in (first, last, dispute_first, dispute_last) if m is not None]
     days = 0
@@ -223,7 +233,8 @@ def rebuild(session=None) -> dict:
     autoqa_rollups.rebuild(session)
     counts = {
         model.__tablename__: session.scalar(select(func.count()).select_from(model))
-        for model in (ReviewDay, DisputeDay, CriterionDay, OutcomeDay, DurationDay, AutoQaDay)
+        for model in (ReviewDay, TargetedDay, DisputeDay, CriterionDay, OutcomeDay)
+        + (DurationDay, AutoQaDay)
     }
     return {"days": days, **counts}
 

@@ -76,7 +76,7 @@ def index():
     return redirect(url_for("kpi.team", **args))
 
 
-KNOWN_ARGS = ("period", "ref", "start", "end", "team", "sort", "dir", "page")
+KNOWN_ARGS = ("period", "ref", "start", "end", "team", "sort", "dir", "page", "targeted")
 # A page of the team table: 1,000 agents are 10 pages, each as quick as a team's.
 TEAM_PAGE_SIZE = 100
 
@@ -86,10 +86,10 @@ def _known_args() -> dict:
     return {k: v[:40] for k, v in request.args.items() if k in KNOWN_ARGS}
 
 
-def _agent_body(person: User, period) -> str:
+def _agent_body(person: User, period, with_targeted: bool) -> str:
     """The figures of the sheet (a cached fragment: nothing per viewer in it)."""
     today = local_today()
-    (row,) = sheets.table([person], period, today)
+    (row,) = sheets.table([person], period, today, with_targeted=with_targeted)
     periods, series = sheets.trend([person.id], period, today)
     return render_template(
         "kpi/_agent_body.html",
@@ -104,6 +104,7 @@ def _agent_body(person: User, period) -> str:
         sections=sheets.section_lines(person.id, period),
         targeted=targets.TARGETED,
         ref_day=_ref_day(period),
+        with_targeted=with_targeted,
     )
 
 
@@ -119,7 +120,8 @@ def agent(user_id: int):
         return unchanged
     period = _period()
     body = fragments.cached(
-        fragments.key_of("kpi-agent", data), lambda: _agent_body(person, period)
+        fragments.key_of("kpi-agent", data),
+        lambda: _agent_body(person, period, request.args.get("targeted") == "1"),
     )
     page = render("kpi/agent.html", person=person, period=period, body=body)
     return etags.validated(page, tag)

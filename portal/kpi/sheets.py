@@ -51,8 +51,11 @@ def agent_versions_in(scope_query, team_id: int | None, viewer: int) -> versions
     return versions.of_scope(db.session, frontline(scope_query, team_id), viewer)
 
 
-def sheet_values(agent_ids: list[int], period: Period, today: date) -> dict[int, dict]:
-    """Every measure for every agent: {agent_id: {code: value or None}}.
+def sheet_values(
+    agent_ids: list[int], period: Period, today: date, *, with_targeted: bool = False
+) -> dict[int, dict]:
+    """Every measure for every agent: {agent_id: {code: value or None}}. The review
+    figures count targeted reviews only `with_targeted` (reviews/sampling.py).
 
     The number of statements is fixed (one per source, plus one per median), so
     a team of 5 and a company of 500 cost the same number of queries.
@@ -61,7 +64,7 @@ def sheet_values(agent_ids: list[int], period: Period, today: date) -> dict[int,
     if not agent_ids:
         return values
     for source in (
-        review_measures(agent_ids, period),
+        review_measures(agent_ids, period, with_targeted=with_targeted),
         autoqa_measures(agent_ids, period),
         outcome_measures(agent_ids, period),
         training_measures(agent_ids, today),
@@ -71,16 +74,24 @@ def sheet_values(agent_ids: list[int], period: Period, today: date) -> dict[int,
     for entry in values.values():
         entry["review_count"] = entry["review_count"] or 0
         entry["auto_qa_calls"] = entry["auto_qa_calls"] or 0
+        entry["targeted_reviews"] = entry["targeted_reviews"] or 0
     return values
 
 
 def table(
-    agents: list[User], period: Period, today: date, scope: versions.ScopeVersions | None = None
+    agents: list[User],
+    period: Period,
+    today: date,
+    scope: versions.ScopeVersions | None = None,
+    *,
+    with_targeted: bool = False,
 ) -> list[Row]:
     """A row per agent. With the scope's version counters, each agent's values come
     from the cache when that agent has not changed (portal/kpi/value_cache.py)."""
     ids = [a.id for a in agents]
-    if scope is None:
+    if with_targeted:  # asked for on one sheet: not what the shared cache holds
+        values = sheet_values(ids, period, today, with_targeted=True)
+    elif scope is None:
         values = sheet_values(ids, period, today)
     else:
         values = value_cache.values_for(scope, ids, period, today, sheet_values)

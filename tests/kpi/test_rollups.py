@@ -31,6 +31,8 @@ review_rows = st.fixed_dictionaries(
         "score": st.one_of(st.none(), st.floats(0, 100, allow_nan=False)),
         "passed": st.one_of(st.none(), st.booleans()),
         "critical": st.booleans(),
+        # Targeted reviews (drawn by a signal) are kept apart: counted only when asked.
+        "chosen_for": st.sampled_from([None, "random", "random", "lowest_auto_qa", "detractor"]),
         "criteria": st.dictionaries(
             st.sampled_from(KEYS), st.one_of(st.none(), st.floats(0, 1)), max_size=3
         ),
@@ -84,6 +86,7 @@ def _add(db, world, agents, reviews, outcomes) -> None:
             score=row["score"],
             passed=row["passed"],
             critical_failed=row["critical"],
+            chosen_for=row.get("chosen_for"),
             submitted_at=None if row["state"] == "in_progress" else moment,
         )
         for key, percent in row["criteria"].items():
@@ -137,6 +140,9 @@ def _same_measures(ids, period) -> None:
     """Every measure from the rollups equals the raw computation."""
     assert rollup_measures.review_measures(ids, period) == _approx(
         raw_reviews.review_measures(ids, period)
+    )
+    assert rollup_measures.review_measures(ids, period, with_targeted=True) == _approx(
+        raw_reviews.review_measures(ids, period, with_targeted=True)
     )
     assert rollup_measures.outcome_measures(ids, period) == _approx(
         raw_outcomes.outcome_measures(ids, period)
