@@ -13,7 +13,8 @@ CLOSING = ("closing_thanks", "closing_anything_else", "closing_next_step")
 def figures_of(analysis: CallAnalysis | None) -> dict[str, Figure]:
     if analysis is None or analysis.state != DONE:
         return {}
-    return {**_measured(analysis.measures or {}), **_said(analysis.checks or {})}
+    measured = _measured(analysis.measures) if analysis.measures else {}  # none for a chat
+    return {**measured, **_said(analysis.checks or {})}
 
 
 def _measured(m: dict) -> dict[str, Figure]:

@@ -13,9 +13,9 @@ QUEUED, DONE, FAILED = "queued", "done", "failed"
 
 
 class CallAnalysis(db.Model):
-    """One per interaction with a recording: queued when the recording arrives,
-    done with the measures (autoqa.metrics.Measures as a dict), or failed with the
-    reason. A new recording for the interaction, or a newer analysis version,
+    """One per interaction with a recording or words: queued when they arrive, done
+    with the measures (autoqa.metrics.Measures as a dict; {} for a chat or an email,
+    which have words only) and the checks, or failed with the reason. A new recording for the interaction, or a newer analysis version,
     queues it again; the measures are replaced (they are derived from the file,
     which is kept, so nothing a person wrote is lost)."""
 
@@ -27,7 +27,7 @@ class CallAnalysis(db.Model):
         ForeignKey("interactions.id", ondelete="CASCADE"), unique=True
     )
     state: Mapped[str] = mapped_column(String(10), default=QUEUED)
-    recording_file: Mapped[str] = mapped_column(String(80))  # the file analysed
+    recording_file: Mapped[str] = mapped_column(String(80))  # the file analysed, "" for words
     version: Mapped[int] = mapped_column(Integer, default=0)  # autoqa.analysis.VERSION
     measures: Mapped[dict] = mapped_column(JSON, default=dict)
     # The transcript checks (autoqa/transcript_checks.py), when there was a transcript:

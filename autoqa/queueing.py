@@ -37,10 +37,11 @@ SWEEP_BATCH = 200
 
 @event.listens_for(Session, "after_flush")
 def _note_new_recordings(session: Session, _context) -> None:
-    """A new recording, or new words for one (the transcript checks run again)."""
+    """A new recording, or new words (the transcript checks run again; a chat or an
+    email has words and no recording)."""
     pending = session.info.setdefault(PENDING, set())
     for obj in (*session.new, *session.dirty):
-        if isinstance(obj, Interaction) and obj.recording_file:
+        if isinstance(obj, Interaction) and (obj.recording_file or obj.transcript):
             changed = inspect(obj).attrs
             if (
                 obj in session.new
@@ -67,20 +68,22 @@ def _queue_in_the_same_transaction(session: Session) -> None:
             select(CallAnalysis).where(CallAnalysis.interaction_id.in_(sorted(pending)))
         )
     }
-    files = dict(
-        session.execute(
-            select(Interaction.id, Interaction.recording_file).where(
+    found = {
+        row.id: row
+        for row in session.execute(
+            select(Interaction.id, Interaction.recording_file, Interaction.transcript).where(
                 Interaction.id.in_(sorted(pending))
             )
-        ).all()
-    )
+        )
+    }
     for interaction_id in sorted(pending):
-        if not files.get(interaction_id):  # words without a recording: nothing to measure
+        row = found.get(interaction_id)
+        if row is None or not (row.recording_file or row.transcript):  # nothing to check
             pending.discard(interaction_id)
             continue
         analysis = known.get(interaction_id) or CallAnalysis(interaction_id=interaction_id)
         analysis.state, analysis.error = QUEUED, ""
-        analysis.recording_file = files[interaction_id]
+        analysis.recording_file = row.recording_file or ""
         analysis.requested_at = utcnow()
         session.add(analysis)
     session.flush()
@@ -122,11 +125,15 @@ def run(interaction_id: int) -> str:
         file = interaction.recording_file if interaction else None
         started = time.perf_counter()
         try:
-            if not file:
-                raise AudioError("the interaction has no recording")
-            with seekable(key_of(file)) as stored:
-                measures = analyse(stored)
-            checks = _checks(session, interaction, measures.holds)
+            if file:
+                with seekable(key_of(file)) as stored:
+                    measures = analyse(stored)
+                heard, holds = measures.as_dict(), measures.holds
+            else:  # a chat or an email: its words only
+                heard, holds = {}, []
+            checks = _checks(session, interaction, holds)
+            if not (heard or checks):
+                raise AudioError("the interaction has neither a recording nor words")
         except (AudioError, StorageError) as error:
             analysis.state, analysis.error = FAILED, str(error)[:500]
         except Exception as error:
@@ -136,7 +143,7 @@ def run(interaction_id: int) -> str:
             analysis.state, analysis.error = FAILED, f"internal error ({type(error).__name__})"
         else:
             analysis.state, analysis.error = DONE, ""
-            analysis.measures, analysis.checks = measures.as_dict(), checks
+            analysis.measures, analysis.checks = heard, checks
         analysis.recording_file = file or analysis.recording_file
         analysis.version = VERSION
         analysis.analysed_at = utcnow()

@@ -51,9 +51,9 @@ def check_label(finding: dict) -> str:
 
 def panel(interaction: Interaction) -> dict | None:
     """The context of autoqa/_panel.html (registered as a review aid)."""
-    if not interaction.recording_file:
-        return None
     analysis = analysis_of(interaction)
+    if not interaction.recording_file and analysis is None:
+        return None
     done = analysis is not None and analysis.state == DONE
     measures = analysis.measures if done else {}
     return {
@@ -86,9 +86,9 @@ def mark_label(mark: Mark) -> str:
 @login_required
 def analyse_again(interaction_id: int):
     interaction = db.session.get(Interaction, interaction_id)
-    if interaction is None or not interaction.recording_file:
+    if interaction is None or not (interaction.recording_file or interaction.transcript):
         abort(404)
     require("interaction.review", interaction, hide=True)
     queueing.request_again(interaction)
-    flash(_("The recording will be analysed again in a moment."), "success")
+    flash(_("The call will be analysed again in a moment."), "success")
     return redirect_to(url_for("reviews.interaction", interaction_id=interaction.id))

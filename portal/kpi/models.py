@@ -73,35 +73,30 @@ class KpiTarget(db.Model):
 # of reading every review and outcome of it.
 
 
-class ReviewDay(db.Model):
+class ReviewSums:
+    """The sums of an agent's reviews submitted on a day (ReviewDay, TargetedDay)."""
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    score_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    score_n: Mapped[int] = mapped_column(Integer, default=0)
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    passed_n: Mapped[int] = mapped_column(Integer, default=0)
+    critical_fails: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReviewDay(ReviewSums, db.Model):
     """Counted reviews (regular, scored, not targeted) of an agent submitted on a day."""
 
     __tablename__ = "rollup_review_days"
 
-    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
-    reviews: Mapped[int] = mapped_column(Integer, default=0)
-    score_sum: Mapped[float] = mapped_column(Float, default=0.0)
-    score_n: Mapped[int] = mapped_column(Integer, default=0)
-    passed: Mapped[int] = mapped_column(Integer, default=0)
-    passed_n: Mapped[int] = mapped_column(Integer, default=0)
-    critical_fails: Mapped[int] = mapped_column(Integer, default=0)
 
-
-class TargetedDay(db.Model):
+class TargetedDay(ReviewSums, db.Model):
     """The same for the agent's targeted reviews (drawn by a signal, reviews/sampling.py),
     kept apart: an agent's QA figures count them only when the viewer asks."""
 
     __tablename__ = "rollup_targeted_days"
-
-    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
-    reviews: Mapped[int] = mapped_column(Integer, default=0)
-    score_sum: Mapped[float] = mapped_column(Float, default=0.0)
-    score_n: Mapped[int] = mapped_column(Integer, default=0)
-    passed: Mapped[int] = mapped_column(Integer, default=0)
-    passed_n: Mapped[int] = mapped_column(Integer, default=0)
-    critical_fails: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class DisputeDay(db.Model):

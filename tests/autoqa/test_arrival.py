@@ -187,7 +187,7 @@ def test_a_timed_transcript_adds_the_checks_and_the_page_shows_their_evidence(
     assert found["closing_thanks"]["passed"] and found["addressing"]["passed"]
     assert not [f for f in checks["findings"] if f["check"] == "dont_say"]
     page = lead.get(f"/reviews/interactions/{interaction.id}").get_data(as_text=True)
-    assert "Nội dung cuộc gọi" in page and "Chào khách ngay những giây đầu" in page
+    assert "Những gì đã nói" in page and "Chào khách ngay những giây đầu" in page
     assert f'data-seek="{first["start"]}"' in page
     assert "Chưa có kịch bản đã xuất bản" in page  # the upload named no step
 
