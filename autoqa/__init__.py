@@ -8,6 +8,7 @@ runs alone from the command line and the benchmark. The app factory calls
 
 
 def init_app(app) -> None:
+    from autoqa import rescoring  # noqa: F401  (its session hooks)
     from autoqa.routes import bp  # the views, the review aid and the session hooks
 
     app.register_blueprint(bp, url_prefix="/autoqa")

@@ -18,9 +18,13 @@ RUBRIC_OF_CHANNEL = {"phone": "goi-dien"}
 OTHER_CHANNELS = "chat-email"
 
 
-def rubric_for(session: Session, channel: str) -> RubricVersion | None:
+def slug_for(channel: str) -> str:
     chosen = {**RUBRIC_OF_CHANNEL, **current_app.config.get("AUTOQA_RUBRICS", {})}
-    slug = chosen.get(channel, OTHER_CHANNELS)
+    return chosen.get(channel, OTHER_CHANNELS)
+
+
+def rubric_for(session: Session, channel: str) -> RubricVersion | None:
+    slug = slug_for(channel)
     return session.scalar(
         select(RubricVersion)
         .join(Rubric, Rubric.id == RubricVersion.rubric_id)

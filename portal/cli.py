@@ -12,6 +12,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from autoqa import rescoring
 from autoqa.analysis import analyse
 from autoqa.audio import AudioError
 from autoqa.transcript_checks import check as check_transcript
@@ -224,6 +225,16 @@ def analyze_recording_command(recording, transcript, as_json):
     for name, value in figures.items():
         if name != "segments":
             click.echo(f"{name}: {value}")
+
+
+@portal_cli.command("rescore-auto-qa")
+@click.option("--rubric", "rubric_slug", default="goi-dien", show_default=True)
+def rescore_auto_qa_command(rubric_slug):
+    """Map every analysed call's kept figures to the rubric's current rules again
+    (suggestions and auto-QA scores; publishing a rubric does this on the queue)."""
+    started = time.perf_counter()
+    done = rescoring.rescore(rubric_slug)
+    click.echo(f"{done} calls scored again ({time.perf_counter() - started:.1f} s)")
 
 
 @portal_cli.command("sweep-jobs")

@@ -179,14 +179,23 @@ def _demo_stereo_calls(people: dict[str, User]) -> None:
     if not manifest.exists():
         return
     steps = playbooks.process_step_ids()
+    made = {}
     for call in yaml.safe_load(manifest.read_text(encoding="utf-8")):
-        interaction = _demo_interaction(
+        interaction = made[call["file"]] = _demo_interaction(
             folder, {**call, "channel": "phone"}, people, steps, time(14, 0)
         )
         db.session.flush()
         turns = json.loads((folder / call["file"]).with_suffix(".json").read_text("utf-8"))
         timed_transcripts.replace(interaction, turns)
     db.session.commit()
+    # One waits in a supervisor's queue: its review shows the checks' suggestions
+    # (once the worker has analysed it) to accept or override.
+    call_rubric = db.session.scalar(select(Rubric).where(Rubric.slug == "goi-dien"))
+    lead = people.get("giamsat@demo.local")
+    curt = made.get("hai-kenh-khong-nen-noi.ogg")
+    if call_rubric is not None and lead is not None and curt is not None:
+        reviewing.assign(curt, rubrics.published(call_rubric), lead.id, by=lead)
+        db.session.commit()
 
 
 def _demo_reviews(people: dict[str, User]) -> None:

@@ -24,6 +24,7 @@ from reviews.models import (
 )
 from reviews.policy import REVIEW_CALLS, REVIEWS_OVERSEE
 from reviews.reviewing import queue_of
+from reviews.sampling import signal_label
 
 
 @dataclass
@@ -39,7 +40,7 @@ class Inbox:
 # review object is built (a review row carries JSON and a transcript's worth of
 # columns the inbox never shows), which is most of the page's time at a hundred lines.
 Agent, Reviewer = aliased(User), aliased(User)
-_OUTCOME = (Review.id, Review.state, Review.kind, Review.score, Review.passed)
+_OUTCOME = (Review.id, Review.state, Review.kind, Review.score, Review.passed, Review.chosen_for)
 
 
 def _mine(user: User, limit: int):
@@ -119,7 +120,9 @@ def inbox_lists(user: User, version: str | None) -> Markup:
     role too: the lists are theirs alone."""
 
     def rendered():
-        return render_template("reviews/_inbox_lists.html", **vars(inbox_of(user)))
+        return render_template(
+            "reviews/_inbox_lists.html", **vars(inbox_of(user)), signal_label=signal_label
+        )
 
     if version is None:
         return Markup(rendered())

@@ -37,8 +37,11 @@ def test_the_lowest_auto_qa_scores_are_drawn_first_and_say_why(db, make, team, l
     # Missing greeting (0 %) first, then the "don't say" call (30 %); not the clean one.
     assert chosen == [calls["hai-kenh-thieu-loi-chao"].id, calls["hai-kenh-khong-nen-noi"].id]
     assert {r.chosen_for for r in drawn.assigned} == {"lowest_auto_qa"}
-    page = login_as(team["lead"]).get(f"/reviews/{drawn.assigned[0].id}").get_data(as_text=True)
+    lead = login_as(team["lead"])
+    page = lead.get(f"/reviews/{drawn.assigned[0].id}").get_data(as_text=True)
     assert "Có chủ đích: Điểm kiểm tra tự động thấp nhất" in page
+    queue = lead.get("/reviews/").get_data(as_text=True)  # the reviewer's queue says it too
+    assert queue.count("Có chủ đích: Điểm kiểm tra tự động thấp nhất") == 2
     # Drawn again: the clean call is the only one left, and it is analysed, so it comes.
     assert [r.interaction_id for r in _draw(make, team, "lowest_auto_qa").assigned] == [
         calls["hai-kenh-tu-van-ro-rang"].id

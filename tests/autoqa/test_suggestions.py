@@ -7,8 +7,9 @@ import pytest
 
 from autoqa.figures import figures_of
 from autoqa.models import DONE, CallAnalysis
-from reviews import reviewing
-from reviews.models import CriterionScore
+from portal.kpi.models import AutoQaDay
+from reviews import reviewing, rubrics
+from reviews.models import CriterionScore, Rubric
 
 
 @pytest.fixture
@@ -82,3 +83,23 @@ def test_the_reviewer_sees_each_suggestion_accepts_one_overrides_another(
 
 def _criteria(version):
     return [(c["key"], c) for s in version.structure["sections"] for c in s["criteria"]]
+
+
+def test_publishing_new_rules_scores_every_analysed_call_again(db, demo_call, make, runner):
+    silent = demo_call("hai-kenh-thieu-loi-chao")
+    before = _analysis(db, silent)
+    assert before.suggested["chao-hoi-xac-minh"]["value"] == 1 and before.auto_score == 0.0
+    rubric = db.session.query(Rubric).filter_by(slug="goi-dien").one()
+    draft = rubrics.open_draft(rubric, author=None)
+    source = rubrics.to_yaml(draft.structure).replace("otherwise: 1", "otherwise: 2", 1)
+    rubrics.save_draft(
+        draft, title=draft.title, pass_percent=80, source=source, author=None, lock_version=1
+    )
+    rubrics.publish(draft)  # the job runs on commit (at once in tests)
+    after = _analysis(db, silent)
+    assert after.suggested["chao-hoi-xac-minh"]["value"] == 2
+    assert after.auto_rubric_version_id == draft.id and after.auto_score > 0
+    day = db.session.query(AutoQaDay).filter_by(agent_id=silent.agent_id).one()
+    assert day.score_sum == after.auto_score  # the KPI rollups follow
+    result = runner.invoke(args=["portal", "rescore-auto-qa"])
+    assert result.exit_code == 0 and "1 calls scored again" in result.output
