@@ -31,6 +31,12 @@ def _secret_key(instance_path: Path) -> str:
     raise RuntimeError(f"{key_file} is empty; delete it to generate a new key")
 
 
+def _pairs(text: str) -> dict[str, str]:
+    """ "a=b, c=d" as {"a": "b", "c": "d"} (entries without "=" are left out)."""
+    found = (part.split("=", 1) for part in text.split(",") if "=" in part)
+    return {key.strip(): value.strip() for key, value in found if key.strip() and value.strip()}
+
+
 def load_config(instance_path: Path) -> dict:
     instance_path.mkdir(parents=True, exist_ok=True)
     database_url = (
@@ -63,6 +69,9 @@ def load_config(instance_path: Path) -> dict:
         # arrive (reviews/masking.py) and the original is never stored; 0 keeps them.
         "TRANSCRIPT_MASKING": os.environ.get("PORTAL_TRANSCRIPT_MASKING", "1") != "0",
         "REVIEW_DISPUTE_DAYS": int(os.environ.get("PORTAL_REVIEW_DISPUTE_DAYS", "7")),
+        # Which rubric scores each channel automatically (autoqa/auto_score.py), as
+        # "channel=slug,…"; unset: goi-dien for phone calls, chat-email for the rest.
+        "AUTOQA_RUBRICS": _pairs(os.environ.get("PORTAL_AUTOQA_RUBRICS", "")),
         "LOGIN_MAX_FAILURES": int(os.environ.get("PORTAL_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(os.environ.get("PORTAL_LOGIN_LOCK_MINUTES", "15")),
         # Failed login posts per client address (the per-account lock is above);

@@ -53,3 +53,11 @@ def test_a_curt_chat_gets_a_low_suggestion_on_its_review(db, make, team, login_a
 def test_an_interaction_without_words_or_recording_is_not_analysed(db, make, team):
     make.interaction(team["agent"], recording=None, channel="email", transcript="")
     assert db.session.query(CallAnalysis).count() == 0
+
+
+def test_the_rubric_of_a_channel_can_be_chosen(app, db, make, team, monkeypatch):
+    make.rubric("chat-email")
+    monkeypatch.setitem(app.config, "AUTOQA_RUBRICS", {"live_chat": "goi-dien"})
+    chat = make.interaction(team["agent"], recording=None, channel="live_chat", transcript=CHAT)
+    analysis = _analysis(db, chat)
+    assert "chao-hoi-xac-minh" in analysis.suggested  # the call rubric's key, not the chat one's
