@@ -34,6 +34,29 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_rollup_targeted_days_day'), ['day'], unique=False)
 
     # ### end Alembic commands ###
+    _fill_from_existing_rows()
+
+
+def _fill_from_existing_rows():
+    """A database with reviews, outcomes or calls gets every rollup now, from the
+    code of this revision (the rebuild writes every rollup table, so it runs in the
+    newest revision that adds one: move it there when adding another); an empty
+    database (a new install, the tests) has nothing to add."""
+    bind = op.get_bind()
+    if not bind.execute(
+        sa.text(
+            "SELECT 1 FROM reviews UNION ALL SELECT 1 FROM outcome_records"
+            " UNION ALL SELECT 1 FROM interactions LIMIT 1"
+        )
+    ).first():
+        return
+    from sqlalchemy.orm import Session
+
+    from portal.kpi import rollups
+
+    session = Session(bind=bind)
+    rollups.rebuild(session)
+    session.flush()
 
 
 def downgrade():

@@ -21,6 +21,7 @@ def upgrade():
     op.create_table('rollup_autoqa_days',
     sa.Column('agent_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('interactions', sa.Integer(), nullable=False),
     sa.Column('calls', sa.Integer(), nullable=False),
     sa.Column('score_sum', sa.Float(), nullable=False),
     sa.Column('passed', sa.Integer(), nullable=False),

@@ -1,9 +1,10 @@
 """Auto-QA rollups: per agent and day (when the calls happened, in the portal's
-time zone), how many calls the automatic QA scored, the sum of their scores and
-how many passed (portal/kpi/models.py AutoQaDay).
+time zone), how many interactions there were, how many of them the automatic QA
+scored, the sum of their scores and how many passed (portal/kpi/models.py
+AutoQaDay).
 
-Kept the way the review rollups are (portal/kpi/rollups.py): a flush that writes
-a call's analysis, or moves a call to another agent or day, notes the (agent,
+Kept the way the review rollups are (portal/kpi/rollups.py): a flush that adds a
+call, writes its analysis, or moves it to another agent or day notes the (agent,
 day); just before the transaction commits those days are computed again from the
 raw rows. The analysis job commits in its own session, and the hooks are on every
 session, so it is covered too.
@@ -32,17 +33,18 @@ def _calls_day(session, day: date, agent_ids) -> None:
     a, i = CallAnalysis, Interaction
     session.execute(
         insert(AutoQaDay).from_select(
-            ["agent_id", "day", "calls", "score_sum", "passed"],
+            ["agent_id", "day", "interactions", "calls", "score_sum", "passed"],
             select(
                 i.agent_id,
                 literal(day, Date),
+                func.count(i.id),
                 func.count(a.auto_score),
-                func.sum(a.auto_score),
+                func.coalesce(func.sum(a.auto_score), 0.0),
                 func.sum(case((a.auto_passed.is_(True), 1), else_=0)),
             )
-            .join(i, i.id == a.interaction_id)
+            .select_from(i)
+            .outerjoin(a, a.interaction_id == i.id)
             .where(
-                a.auto_score.is_not(None),
                 i.occurred_at >= local_midnight(day),
                 i.occurred_at < local_midnight(day + timedelta(days=1)),
                 *([i.agent_id.in_(sorted(agent_ids))] if agent_ids is not None else []),
@@ -65,8 +67,6 @@ def rebuild(session: Session) -> int:
     session.execute(delete(AutoQaDay))
     first, last = session.execute(
         select(func.min(Interaction.occurred_at), func.max(Interaction.occurred_at))
-        .join(CallAnalysis, CallAnalysis.interaction_id == Interaction.id)
-        .where(CallAnalysis.auto_score.is_not(None))
     ).one()
     if first is None:
         return 0
@@ -86,10 +86,10 @@ def _note(session: Session, _context) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, CallAnalysis):
             _pending(session)["calls"].update(changed_values(inspect(obj), "interaction_id"))
-        elif isinstance(obj, Interaction) and obj not in session.new:
+        elif isinstance(obj, Interaction):  # a new call counts; a moved one, both places
             state = inspect(obj)
             moved = state.attrs.agent_id.history, state.attrs.occurred_at.history
-            if any(h.has_changes() for h in moved) or obj in session.deleted:
+            if obj in session.new or obj in session.deleted or any(h.has_changes() for h in moved):
                 days = {local_day(m) for m in changed_values(state, "occurred_at")}
                 _pending(session)["keys"].update(
                     (agent, d) for agent in changed_values(state, "agent_id") for d in days

@@ -102,6 +102,14 @@ MEASURES = [
         _l("Calls of the period the automatic QA scored: every analysed recording."),
     ),
     Measure(
+        "auto_qa_share",
+        _l("Share of calls auto-checked"),
+        "percent",
+        HIGHER,
+        "autoqa",
+        _l("Of all the period's interactions, the share the automatic QA scored."),
+    ),
+    Measure(
         "auto_qa_score",
         _l("Auto-QA score"),
         "percent",

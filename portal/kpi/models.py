@@ -174,14 +174,15 @@ class KpiVersion(db.Model):
 
 
 class AutoQaDay(db.Model):
-    """Calls of an agent on a day (by when they happened) that the automatic QA
-    scored (autoqa/auto_score.py): kept apart from the reviewers' ReviewDay, since
+    """An agent's interactions on a day (by when they happened), and those the
+    automatic QA scored (autoqa/auto_score.py): kept apart from the reviewers' ReviewDay, since
     the auto-QA score measures what the checks can hear, not the whole call."""
 
     __tablename__ = "rollup_autoqa_days"
 
     agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    interactions: Mapped[int] = mapped_column(Integer, default=0)  # analysed or not
     calls: Mapped[int] = mapped_column(Integer, default=0)
     score_sum: Mapped[float] = mapped_column(Float, default=0.0)
     passed: Mapped[int] = mapped_column(Integer, default=0)

@@ -93,11 +93,16 @@ def autoqa_measures(agent_ids: list[int], period: Period) -> dict[int, dict]:
     """The automatic QA's figures: apart from the reviews', by the calls' own days."""
     a = AutoQaDay
     return {
-        row.agent_id: {"auto_qa_calls": row.calls, "auto_qa_score": row.score}
+        row.agent_id: {
+            "auto_qa_calls": row.calls,
+            "auto_qa_share": row.share,
+            "auto_qa_score": row.score,
+        }
         for row in db.session.execute(
             select(
                 a.agent_id,
                 func.sum(a.calls).label("calls"),
+                _ratio(a.calls, a.interactions, 100.0).label("share"),
                 _ratio(a.score_sum, a.calls).label("score"),
             )
             .where(*_in(a, agent_ids, period))

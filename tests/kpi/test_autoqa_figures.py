@@ -55,12 +55,15 @@ def test_the_sheet_shows_auto_qa_apart_and_a_reload_follows_new_calls(db, make, 
     mean = sum(scores) / 2
     assert _measure(page, "auto_qa_score") == f"{mean:.1f}%"
     assert _measure(page, "review_count") == "0"  # no person reviewed them: not mixed in
+    assert _measure(page, "auto_qa_share") == "100.0%"
+    make.interaction(agent, recording=None)  # a call with neither recording nor words
+    assert _measure(me.get(url).get_data(as_text=True), "auto_qa_share") == "66.7%"
     # A third call analysed: the same reload gets the new figures, not a 304.
     make.demo_call(agent, "hai-kenh-thieu-loi-chao", by=lead)
     again = me.get(url, headers={"If-None-Match": first.headers["ETag"]})
-    assert (
-        again.status_code == 200 and _measure(again.get_data(as_text=True), "auto_qa_calls") == "3"
-    )
+    assert again.status_code == 200
+    assert _measure(again.get_data(as_text=True), "auto_qa_calls") == "3"
+    assert _measure(again.get_data(as_text=True), "auto_qa_share") == "75.0%"
 
 
 def test_a_call_moved_to_another_agent_or_day_moves_its_figure(db, make, people):
