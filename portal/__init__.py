@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, flash, g, has_request_context, redirect, request, session, url_for
 from flask_babel import LazyString
+from flask_login import current_user
 from htmx_flask import make_response as htmx_response
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -169,6 +170,7 @@ def _register_template_helpers(app: Flask) -> None:
     from flask_babel import format_date, format_decimal, format_percent, format_time, get_locale
     from flask_babel import lazy_gettext as _l
 
+    from portal import navigation
     from portal.core import translations
     from portal.core.dates import short_datetime
     from portal.core.markdown import render_markdown
@@ -235,6 +237,7 @@ def _register_template_helpers(app: Flask) -> None:
             "" if value is None else format_decimal(round(value, digits))
         ),
         percent=lambda share: "" if share is None else format_percent(share),
+        site_menu=lambda: navigation.menu_for(current_user),
         **template_helpers(),
     )
 

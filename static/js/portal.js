@@ -272,6 +272,35 @@
     if (e.detail.xhr.status >= 500) reviewSaveFailed(e);
   });
 
+  // The frame: the Menu button folds the groups on a phone; one group open at a
+  // time, closed by Escape or a click elsewhere (a <details> alone stays open).
+  document.documentElement.classList.add("js");
+  document.addEventListener("click", function (e) {
+    var toggle = e.target.closest && e.target.closest(".nav-toggle");
+    if (toggle) {
+      var nav = toggle.closest(".site-nav");
+      var open = nav.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      return;
+    }
+    document.querySelectorAll(".nav-group[open]").forEach(function (group) {
+      if (!group.contains(e.target)) group.removeAttribute("open");
+    });
+  });
+  document.addEventListener("toggle", function (e) {
+    if (!e.target.classList || !e.target.classList.contains("nav-group") || !e.target.open) return;
+    document.querySelectorAll(".nav-group[open]").forEach(function (group) {
+      if (group !== e.target) group.removeAttribute("open");
+    });
+  }, true);
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    var open = document.querySelector(".nav-group[open]");
+    if (!open) return;
+    open.removeAttribute("open");
+    open.querySelector("summary").focus();
+  });
+
   function init(root) { initDrafts(root); initToggles(root); initTimers(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (e) { if (e.detail.elt !== document.body) init(e.detail.elt); });

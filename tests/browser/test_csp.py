@@ -141,6 +141,7 @@ def test_htmx_swaps_keep_to_the_policy(live_server, page, demo):
     and the Markdown preview with an aligned table (no style attributes)."""
     agent = "nhanvien2@demo.local"
     log_in(page, live_server, demo["people"][agent], demo["passwords"][agent])
+    page.get_by_text("Báo cáo", exact=True).click()  # the menu's Report group
     page.get_by_role("link", name="KPI", exact=True).click()
     page.wait_for_function(CHART_DRAWN)
     page.goto(f"{live_server}/scripts/")

@@ -6,7 +6,7 @@ import re
 from portal.core.roles import Role
 
 BADGE = re.compile(
-    r'href="/reviews/">[^<]*<span class="badge[^"]*" aria-label="[^"]*">(\d+)</span>'
+    r'href="/reviews/"[^>]*>[^<]*<span class="badge[^"]*" aria-label="[^"]*">(\d+)</span>'
 )
 
 
