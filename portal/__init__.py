@@ -85,13 +85,16 @@ def _unauthorized():
     For an htmx request a redirect would be followed inside the page and a
     login form would land in a table row; HX-Redirect makes the browser go.
     """
+    if request.method == "GET" and request.path == "/" and not is_htmx():
+        # A first visit: the login page, without "please log in" before anyone did anything.
+        return redirect(url_for("accounts.login"))
     flash(login_manager.login_message, login_manager.login_message_category)
     if is_htmx():  # a targeted request: the page the person is on comes back
         current = urlsplit(request.headers.get("HX-Current-URL", ""))
         back = safe_next(current.path + (f"?{current.query}" if current.query else "")) or "/"
         return htmx_response("", 401, redirect=url_for("accounts.login", next=back))
     target = (
-        request.full_path
+        request.full_path.removesuffix("?")  # Flask writes "/kpi/?" for "/kpi/"
         if request.method == "GET"
         else request.referrer and urlsplit(request.referrer).path
     )

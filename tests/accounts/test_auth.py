@@ -135,3 +135,14 @@ def test_attempts_beyond_the_limit_never_reach_the_password_check(app, client, m
     user.failed_logins = 0
     db.session.commit()
     assert _login(client, user.email, PASSWORD).status_code == 303
+
+
+def test_a_first_visit_lands_on_the_login_page_without_a_scolding(client):
+    first = client.get("/")
+    assert first.status_code == 302 and first.headers["Location"] == "/login"
+    page = client.get("/login").get_data(as_text=True)
+    assert "Vui lòng đăng nhập để xem trang này." not in page
+    # A page behind the login still says why, and comes back after it, without a stray "?".
+    deep = client.get("/kpi/")
+    assert deep.headers["Location"] == "/login?next=/kpi/"
+    assert "Vui lòng đăng nhập để xem trang này." in client.get("/login").get_data(as_text=True)
