@@ -9,6 +9,7 @@ sits above every feature without depending on one.
 from dataclasses import dataclass
 
 from flask import request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from portal.core.policy import may
@@ -98,19 +99,36 @@ class Group:
         return any(link.current for link in self.links)
 
 
+# What a role's menu holds depends on the role, the language and where the app is
+# mounted only (these permissions have no object rule): worked out once per
+# process for each, not on every page.
+_built: dict[tuple, tuple] = {}
+
+
+def _menu_of(user) -> tuple:
+    key = (user.role, str(get_locale()), request.script_root)
+    if key not in _built:
+        _built[key] = tuple(
+            (group, str(label), links)
+            for group, label, items in GROUPS
+            if (
+                links := tuple(
+                    (str(item.label), url_for(item.endpoint), item.badge)
+                    for item in items
+                    if not item.permissions or any(may(user, p) for p in item.permissions)
+                )
+            )
+        )
+    return _built[key]
+
+
 def menu_for(user) -> list[Group]:
     """The groups with something for this person, each link marked current when the
     page is under its address (the longest match wins: /reviews/sample is "Draw a
     sample", not the queue at /reviews/)."""
-    groups = []
-    for key, label, items in GROUPS:
-        links = [
-            Link(str(item.label), url_for(item.endpoint), item.badge)
-            for item in items
-            if not item.permissions or any(may(user, p) for p in item.permissions)
-        ]
-        if links:
-            groups.append(Group(key, str(label), links))
+    groups = [
+        Group(key, label, [Link(*link) for link in links]) for key, label, links in _menu_of(user)
+    ]
     path = request.path
     under = [
         link
