@@ -155,6 +155,18 @@
   });
 
   // The quiz countdown is only a display: the server enforces the deadline.
+  // Told once each, at 5 and at 1 minute left (a live region read every second
+  // would drown the questions).
+  function announce(left) {
+    var region = document.querySelector("[data-timer-announce]");
+    if (!region) return;
+    var say = left <= 60 ? region.dataset.one : left <= 300 ? region.dataset.five : "";
+    if (say && region.dataset.said !== say && left > 0) {
+      region.dataset.said = say;
+      region.textContent = say;
+    }
+  }
+
   function initTimers(root) {
     root.querySelectorAll(".timer[data-deadline]").forEach(function (el) {
       if (el.dataset.ticking) return;
@@ -167,6 +179,7 @@
           : el.dataset.over;
         el.textContent = text;
         el.classList.toggle("overdue-count", left < 120);
+        announce(left);
         if (left > 0) setTimeout(tick, 1000);
       }
       tick();

@@ -37,3 +37,22 @@ def test_answers_survive_closing_the_page(live_server, browser, quiz, make):  # 
     expect(page.locator("#q0").get_by_label("45")).to_be_checked()
     expect(page.locator("#q2 textarea")).to_have_value("Lắng nghe, xin lỗi, tìm nguyên nhân.")
     again.close()
+
+
+def test_the_countdown_stays_in_view_and_is_announced_near_the_end(
+    live_server, page, quiz, make, db
+):  # noqa: F811
+    quiz.time_limit_minutes = 4  # already under five minutes when it starts
+    db.session.commit()
+    hire = make.user(Role.NEW_HIRE)
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server, hire, PASSWORD)
+    page.goto(f"{live_server}/quizzes/")
+    page.get_by_role("button", name="Bắt đầu").click()
+    page.wait_for_url("**/quizzes/attempts/*")
+    expect(page.get_by_role("status").filter(has_text="Còn 5 phút.")).to_have_count(1)
+    page.locator("#q2 textarea").scroll_into_view_if_needed()
+    page.mouse.wheel(0, 2000)
+    clock = page.locator(".quiz-clock").bounding_box()
+    assert clock is not None and 0 <= clock["y"] < 60  # pinned to the top while scrolling
+    expect(page.locator(".timer")).to_contain_text("Còn lại 3:")
