@@ -40,8 +40,12 @@ def test_answers_survive_closing_the_page(live_server, browser, quiz, make):  # 
 
 
 def test_the_countdown_stays_in_view_and_is_announced_near_the_end(
-    live_server, page, quiz, make, db
-):  # noqa: F811
+    live_server,
+    page,
+    quiz,  # noqa: F811  (the fixture)
+    make,
+    db,
+):
     quiz.time_limit_minutes = 4  # already under five minutes when it starts
     db.session.commit()
     hire = make.user(Role.NEW_HIRE)
