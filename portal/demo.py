@@ -107,6 +107,7 @@ def setup_demo(instance_path: str) -> list[dict]:
             due_days=due,
             requires_previous=requires,
             position=position,
+            auto_assign=True,  # people who join later get the path too
         )
         book = playbooks.find_playbook(slug)
         for index, step in enumerate(book.steps if book else [], start=1):

@@ -6,7 +6,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from portal.accounts.models import User
+from portal.accounts.services import UserData, save_user
 from portal.core.extensions import db
+from portal.core.roles import Role
+from portal.demo import setup_demo
+from portal.onboarding.models import OnboardingAssignment
 from portal.playbooks.models import Playbook, PlaybookStep
 
 
@@ -51,6 +55,20 @@ def test_setup_demo_loads_content_and_team_once(app, runner, tmp_path, monkeypat
     assert (
         db.session.query(PlaybookStep).join(Playbook).filter(Playbook.kind == "process").count()
         == 9
+    )
+
+
+def test_a_new_hire_added_after_the_demo_gets_its_path(app, tmp_path):
+    setup_demo(str(tmp_path))
+    data = UserData("Người Mới Vào", "vao-sau@demo.local", Role.NEW_HIRE, None, None, [])
+    hire = save_user(None, data)
+    given = db.session.query(OnboardingAssignment).filter_by(user_id=hire.id).count()
+    assert (
+        given
+        == db.session.query(OnboardingAssignment)
+        .filter_by(user_id=db.session.query(User).filter_by(email="moi@demo.local").one().id)
+        .count()
+        > 0
     )
 
 
