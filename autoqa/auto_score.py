@@ -32,12 +32,15 @@ def rubric_for(session: Session, channel: str) -> RubricVersion | None:
     )
 
 
-def score_call(session: Session, analysis: CallAnalysis, interaction: Interaction) -> None:
+def score_call(
+    session: Session, analysis: CallAnalysis, interaction: Interaction, version=None
+) -> None:
     """Set the call's suggestions and auto-QA score (none when the analysis failed,
-    or no criterion of the rubric has a check the call could answer)."""
+    or no criterion of the rubric has a check the call could answer). `version`: the
+    channel's rubric version when the caller has it already (a rescoring batch)."""
     analysis.auto_score = analysis.auto_passed = analysis.auto_rubric_version_id = None
     analysis.suggested = {}
-    version = rubric_for(session, interaction.channel)
+    version = version or rubric_for(session, interaction.channel)
     if analysis.state != DONE or version is None:
         return
     suggested = auto_checks.suggestions(version.structure, figures_of(analysis))

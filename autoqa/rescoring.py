@@ -7,7 +7,7 @@ figures the analysis kept are mapped by the new version's rules. Also
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from autoqa.auto_score import score_call, slug_for
+from autoqa.auto_score import rubric_for, score_call, slug_for
 from autoqa.models import DONE, CallAnalysis
 from portal.core.extensions import db
 from portal.core.queue import job
@@ -49,6 +49,7 @@ def rescore(slug: str) -> int:
     channels = [channel for channel in CHANNELS if slug_for(channel) == slug]
     done, last = 0, 0
     with Session(db.engine) as session:
+        versions = {channel: rubric_for(session, channel) for channel in channels}
         while channels:
             rows = session.execute(
                 select(CallAnalysis, Interaction)
@@ -64,7 +65,7 @@ def rescore(slug: str) -> int:
             if not rows:
                 break
             for analysis, interaction in rows:
-                score_call(session, analysis, interaction)
+                score_call(session, analysis, interaction, versions[interaction.channel])
             session.commit()
             done, last = done + len(rows), rows[-1][0].id
     return done
