@@ -15,9 +15,10 @@ QUEUED, DONE, FAILED = "queued", "done", "failed"
 class CallAnalysis(db.Model):
     """One per interaction with a recording or words: queued when they arrive, done
     with the measures (autoqa.metrics.Measures as a dict; {} for a chat or an email,
-    which have words only) and the checks, or failed with the reason. A new recording for the interaction, or a newer analysis version,
-    queues it again; the measures are replaced (they are derived from the file,
-    which is kept, so nothing a person wrote is lost)."""
+    which have words only) and the checks, or failed with the reason. A new
+    recording for the interaction, or a newer analysis version, queues it again; the
+    measures are replaced (they are derived from the file, which is kept, so nothing
+    a person wrote is lost)."""
 
     __tablename__ = "call_analyses"
     __table_args__ = (Index("ix_call_analyses_state_requested", "state", "requested_at"),)

@@ -15,6 +15,7 @@ from autoqa.signals import SIGNALS
 from portal.core.extensions import db
 from portal.core.htmx import redirect_to
 from portal.core.policy import may, require
+from reviews import auto_checks
 from reviews.auto_checks import register_figures
 from reviews.models import Interaction
 from reviews.review_aids import ReviewAid, register_review_aid
@@ -32,21 +33,21 @@ MARKS = {
 }
 
 
-CHECKS = {
-    "greeting": _l("Greets the customer in the first seconds"),
-    "introduction": _l("Says who they are and where from"),
-    "addressing": _l("Addresses the customer (anh/chị, their name)"),
+# The closing's parts, which rubrics score together ("closing"); the other checks'
+# names are the rubrics' vocabulary (reviews/auto_checks.py).
+CLOSING_PARTS = {
     "closing_thanks": _l("Thanks the customer at the end"),
     "closing_anything_else": _l("Asks whether anything else is needed"),
     "closing_next_step": _l("Confirms the next step"),
-    "hold_announced": _l("Announces the hold before it"),
 }
 
 
 def check_label(finding: dict) -> str:
     if finding["check"] == "dont_say":
         return _("Don't say: %(rule)s", rule=finding["title"])
-    return str(CHECKS.get(finding["check"], finding["check"]))
+    if finding["check"] in CLOSING_PARTS:
+        return str(CLOSING_PARTS[finding["check"]])
+    return auto_checks.check_label(finding["check"])
 
 
 def panel(interaction: Interaction) -> dict | None:

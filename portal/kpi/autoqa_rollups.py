@@ -14,12 +14,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import Date, case, delete, event, func, insert, inspect, literal, select, text
+from sqlalchemy import Date, case, delete, event, func, insert, inspect, literal, select
 from sqlalchemy.orm import Session
 
 from autoqa.models import CallAnalysis
 from portal.core.models import local_midnight
-from portal.kpi.changes import changed_values, local_day
+from portal.kpi.changes import changed_values, local_day, one_at_a_time
 from portal.kpi.models import AutoQaDay
 from reviews.models import Interaction
 
@@ -111,12 +111,7 @@ def _refresh(session: Session) -> None:
             )
         )
         keys.update((agent_id, local_day(moment)) for agent_id, moment in rows)
-    if session.get_bind().dialect.name == "postgresql":
-        # As the review rollups do: one refresh of an agent's days at a time.
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:key, a) FROM unnest(CAST(:ids AS integer[])) a"),
-            {"key": AUTOQA_LOCK, "ids": sorted({a for a, _ in keys})},
-        )
+    one_at_a_time(session, AUTOQA_LOCK, {a for a, _ in keys})
     refresh(keys, session)
     session.info.pop(PENDING, None)
 

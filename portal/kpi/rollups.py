@@ -16,14 +16,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import Date, case, delete, event, func, insert, inspect, literal, select, text
+from sqlalchemy import Date, case, delete, event, func, insert, inspect, literal, select
 from sqlalchemy.orm import Session
 
 from portal.core import jobs
 from portal.core.extensions import db
 from portal.core.models import local_midnight
 from portal.kpi import autoqa_rollups
-from portal.kpi.changes import changed_values, local_day
+from portal.kpi.changes import changed_values, local_day, one_at_a_time
 from portal.kpi.models import (
     AutoQaDay,
     CriterionDay,
@@ -297,21 +297,7 @@ def _review_keys(session, review_ids: set[int]) -> set[tuple[int, date]]:
     return keys
 
 
-ROLLUP_LOCK = 7301  # the first key of the advisory locks below (the second: the agent)
-
-
-def _one_at_a_time(session, agent_ids: set[int]) -> None:
-    """On PostgreSQL, wait for any other transaction refreshing these agents' days:
-    two refreshes of one day at once would each delete what the other had not yet
-    committed and then collide inserting it. Locks are taken in id order (no
-    deadlock between two such transactions) and held until commit. SQLite has one
-    writer at a time anyway."""
-    if not agent_ids or session.get_bind().dialect.name != "postgresql":
-        return
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(:key, a) FROM unnest(CAST(:ids AS integer[])) a"),
-        {"key": ROLLUP_LOCK, "ids": sorted(agent_ids)},
-    )
+ROLLUP_LOCK = 7301  # the first key of the advisory locks (the second: the agent)
 
 
 @event.listens_for(Session, "before_commit")
@@ -323,7 +309,7 @@ def _refresh_touched(session: Session) -> None:
     if not pending:
         return
     keys = pending["reviews"] | _review_keys(session, pending["review_ids"])
-    _one_at_a_time(session, {a for a, _ in keys} | {a for a, _ in pending["outcomes"]})
+    one_at_a_time(session, ROLLUP_LOCK, {a for a, _ in keys} | {a for a, _ in pending["outcomes"]})
     if keys:
         refresh_reviews(keys, session)
     if pending["outcomes"]:
